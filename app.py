@@ -1,0 +1,33 @@
+"""Observatoire de l'attractivité: navigation, shared sidebar, and the database guard."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).parent / "src"))  # runs from a clone without `pip install -e .`
+
+from ui import data  # noqa: E402
+
+st.set_page_config(page_title="Observatoire de l'attractivité", page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
+                   layout="wide")
+
+# Icons from the Material font that Streamlit bundles (no emoji font or web font needed offline).
+# The default page is served at `/`, so each real view has its own url_path and deep links work.
+PAGES = [
+    st.Page("app_pages/accueil.py", title="Accueil", icon=":material/home:", default=True),
+    st.Page("app_pages/carte.py", title="Carte", icon=":material/map:", url_path="carte"),
+    st.Page("app_pages/evolutions.py", title="Évolutions", icon=":material/show_chart:", url_path="evolutions"),
+    st.Page("app_pages/comparer.py", title="Comparer", icon=":material/compare_arrows:", url_path="comparer"),
+    st.Page("app_pages/exporter.py", title="Exporter", icon=":material/download:", url_path="exporter"),
+    st.Page("app_pages/donnees.py", title="Données", icon=":material/database:", url_path="donnees"),
+    st.Page("app_pages/methodes.py", title="Méthodes", icon=":material/menu_book:", url_path="methodes"),
+]
+
+page = st.navigation(PAGES)
+with st.sidebar:
+    st.markdown("### Observatoire de l'attractivité")
+    st.caption("Attractivité des territoires et effets des programmes de revitalisation.")
+data.require_database()
+page.run()

@@ -1,0 +1,42 @@
+"""Accueil: what the observatory answers, its key figures, and where to go next."""
+from __future__ import annotations
+
+import streamlit as st
+
+from indicators import store, territories
+from indicators.format import fr_int
+from ui import data
+
+con = data.require_database()
+st.title("Observatoire de l'attractivité des territoires")
+st.markdown(
+    "Les territoires gagnent-ils des habitants, des entreprises, des emplois ? Les programmes de "
+    "revitalisation (management de centre-ville, Action Cœur de Ville, Petites Villes de Demain) "
+    "font-ils bouger les chiffres ? Toutes les données sont publiques, sourcées et datées."
+)
+info = store.counts(con)
+cols = st.columns(4)
+cols[0].metric("Communes", fr_int(info["levels"].get("COM", 0)))
+cols[1].metric("Intercommunalités", fr_int(info["levels"].get("EPCI", 0)))
+cols[2].metric("Indicateurs", fr_int(len(info["indicators"])))
+cols[3].metric("Valeurs", fr_int(info["observations"]))
+
+st.subheader("Par où commencer")
+c1, c2, c3 = st.columns(3)
+with c1:
+    st.page_link("app_pages/carte.py", label="Carte des territoires", icon=":material/map:")
+    st.caption("Un indicateur sur toutes les régions, départements, intercommunalités ou communes d'un département.")
+with c2:
+    st.page_link("app_pages/evolutions.py", label="Évolutions", icon=":material/show_chart:")
+    st.caption("Les séries d'un territoire face à son département, sa région et la France.")
+with c3:
+    st.page_link("app_pages/comparer.py", label="Sites pilotes côte à côte", icon=":material/compare_arrows:",
+                 query_params={"g": "cci-midi-pyrenees"})
+    st.caption("Les huit sites pilotes du management de centre-ville de la CCI Midi-Pyrénées, avec leurs rangs.")
+
+st.subheader("Groupes de territoires disponibles")
+groups = territories.groups(con)
+st.dataframe(groups[["name", "members", "start_year"]].rename(
+    columns={"name": "Groupe", "members": "Membres", "start_year": "Début du programme"}),
+    hide_index=True, width="stretch")
+st.caption(f"Géographie {info['meta'].get('geo_vintage')} · base construite le {info['meta'].get('built_at')}.")

@@ -1,0 +1,38 @@
+"""Méthodes: sources, licences, vintages, definitions, aggregation rules and cautions of every indicator."""
+from __future__ import annotations
+
+import streamlit as st
+
+from indicators import store
+from ui import data
+
+con = data.require_database()
+st.title("Méthodes")
+st.markdown(
+    """
+**Géographie.** Toutes les séries sont exprimées dans la géographie communale de 2026 (code officiel
+géographique). Les communes fusionnées depuis sont additionnées ; une commune scindée est partagée au
+prorata de la population (valeur marquée « estimé »). Les arrondissements municipaux de Paris, Lyon et
+Marseille sont des territoires à part, jamais additionnés à leur commune.
+
+**Agrégats.** Les intercommunalités, départements, régions et la France sont calculés à partir des
+communes (ou des départements pour les séries départementales) selon la règle de chaque indicateur :
+somme pour les effectifs, rapport des sommes pour les taux, jamais une moyenne de taux. « France » couvre
+la métropole et les départements d'outre-mer hors Mayotte (populations annuelles publiées seulement
+depuis 2020) ; pour les séries du panel départemental, c'est la France métropolitaine, et la valeur le dit.
+
+**Données manquantes.** Une valeur absente est affichée « donnée non disponible », jamais 0 ; aucune
+année n'est interpolée et aucun chiffre départemental n'est réparti sur les communes.
+
+**Attribution.** « © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL).
+"""
+)
+for row in store.indicators(con).itertuples():
+    with st.expander(f"{row.label} ({row.unit})"):
+        st.markdown(
+            f"**Définition.** {row.definition}\n\n"
+            f"**Règle d'agrégation.** {row.rule}\n\n"
+            f"**Niveaux et années.** {row.coverage}\n\n"
+            f"**{row.source}.** Licence : {row.licence}. Millésime : {row.vintage}."
+            + (f"\n\n**Précautions.** {row.caution}" if row.caution else "")
+        )

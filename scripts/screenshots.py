@@ -1,0 +1,32 @@
+"""Screenshots of every page in headless Debian Chromium: `python scripts/screenshots.py URL OUTDIR`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PAGES = ["", "carte", "evolutions", "comparer?g=cci-midi-pyrenees", "exporter", "donnees", "methodes"]
+
+
+def main(base: str, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for path in PAGES:
+            page.goto(f"{base}/{path}")
+            page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30000)
+            page.wait_for_function(
+                "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
+            page.wait_for_timeout(1500)  # let plotly finish drawing
+            page.screenshot(path=str(out / f"{path.split('?')[0] or 'accueil'}.png"), full_page=True)
+            print(out / f"{path.split('?')[0] or 'accueil'}.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8501",
+         Path(sys.argv[2] if len(sys.argv) > 2 else "artifacts/screenshots"))

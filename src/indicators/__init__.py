@@ -1,0 +1,1 @@
+"""Observatoire de l'attractivité: the indicator library (no Streamlit here)."""

@@ -1,0 +1,107 @@
+"""Turns the shipped source files into the database, in a private file renamed into place at the end."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from .. import catalog, geo, store
+from ..paths import SOURCES_DIR, db_path
+from . import aggregate, cog, groups, observations, referential
+
+COMMUNE_SHAPES = "geo/communes_cog2026_from2018_simplified.topojson"
+
+
+def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
+    return sorted(p for p in sources.rglob("*") if p.is_file() and p.name != "README.md")
+
+
+def is_stale(path: Path | None = None, sources: Path = SOURCES_DIR) -> bool:
+    """True when the database is missing or older than one of its sources."""
+    path = Path(path or db_path())
+    if not path.exists():
+        return True
+    built = path.stat().st_mtime
+    return any(p.stat().st_mtime > built for p in source_files(sources))
+
+
+def build(path: Path | None = None, sources: Path = SOURCES_DIR, log: Callable[[str], None] = print) -> Path:
+    """Build the whole database; on any failure the previous file stays as it was."""
+    path = Path(path or db_path())
+    t0 = time.perf_counter()
+
+    def step(message: str) -> None:
+        log(f"[{time.perf_counter() - t0:5.1f} s] {message}")
+
+    with store.replacing(path, start_from_copy=False) as con:
+        _build_into(con, sources, step)
+    step(f"terminé : {path}")
+    return path
+
+
+def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[str], None]) -> None:
+    con.execute(store.SCHEMA)
+    step("territoires (COG 2026)")
+    referential.load_communes(con, sources)
+    referential.build_territories(con, sources, cog.GEO_YEAR)
+    referential.build_composition(con)
+
+    step("formes des communes et correspondances de codes")
+    shapes = geo.read_topojson(sources / COMMUNE_SHAPES)
+    cog.load_passage(con, sources)
+    residual = cog.locate_residual(con, sources, shapes)
+    map_2021 = cog.build_mapping(con, 2021)
+    map_2016 = cog.build_mapping(con, 2016)
+    step(f"  {residual} communes fusionnées en 2025–2026 placées par leur point de référence")
+    map_2024 = cog.build_mapping(con, 2024)
+    dissolved = groups.build_dissolved_epci(con, sources, map_2016)
+    step(f"  EPCI dissous reconstitués : {', '.join(dissolved)}")
+
+    observations.create_base(con)
+    step("populations légales 2006–2023")
+    observations.load_population(con, sources)
+    step("comparateur de territoires (2013–2018)")
+    observations.load_comparateur(con, sources, map_2021)
+    step("panel départemental (2012–2021)")
+    observations.load_departement_panel(con, sources)
+    step("émissions SEQE-UE (2005–2022)")
+    ets = observations.load_ets_emissions(con, sources, shapes)
+    step(f"  {ets['sites']} installations, part des émissions localisées : {ets['share_placed']:.2%}")
+
+    step("agrégation (sommes, rapports de sommes)")
+    con.execute(
+        f"CREATE TEMP TABLE obs_all({store.OBSERVATION_COLUMNS}, PRIMARY KEY (territory, indicator, period_start, year))"
+    )
+    aggregate.roll_up_counts(con)
+    aggregate.compute_ratios(con)
+    con.execute(f"CREATE TABLE observation({store.OBSERVATION_COLUMNS})")
+    con.execute("INSERT INTO observation SELECT * FROM obs_all ORDER BY indicator, year, territory")
+    con.execute("CREATE UNIQUE INDEX observation_key ON observation(territory, indicator, period_start, year)")
+
+    step("populations de référence, catalogue, groupes")
+    con.execute(
+        """UPDATE territory t SET population = p.value FROM (
+               SELECT territory, arg_max(value, year) AS value FROM observation
+               WHERE indicator = 'population' GROUP BY territory) p
+           WHERE p.territory = t.code"""
+    )
+    _write_catalog(con)
+    groups.build_groups(con, sources, map_2021, map_2024)
+    con.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [
+            ("schema_version", store.SCHEMA_VERSION),
+            ("geo_vintage", f"COG {cog.GEO_YEAR}"),
+            ("built_at", datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            ("ets_share_placed", str(ets["share_placed"])),
+        ],
+    )
+
+
+def _write_catalog(con: duckdb.DuckDBPyConnection) -> None:
+    cols = [r[0] for r in con.execute("DESCRIBE indicator").fetchall()]
+    rows = [[i.as_row().get(c) for c in cols] for i in catalog.INDICATORS]
+    con.executemany(f"INSERT INTO indicator ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)

@@ -1,0 +1,367 @@
+"""The indicator catalog: the one place where an indicator's label, unit, rule and source live."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Kind = Literal["count", "ratio", "level"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A dataset an indicator comes from, as cited under every chart and export."""
+
+    producer: str
+    dataset: str
+    licence: str
+    vintage: str
+    url: str = ""
+
+    def citation(self) -> str:
+        return f"{self.producer}, {self.dataset} ({self.vintage}), {self.licence}"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator and how it behaves: what it means, how it aggregates, which way is better."""
+
+    id: str
+    label: str
+    unit: str
+    kind: Kind
+    definition: str
+    sources: tuple[Source, ...]
+    coverage: str
+    polarity: int = 0  # +1 more is better, -1 less is better, 0 neutral
+    numerator: str | None = None
+    denominator: str | None = None
+    scale: float = 1.0
+    decimals: int = 0
+    caution: str = ""
+    theme: str = "Population"
+    small_count: float | None = None  # under this count, a value is flagged as fragile
+    user_defined: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def source_line(self) -> str:
+        return "Source : " + " ; ".join(s.citation() for s in self.sources)
+
+    @property
+    def licence(self) -> str:
+        return " ; ".join(sorted({s.licence for s in self.sources}))
+
+    @property
+    def vintage(self) -> str:
+        return " ; ".join(s.vintage for s in self.sources)
+
+    @property
+    def rule(self) -> str:
+        """The aggregation rule in plain French, as shown on the Méthodes page."""
+        if self.kind == "count":
+            return "Somme des territoires qui composent l'agrégat."
+        if self.kind == "ratio":
+            return (
+                f"Rapport des sommes : Σ {self.numerator} / Σ {self.denominator}"
+                f" × {self.scale:g}, jamais une moyenne de taux."
+            )
+        return "Non additif : affiché seulement là où il est publié."
+
+    def as_row(self) -> dict:
+        row = asdict(self)
+        row.pop("sources")
+        row.pop("extra")
+        row.update(source=self.source_line, licence=self.licence, vintage=self.vintage, rule=self.rule)
+        return row
+
+
+LO = "Licence Ouverte / Etalab 2.0"
+
+COG_POP = Source(
+    "Insee",
+    "populations légales communales, harmonisées en géographie 2026 "
+    "(« © Code Officiel Géographique (Insee) et package R COGugaison »)",
+    "ODbL (base dérivée COGugaison) ; données Insee sous " + LO,
+    "millésimes 2006–2023, COG 2026",
+    "https://github.com/antuki/COGugaison",
+)
+COMPARATEUR = Source(
+    "Insee",
+    "comparateur de territoires 2022 (recensements 2013 et 2018, état civil 2013–2018, REE/Sirene 2018)",
+    LO,
+    "édition 2022, COG 2022 ramené au COG 2026",
+    "https://www.insee.fr/fr/statistiques/2521169",
+)
+DEP_PANEL = Source(
+    "Insee",
+    "estimations de population au 1er janvier et état civil par département",
+    LO,
+    "2012–2021, 96 départements métropolitains",
+    "https://github.com/ShailKPatel/Regions-Inegales",
+)
+SIDE = Source(
+    "Insee",
+    "créations d'entreprises (SIDE, répertoire Sirene) par département",
+    LO,
+    "2012–2021, 96 départements métropolitains",
+    "https://github.com/ShailKPatel/Regions-Inegales",
+)
+EUTL = Source(
+    "Commission européenne",
+    "EU Transaction Log, émissions vérifiées des installations soumises aux quotas (SEQE-UE), "
+    "géolocalisées (export cedricr/eutl)",
+    "CC BY 4.0",
+    "2005–2022",
+    "https://github.com/cedricr/eutl",
+)
+
+_CENSUS_CAUTION = (
+    "Une population légale de l'année N provient des enquêtes de recensement N-2 à N+2 : "
+    "les écarts d'une année sur l'autre sont lissés ; l'Insee conseille de comparer des "
+    "intervalles de cinq ans."
+)
+_SPAN_NOTE = (
+    "Sur une période (2013–2018), la valeur est la moyenne annuelle de la période, "
+    "pour rester comparable aux valeurs annuelles."
+)
+_METRO_NOTE = (
+    "Valeurs annuelles publiées pour les 96 départements métropolitains ; "
+    "la valeur « France » est alors celle de la France métropolitaine."
+)
+_SMALL = 20.0
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        id="population",
+        label="Population municipale",
+        unit="habitants",
+        kind="count",
+        definition="Population municipale légale au 1er janvier de l'année (recensement).",
+        sources=(COG_POP,),
+        coverage="Communes et tous niveaux, annuel 2006–2023 (Mayotte et collectivités "
+        "d'outre-mer : 2020, 2022, 2023 seulement ; France = hors Mayotte).",
+        caution=_CENSUS_CAUTION,
+    ),
+    Indicator(
+        id="population_estimate",
+        label="Population estimée au 1er janvier",
+        unit="habitants",
+        kind="count",
+        definition="Estimation annuelle de population de l'Insee au 1er janvier.",
+        sources=(DEP_PANEL,),
+        coverage="Départements métropolitains, régions, France métropolitaine, 2012–2021.",
+        caution=_METRO_NOTE,
+    ),
+    Indicator(
+        id="pop_change",
+        label="Variation de population",
+        unit="habitants par an",
+        kind="count",
+        polarity=1,
+        definition="Variation de la population entre le début et la fin de la période. " + _SPAN_NOTE,
+        sources=(COMPARATEUR, DEP_PANEL),
+        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, "
+        "annuel 2012–2020 (estimations au 1er janvier).",
+        caution=_CENSUS_CAUTION,
+        small_count=_SMALL,
+    ),
+    Indicator(
+        id="births",
+        label="Naissances",
+        unit="naissances par an",
+        kind="count",
+        definition="Naissances domiciliées (état civil). " + _SPAN_NOTE,
+        sources=(COMPARATEUR, DEP_PANEL),
+        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, annuel 2012–2021.",
+        small_count=_SMALL,
+    ),
+    Indicator(
+        id="deaths",
+        label="Décès",
+        unit="décès par an",
+        kind="count",
+        definition="Décès domiciliés (état civil). " + _SPAN_NOTE,
+        sources=(COMPARATEUR, DEP_PANEL),
+        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, annuel 2012–2021.",
+        small_count=_SMALL,
+    ),
+    Indicator(
+        id="natural_balance",
+        label="Solde naturel",
+        unit="habitants par an",
+        kind="count",
+        polarity=1,
+        definition="Naissances moins décès sur la période. " + _SPAN_NOTE,
+        sources=(COMPARATEUR, DEP_PANEL),
+        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, annuel 2012–2021.",
+        small_count=_SMALL,
+    ),
+    Indicator(
+        id="net_migration",
+        label="Nouveaux résidents (solde migratoire apparent)",
+        unit="habitants par an",
+        kind="count",
+        polarity=1,
+        definition="Variation de population moins solde naturel (naissances − décès) sur la même "
+        "période : arrivées moins départs, estimés par différence. " + _SPAN_NOTE,
+        sources=(COMPARATEUR, DEP_PANEL),
+        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, annuel 2012–2020.",
+        caution="Solde « apparent » : il absorbe aussi les écarts de mesure entre deux recensements. "
+        + _CENSUS_CAUTION,
+        theme="Attractivité résidentielle",
+        small_count=_SMALL,
+    ),
+    Indicator(
+        id="net_migration_rate",
+        label="Taux de nouveaux résidents",
+        unit="‰ habitants par an",
+        kind="ratio",
+        polarity=1,
+        numerator="net_migration",
+        denominator="population",
+        scale=1000.0,
+        decimals=1,
+        definition="Solde migratoire apparent annuel pour 1 000 habitants (population municipale "
+        "du début de la période).",
+        sources=(COMPARATEUR, DEP_PANEL, COG_POP),
+        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, annuel 2012–2020.",
+        caution="Taux d'un agrégat = rapport des sommes. " + _CENSUS_CAUTION,
+        theme="Attractivité résidentielle",
+    ),
+    Indicator(
+        id="business_creations",
+        label="Créations d'entreprises",
+        unit="créations",
+        kind="count",
+        polarity=1,
+        definition="Créations d'entreprises de l'année (toutes formes, y compris micro-entrepreneurs).",
+        sources=(SIDE,),
+        coverage="Départements métropolitains, régions, France métropolitaine, 2012–2021. "
+        "Pas de série communale ou intercommunale ici : importez la vôtre.",
+        caution=_METRO_NOTE,
+        theme="Économie",
+    ),
+    *(
+        Indicator(
+            id=f"creations_{sector}",
+            label=f"Créations d'entreprises – {label}",
+            unit="créations",
+            kind="count",
+            polarity=1,
+            definition=f"Créations d'entreprises de l'année dans le secteur : {label.lower()}.",
+            sources=(SIDE,),
+            coverage="Départements métropolitains, régions, France métropolitaine, 2012–2021.",
+            caution=_METRO_NOTE,
+            theme="Économie",
+        )
+        for sector, label in (
+            ("industry", "industrie"),
+            ("construction", "construction"),
+            ("trade", "commerce"),
+            ("services", "services"),
+        )
+    ),
+    Indicator(
+        id="business_creation_rate",
+        label="Taux de création d'entreprises",
+        unit="créations pour 1 000 habitants",
+        kind="ratio",
+        polarity=1,
+        numerator="business_creations",
+        denominator="population",
+        scale=1000.0,
+        decimals=1,
+        definition="Créations d'entreprises de l'année pour 1 000 habitants (population municipale).",
+        sources=(SIDE, COG_POP),
+        coverage="Départements métropolitains, régions, France métropolitaine, 2012–2021.",
+        caution=_METRO_NOTE,
+        theme="Économie",
+    ),
+    Indicator(
+        id="jobs",
+        label="Emplois au lieu de travail",
+        unit="emplois",
+        kind="count",
+        polarity=1,
+        definition="Nombre d'emplois localisés dans le territoire (recensement, exploitation complémentaire).",
+        sources=(COMPARATEUR,),
+        coverage="Communes et tous niveaux, 2013 et 2018.",
+        caution="Valeurs issues d'une exploitation pondérée : les petits effectifs sont fragiles.",
+        theme="Économie",
+        small_count=_SMALL,
+    ),
+    Indicator(
+        id="establishments",
+        label="Établissements actifs",
+        unit="établissements",
+        kind="count",
+        polarity=1,
+        definition="Établissements actifs au 31 décembre 2018, tous secteurs marchands et non marchands.",
+        sources=(COMPARATEUR,),
+        coverage="Communes et tous niveaux, fin 2018.",
+        theme="Économie",
+        small_count=_SMALL,
+    ),
+    Indicator(
+        id="establishments_trade",
+        label="Établissements actifs du commerce",
+        unit="établissements",
+        kind="count",
+        polarity=1,
+        definition="Établissements actifs du commerce et de la réparation automobile au 31 décembre 2018.",
+        sources=(COMPARATEUR,),
+        coverage="Communes et tous niveaux, fin 2018.",
+        theme="Économie",
+        small_count=_SMALL,
+    ),
+    Indicator(
+        id="co2_ets",
+        label="Émissions des installations soumises aux quotas (SEQE-UE)",
+        unit="t CO2e",
+        kind="count",
+        polarity=-1,
+        definition="Émissions vérifiées de gaz à effet de serre des installations industrielles et "
+        "énergétiques soumises au système d'échange de quotas (SEQE-UE), rattachées à la commune "
+        "où se trouve l'installation.",
+        sources=(EUTL,),
+        coverage="Communes et tous niveaux, annuel 2005–2022. Un territoire sans installation vaut "
+        "0 t dans ce périmètre.",
+        caution="Périmètre partiel (environ un quart des émissions françaises) : ni transports, ni "
+        "logement, ni agriculture. Les émissions territoriales totales (inventaires Citepa/ADEME, "
+        "observatoires régionaux) ne sont pas disponibles ici : importez-les depuis la page Données.",
+        theme="Environnement",
+    ),
+    Indicator(
+        id="co2_ets_per_inhabitant",
+        label="Émissions SEQE-UE par habitant",
+        unit="t CO2e par habitant",
+        kind="ratio",
+        polarity=-1,
+        numerator="co2_ets",
+        denominator="population",
+        scale=1.0,
+        decimals=2,
+        definition="Émissions des installations soumises aux quotas (SEQE-UE) divisées par la "
+        "population municipale de l'année.",
+        sources=(EUTL, COG_POP),
+        coverage="Communes et tous niveaux, annuel 2006–2022.",
+        caution="Ce n'est pas l'empreinte carbone ni l'inventaire territorial : seulement les "
+        "installations soumises aux quotas. Importez un inventaire régional pour le total.",
+        theme="Environnement",
+    ),
+)
+
+_BY_ID = {i.id: i for i in INDICATORS}
+
+
+def get(indicator_id: str) -> Indicator:
+    """The catalog entry of an indicator; KeyError names the unknown id."""
+    return _BY_ID[indicator_id]
+
+
+def ids() -> list[str]:
+    return list(_BY_ID)
+
+
+def ratios() -> list[Indicator]:
+    return [i for i in INDICATORS if i.kind == "ratio"]

@@ -1,0 +1,123 @@
+"""Plotly figures from data frames: pure functions, one chart model shared by screen and exports."""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .format import MISSING, fr_number, period_label
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+REFERENCE_COLOURS = {"DEP": "#7f7f7f", "REG": "#a6a6a6", "FR": "#4d4d4d"}
+MISSING_GREY = "#d0d0d0"
+FONT = "DejaVu Sans, Arial, sans-serif"  # system fonts only: the app makes no web-font request
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """What a chart says about itself: it travels with the figure to the screen and to exports."""
+
+    title: str
+    unit: str
+    source: str
+    subtitle: str = ""
+    decimals: int = 0
+    permalink: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _layout(fig: go.Figure, spec: ChartSpec, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": f"{spec.title}<br><sup>{spec.subtitle}</sup>" if spec.subtitle else spec.title},
+        separators=", ",
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 70, "b": 130},
+        legend={"orientation": "h", "y": -0.18},
+        plot_bgcolor="white",
+        annotations=[
+            {"text": "<br>".join(textwrap.wrap(spec.source, 150)), "xref": "paper", "yref": "paper", "x": 0, "y": -0.3, "showarrow": False, "yanchor": "top", "align": "left",
+             "font": {"size": 10, "color": "#555"}, "xanchor": "left"}
+        ],
+    )
+    fig.update_yaxes(title=spec.unit, gridcolor="#e5e5e5", zerolinecolor="#999")
+    fig.update_xaxes(gridcolor="#f0f0f0")
+    return fig
+
+
+def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str] = frozenset()) -> go.Figure:
+    """Lines per territory; references drawn lightly; a span (2013–2018) drawn as a segment over its years.
+
+    `series` has columns territory, territory_label, level, period_start, year, value.
+    """
+    fig = go.Figure()
+    colour_index = 0
+    for code, rows in series.groupby("territory", sort=False):
+        rows = rows.sort_values(["year", "period_start"])
+        is_ref = code in references
+        colour = REFERENCE_COLOURS.get(str(rows["level"].iloc[0]), "#888") if is_ref else PALETTE[colour_index % len(PALETTE)]
+        colour_index += 0 if is_ref else 1
+        label = str(rows["territory_label"].iloc[0]) + (" (référence)" if is_ref else "")
+        points = rows[rows["period_start"] == rows["year"]]
+        spans = rows[rows["period_start"] != rows["year"]]
+        hover = [f"{label}<br>{period_label(p, y)} : {fr_number(v, spec.decimals)} {spec.unit}"
+                 for p, y, v in zip(points["period_start"], points["year"], points["value"])]
+        if not points.empty:
+            fig.add_trace(go.Scatter(
+                x=points["year"], y=points["value"], name=label, mode="lines+markers",
+                line={"color": colour, "width": 1.5 if is_ref else 2.5, "dash": "dot" if is_ref else "solid"},
+                marker={"size": 4 if is_ref else 6}, hovertext=hover, hoverinfo="text", legendgroup=code,
+            ))
+        for i, s in enumerate(spans.itertuples()):
+            text = f"{label}<br>{period_label(s.period_start, s.year)} (moyenne annuelle) : {fr_number(s.value, spec.decimals)} {spec.unit}"
+            fig.add_trace(go.Scatter(
+                x=[s.period_start, s.year], y=[s.value, s.value], mode="lines+markers",
+                name=f"{label}, {period_label(s.period_start, s.year)}", legendgroup=code,
+                showlegend=points.empty and i == 0,
+                line={"color": colour, "width": 5 if not is_ref else 3}, opacity=0.45 if is_ref else 0.8,
+                marker={"symbol": "line-ns", "size": 10, "line": {"width": 2, "color": colour}},
+                hovertext=[text, text], hoverinfo="text",
+            ))
+    fig.update_xaxes(dtick=1 if series["year"].nunique() <= 20 else 2, tickformat="d")
+    return _layout(fig, spec)
+
+
+def bar_chart(values: pd.DataFrame, spec: ChartSpec, highlight: frozenset[str] = frozenset()) -> go.Figure:
+    """Horizontal bars, largest on top; `values` has columns code, label, value."""
+    data = values.dropna(subset=["value"]).sort_values("value")
+    colours = [PALETTE[1] if c in highlight else PALETTE[0] for c in data["code"]]
+    fig = go.Figure(go.Bar(
+        x=data["value"], y=data["label"], orientation="h", marker_color=colours,
+        hovertext=[f"{lab} : {fr_number(v, spec.decimals)} {spec.unit}" for lab, v in zip(data["label"], data["value"])],
+        hoverinfo="text",
+    ))
+    fig = _layout(fig, spec, height=max(300, 28 * len(data) + 160))
+    fig.update_xaxes(title=spec.unit)
+    fig.update_yaxes(title=None)
+    return fig
+
+
+def choropleth(values: pd.DataFrame, geojson: dict, spec: ChartSpec, colorscale: str) -> go.Figure:
+    """A choropleth on a blank background (no tiles, so it draws offline)."""
+    data = values.dropna(subset=["value"])
+    fig = go.Figure(go.Choroplethmap(
+        geojson=geojson, locations=data["code"], z=data["value"], featureidkey="id",
+        colorscale=colorscale, marker_line_width=0.3, marker_line_color="white",
+        text=[f"{lab}<br>{fr_number(v, spec.decimals)} {spec.unit}" for lab, v in zip(data["label"], data["value"])],
+        hoverinfo="text", colorbar={"title": {"text": spec.unit}, "separatethousands": True},
+    ))
+    missing = values[values["value"].isna()]
+    if not missing.empty:  # drawn in grey and said so on hover, never coloured as a value
+        fig.add_trace(go.Choroplethmap(
+            geojson=geojson, locations=missing["code"], z=[0] * len(missing), featureidkey="id",
+            colorscale=[[0, MISSING_GREY], [1, MISSING_GREY]], showscale=False,
+            marker_line_width=0.3, marker_line_color="white", hoverinfo="text",
+            text=[f"{lab}<br>{MISSING}" for lab in missing["label"]],
+        ))
+    fig.update_layout(map={"style": "white-bg", "center": {"lat": 46.6, "lon": 2.4}, "zoom": 4.3})
+    fig = _layout(fig, spec, height=620)
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 70, "b": 60})
+    return fig

@@ -1,0 +1,29 @@
+"""French number and period formats (`12 345,6`), used by every view and export."""
+from __future__ import annotations
+
+import math
+
+NBSP = "\u202f"  # narrow no-break space, the French thousands separator
+MISSING = "donnée non disponible"
+
+
+def fr_number(value: float | int | None, decimals: int = 0, missing: str = MISSING) -> str:
+    """`12345.61` → `12 345,6` (with 1 decimal); None or NaN → the missing-data text, never 0."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return missing
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", NBSP).replace(".", ",").replace("-", "−")
+
+
+def fr_int(value: float | int | None) -> str:
+    return fr_number(value, 0)
+
+
+def fr_signed(value: float | None, decimals: int = 0) -> str:
+    text = fr_number(value, decimals)
+    return f"+{text}" if value is not None and not math.isnan(value) and value > 0 else text
+
+
+def period_label(period_start: int, year: int) -> str:
+    """`2018` for a year, `2013–2018` for a span."""
+    return str(year) if period_start == year else f"{period_start}–{year}"

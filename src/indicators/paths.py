@@ -1,0 +1,15 @@
+"""Where the project's data lives; overridable by environment for tests and deployments."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = PROJECT_ROOT / "data"
+SOURCES_DIR = Path(os.environ.get("OBS_SOURCES", DATA_DIR / "sources"))
+REBUILD_COMMAND = "make data  (ou : python -m indicators build)"
+
+
+def db_path() -> Path:
+    """The database file; `OBS_DB` lets tests and several deployments point elsewhere."""
+    return Path(os.environ.get("OBS_DB", DATA_DIR / "observatoire.duckdb"))

@@ -1,0 +1,215 @@
+"""The DuckDB store: schema, read-only connections for the app, the one writer path, and queries.
+
+DuckDB lets many processes read a file or one process write it, never both. So readers open the
+file read-only, and every write (build, import, group edit) works on a copy under a lock file,
+then atomically renames the copy over the original: a killed write leaves the original intact and
+readers never see half a change.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .errors import DatabaseBusy, DatabaseUnavailable
+from .paths import db_path
+
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE meta(key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE territory(
+    code VARCHAR PRIMARY KEY, level VARCHAR NOT NULL, name VARCHAR NOT NULL, label VARCHAR NOT NULL,
+    search_key VARCHAR NOT NULL, parent_com VARCHAR, parent_epci VARCHAR, parent_dep VARCHAR,
+    parent_reg VARCHAR, zone VARCHAR, epci_type VARCHAR, population DOUBLE,
+    valid_until INTEGER, geo_vintage INTEGER NOT NULL);
+CREATE TABLE composition(parent VARCHAR NOT NULL, child VARCHAR NOT NULL, child_level VARCHAR NOT NULL);
+CREATE TABLE indicator(
+    id VARCHAR PRIMARY KEY, label VARCHAR NOT NULL, unit VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+    numerator VARCHAR, denominator VARCHAR, scale DOUBLE, polarity INTEGER, decimals INTEGER,
+    theme VARCHAR, definition VARCHAR, coverage VARCHAR, caution VARCHAR, rule VARCHAR,
+    source VARCHAR, licence VARCHAR, vintage VARCHAR, small_count DOUBLE, user_defined BOOLEAN);
+CREATE TABLE territory_group(
+    id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, description VARCHAR, start_year INTEGER,
+    source VARCHAR, builtin BOOLEAN NOT NULL DEFAULT FALSE);
+CREATE TABLE group_member(group_id VARCHAR NOT NULL, territory VARCHAR NOT NULL, note VARCHAR,
+    PRIMARY KEY(group_id, territory));
+CREATE TABLE import_log(id INTEGER PRIMARY KEY, imported_at TIMESTAMP, file VARCHAR, sha256 VARCHAR,
+    rows INTEGER, indicator_ids VARCHAR);
+"""
+
+# observation(territory, indicator, period_start, year, value, flag) is created by the build,
+# sorted by (indicator, year, territory) so that one indicator-year reads contiguous blocks.
+OBSERVATION_COLUMNS = "territory VARCHAR, indicator VARCHAR, period_start INTEGER, year INTEGER, value DOUBLE, flag VARCHAR"
+
+
+def connect_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, or a DatabaseUnavailable whose message says how to rebuild."""
+    path = Path(path or db_path())
+    if not path.exists():
+        raise DatabaseUnavailable(path, "introuvable")
+    if path.stat().st_size == 0:
+        raise DatabaseUnavailable(path, "vide")
+    try:
+        # Attached to a private in-memory instance rather than `duckdb.connect(path)`: DuckDB caches
+        # instances per path within a process, which would keep serving a file a writer replaced.
+        con = duckdb.connect()
+        con.execute(f"ATTACH '{_sql_string(path)}' AS obs (READ_ONLY)")
+        con.execute("USE obs")
+        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error as exc:
+        raise DatabaseUnavailable(path, f"illisible ou corrompue ({type(exc).__name__})") from exc
+    if not version or version[0] != SCHEMA_VERSION:
+        con.close()
+        raise DatabaseUnavailable(path, "d'une version de schéma incompatible")
+    return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor for another thread, on the attached database (cursors start in the default catalog)."""
+    cur = con.cursor()
+    cur.execute("USE obs")
+    return cur
+
+
+def _sql_string(path: Path) -> str:
+    return str(path.resolve()).replace("'", "''")
+
+
+def file_version(path: Path | None = None) -> tuple[int, int]:
+    """Identity of the current database file: a writer's rename changes it, so readers reopen."""
+    st = Path(path or db_path()).stat()
+    return (st.st_ino, st.st_mtime_ns)
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise DatabaseBusy() from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def replacing(path: Path | None = None, start_from_copy: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one writer path: yields a read-write connection to a private copy, swapped in on success.
+
+    With start_from_copy=False the copy starts empty (the build). Any exception, or the process being
+    killed, leaves the original file exactly as it was.
+    """
+    path = Path(path or db_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(path):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        if start_from_copy:
+            if not path.exists():
+                raise DatabaseUnavailable(path, "introuvable")
+            shutil.copyfile(path, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            con.close()
+            os.replace(tmp, path)
+        except BaseException:
+            con.close()
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+def _in_list(values: Sequence[str]) -> tuple[str, list[str]]:
+    """A bound IN-list: placeholders and parameters, never values formatted into SQL."""
+    return ", ".join("?" * len(values)) or "NULL", list(values)
+
+
+def indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT * FROM indicator ORDER BY theme, label").df()
+
+
+def series(con: duckdb.DuckDBPyConnection, codes: Sequence[str], indicator_ids: Sequence[str]) -> pd.DataFrame:
+    """Every observation of these territories and indicators, with names, oldest first."""
+    tin, tparams = _in_list(codes)
+    iin, iparams = _in_list(indicator_ids)
+    return con.execute(
+        f"""SELECT o.territory, t.label AS territory_label, t.level, o.indicator, o.period_start, o.year,
+                   o.value, o.flag
+            FROM observation o JOIN territory t ON t.code = o.territory
+            WHERE o.territory IN ({tin}) AND o.indicator IN ({iin})
+            ORDER BY o.indicator, o.territory, o.year, o.period_start""",
+        tparams + iparams,
+    ).df()
+
+
+def periods(con: duckdb.DuckDBPyConnection, indicator_id: str, level: str | None = None,
+            codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """The periods where an indicator has values, at one level or for some territories, with counts."""
+    tin, tparams = _in_list(codes or [])
+    return con.execute(
+        f"""SELECT o.period_start, o.year, count(*) AS n
+            FROM observation o JOIN territory t ON t.code = o.territory
+            WHERE o.indicator = ? AND (? IS NULL OR t.level = ?)
+              AND (? = 0 OR o.territory IN ({tin}))
+            GROUP BY ALL ORDER BY o.year, o.period_start""",
+        [indicator_id, level, level, len(tparams), *tparams],
+    ).df()
+
+
+def level_values(
+    con: duckdb.DuckDBPyConnection, indicator_id: str, level: str, year: int, period_start: int,
+    within: str | None = None,
+) -> pd.DataFrame:
+    """All territories of a level (optionally inside a région/département) with their value or NULL."""
+    return con.execute(
+        """SELECT t.code, t.label, t.parent_dep, t.parent_reg, t.population, o.value, o.flag
+           FROM territory t
+           LEFT JOIN observation o ON o.territory = t.code AND o.indicator = ? AND o.year = ?
+                AND o.period_start = ?
+           WHERE t.level = ? AND t.valid_until IS NULL
+             AND (? IS NULL OR t.parent_reg = ? OR t.parent_dep = ?)
+           ORDER BY t.code""",
+        [indicator_id, year, period_start, level, within, within, within],
+    ).df()
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """Figures for `python -m indicators info` and the Méthodes page."""
+    levels = dict(
+        con.execute(
+            "SELECT level, count(*) FROM territory WHERE valid_until IS NULL GROUP BY level"
+        ).fetchall()
+    )
+    n_obs, y0, y1 = con.execute("SELECT count(*), min(period_start), max(year) FROM observation").fetchone()
+    per_indicator = con.execute(
+        """SELECT i.id, i.label, count(o.value) AS n, min(o.period_start) AS first, max(o.year) AS last
+           FROM indicator i LEFT JOIN observation o ON o.indicator = i.id
+           GROUP BY ALL ORDER BY i.id"""
+    ).df()
+    groups = con.execute(
+        """SELECT g.id, g.name, g.start_year, count(m.territory) AS members
+           FROM territory_group g LEFT JOIN group_member m ON m.group_id = g.id
+           GROUP BY ALL ORDER BY g.id"""
+    ).df()
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    return {
+        "levels": levels,
+        "observations": n_obs,
+        "years": (y0, y1),
+        "indicators": per_indicator,
+        "groups": groups,
+        "meta": meta,
+    }

@@ -1,0 +1,107 @@
+"""Territory codes, levels, hierarchy, search by name, and groups of territories."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import duckdb
+import pandas as pd
+
+from .errors import UnknownTerritory
+
+LEVELS: dict[str, str] = {
+    "COM": "Commune",
+    "ARM": "Arrondissement municipal",
+    "EPCI": "Intercommunalité (EPCI)",
+    "DEP": "Département",
+    "REG": "Région",
+    "FR": "France",
+}
+MAP_LEVELS = ("REG", "DEP", "EPCI", "COM")
+
+
+def normalise(text: str | None) -> str:
+    """Accent-, case- and punctuation-blind form of a name, so « saint-etienne » finds Saint-Étienne."""
+    if text is None:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    plain = plain.replace("œ", "oe").replace("æ", "ae")
+    return re.sub(r"[^a-z0-9]+", " ", plain).strip()
+
+
+def level_of(code: str) -> str:
+    return code.split(":", 1)[0]
+
+
+def search(con: duckdb.DuckDBPyConnection, text: str, levels: tuple[str, ...] | None = None,
+           limit: int = 20) -> pd.DataFrame:
+    """Territories whose name matches, exact names first then by population.
+
+    Homonyms come back as separate rows whose labels carry the département, e.g. « Revel (31) »
+    and « Revel (38) ».
+    """
+    key = normalise(text)
+    if not key:
+        return pd.DataFrame(columns=["code", "label", "level", "population"])
+    code_guess = text.strip().upper()
+    lv = list(levels or LEVELS)
+    return con.execute(
+        f"""SELECT code, label, level, population FROM territory
+            WHERE valid_until IS NULL AND level IN ({", ".join("?" * len(lv))})
+              AND (search_key LIKE ? OR search_key LIKE ? OR split_part(code, ':', 2) = ?)
+            ORDER BY (search_key = ?) DESC, (split_part(code, ':', 2) = ?) DESC,
+                     starts_with(search_key, ?) DESC, population DESC NULLS LAST, code
+            LIMIT ?""",
+        [*lv, key + "%", "% " + key + "%", code_guess, key, code_guess, key, limit],
+    ).df()
+
+
+def get(con: duckdb.DuckDBPyConnection, code: str) -> dict:
+    row = con.execute("SELECT * FROM territory WHERE code = ?", [code]).df()
+    if row.empty:
+        raise UnknownTerritory(code)
+    return row.iloc[0].to_dict()
+
+
+def labels(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, str]:
+    """Display label of each code; unknown codes are left out."""
+    if not codes:
+        return {}
+    rows = con.execute(
+        f"SELECT code, label FROM territory WHERE code IN ({', '.join('?' * len(codes))})", codes
+    ).fetchall()
+    return dict(rows)
+
+
+def references(con: duckdb.DuckDBPyConnection, code: str) -> list[str]:
+    """The territories a series is read against: its département, région, and France."""
+    if code == "FR":
+        return []
+    t = get(con, code)
+    parents = [] if t["level"] == "REG" else ["parent_reg"] if t["level"] == "DEP" else ["parent_dep", "parent_reg"]
+    return [t[p] for p in parents if isinstance(t.get(p), str)] + ["FR"]
+
+
+def by_level(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
+    return con.execute(
+        "SELECT code, label, population FROM territory WHERE level = ? AND valid_until IS NULL ORDER BY label",
+        [level],
+    ).df()
+
+
+def groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        """SELECT g.id, g.name, g.description, g.start_year, g.source, g.builtin, count(m.territory) AS members
+           FROM territory_group g LEFT JOIN group_member m ON m.group_id = g.id
+           GROUP BY ALL ORDER BY g.builtin DESC, g.name"""
+    ).df()
+
+
+def group_members(con: duckdb.DuckDBPyConnection, group_id: str) -> pd.DataFrame:
+    return con.execute(
+        """SELECT m.territory AS code, t.label, t.level, t.population, m.note
+           FROM group_member m JOIN territory t ON t.code = m.territory
+           WHERE m.group_id = ? ORDER BY t.level, t.label""",
+        [group_id],
+    ).df()

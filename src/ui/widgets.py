@@ -1,0 +1,81 @@
+"""Controls shared by the pages, each bound to its URL parameter."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from indicators import store, territories
+from indicators.format import MISSING, fr_number, period_label
+
+from . import state
+
+DEFAULT_TERRITORIES = ["COM:09225"]  # Pamiers, first of the pilot sites
+DEFAULT_INDICATOR = "net_migration_rate"
+
+
+def indicator_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return store.indicators(con).set_index("id", drop=False)
+
+
+def indicator_select(con: duckdb.DuckDBPyConnection, label: str = "Indicateur", key: str = state.INDICATOR,
+                     only: list[str] | None = None) -> pd.Series:
+    """An indicator picker grouped by theme; returns the catalog row of the chosen indicator."""
+    table = indicator_table(con)
+    options = [i for i in table.index if only is None or i in only]
+    default = DEFAULT_INDICATOR if DEFAULT_INDICATOR in options else options[0]
+    chosen = st.selectbox(
+        label, options, index=options.index(state.choice(options, key, default)),
+        format_func=lambda i: f"{table.at[i, 'theme']} · {table.at[i, 'label']}", key=f"w_{key}",
+    )
+    state.put(key, chosen)
+    return table.loc[chosen]
+
+
+def period_select(periods: pd.DataFrame, key: str = "p", label: str = "Période") -> tuple[int, int] | None:
+    """A period picker over (period_start, year) pairs; the URL keeps e.g. `2013-2018` or `2021`."""
+    if periods.empty:
+        return None
+    pairs = list(zip(periods["period_start"].astype(int), periods["year"].astype(int)))
+    labels = [period_label(p, y) for p, y in pairs]
+    current = state.choice(labels, key, labels[-1], parse=lambda s: s.replace("-", "–"))
+    chosen = st.selectbox(label, labels, index=labels.index(current), key=f"w_{key}")
+    state.put(key, chosen.replace("–", "-"))
+    return pairs[labels.index(chosen)]
+
+
+def territory_sidebar(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Search and keep a list of territories (URL `t`); returns their codes."""
+    chosen = [c for c in state.get_list(state.TERRITORIES) or DEFAULT_TERRITORIES]
+    known = territories.labels(con, chosen)
+    chosen = [c for c in chosen if c in known]
+    with st.sidebar:
+        st.markdown("**Territoires suivis**")
+        kept = st.multiselect("Territoires suivis", chosen, default=chosen, format_func=known.get,
+                              label_visibility="collapsed", key=f"w_t_{','.join(chosen)}")
+        text = st.text_input("Rechercher un territoire", placeholder="Nom ou code INSEE/SIREN", key="w_search")
+        if text:
+            found = territories.search(con, text)
+            if found.empty:
+                st.caption("Aucun territoire ne correspond.")
+            else:
+                pick = st.selectbox("Résultats", found["code"].tolist(), key="w_found",
+                                    format_func=dict(zip(found["code"], found["label"] + " · " + found["level"].map(territories.LEVELS))).get)
+                st.button("Ajouter", key="w_add", on_click=_add_territory, args=(kept, pick))
+    state.put(state.TERRITORIES, kept)
+    return kept
+
+
+def _add_territory(current: list[str], code: str) -> None:
+    # A callback runs before the rerun, so the list above already shows the new territory.
+    if code not in current:
+        state.put(state.TERRITORIES, [*current, code])
+
+
+def format_values(values: pd.Series, decimals: int) -> pd.Series:
+    """French numbers for display; missing values say so instead of showing 0 or blank."""
+    return values.map(lambda v: MISSING if pd.isna(v) else fr_number(v, decimals))
+
+
+def source_caption(ind: pd.Series) -> None:
+    st.caption(f"{ind['source']}. Couverture : {ind['coverage']}")

@@ -1,0 +1,82 @@
+"""What a person sees in Chromium: each page, the map, the pilot sites, a download, and no exception."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+TIMEOUT = 45_000
+
+
+def open_view(page, path: str) -> None:
+    page.goto(f"{page.base}/{path}")
+    expect(page.locator("[data-testid='stMainBlockContainer'] h1").first).to_be_visible(timeout=TIMEOUT)
+    # Streamlit shows a running indicator while the script runs; wait until it is gone.
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
+
+
+def assert_no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.external_requests == []
+
+
+@pytest.mark.parametrize("path,title", [
+    ("", "Observatoire de l'attractivité des territoires"),
+    ("carte", "Carte"),
+    ("evolutions", "Évolutions"),
+    ("comparer", "Comparer"),
+    ("exporter", "Exporter"),
+    ("donnees", "Données"),
+    ("methodes", "Méthodes"),
+])
+def test_each_page_opens_by_its_link(page, path, title):
+    open_view(page, path)
+    expect(page.locator("h1").first).to_have_text(title)
+    assert_no_exception(page)
+
+
+def test_map_draws_departements_offline_and_counts_missing(page):
+    open_view(page, "carte?niveau=DEP&i=net_migration_rate&p=2020")
+    plot = page.locator(".js-plotly-plot").first
+    expect(plot).to_be_visible(timeout=TIMEOUT)
+    expect(plot.locator("canvas").first).to_be_attached(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"96 territoires avec une valeur ; 5 en"))).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_changing_the_level_redraws_and_updates_the_url(page):
+    open_view(page, "carte?niveau=DEP&i=population&p=2023")
+    page.get_by_role("combobox", name=re.compile("Niveau")).click()
+    page.get_by_role("option", name="Région").click()
+    expect(page.get_by_text(re.compile(r"^18 territoires avec une valeur"))).to_be_visible(timeout=TIMEOUT)
+    assert "niveau=REG" in page.url
+    assert_no_exception(page)
+
+
+def test_comparer_shows_the_eight_pilot_sites_from_a_link(page):
+    open_view(page, "comparer?g=cci-midi-pyrenees&i=net_migration_rate&p=2013-2018")
+    chart = page.locator(".js-plotly-plot").first
+    expect(chart).to_be_visible(timeout=TIMEOUT)
+    labels = chart.locator(".ytick text").all_text_contents()
+    assert len(labels) == 8
+    assert {"Revel (31)", "Lourdes (65)", "Foix (09)"} <= set(labels)
+    assert_no_exception(page)
+
+
+def test_evolutions_link_restores_the_territories(page):
+    open_view(page, "evolutions?t=COM:12202,COM:09225&i=population")
+    sidebar = page.locator("[data-testid='stSidebar']")
+    expect(sidebar.get_by_text("Rodez (12)")).to_be_visible(timeout=TIMEOUT)
+    expect(sidebar.get_by_text("Pamiers (09)")).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_csv_download_is_a_french_file_with_the_values(page):
+    open_view(page, "exporter?t=COM:75056&i=population")
+    with page.expect_download(timeout=TIMEOUT) as info:
+        page.get_by_role("button", name="Télécharger le CSV").click()
+    text = open(info.value.path(), encoding="utf-8-sig").read()
+    assert text.startswith("code;territoire;")
+    assert "COM:75056;Paris (75);population;2006;2006;2006;2181374,0;" in text

@@ -1,0 +1,59 @@
+"""French formats and exports that parse back to the same numbers, with formula cells neutralised."""
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+
+from indicators import export
+from indicators.format import MISSING, NBSP, fr_number, fr_signed, period_label
+
+
+def test_french_number_format():
+    assert fr_number(12345.61, 1) == f"12{NBSP}345,6"
+    assert fr_number(-4.06, 1) == "−4,1"
+    assert fr_number(2103778) == f"2{NBSP}103{NBSP}778"
+    assert fr_signed(3.2, 1) == "+3,2"
+
+
+def test_missing_is_said_never_zero():
+    assert fr_number(None) == MISSING == "donnée non disponible"
+    assert fr_number(float("nan"), 2) == MISSING
+
+
+def test_period_labels():
+    assert period_label(2018, 2018) == "2018"
+    assert period_label(2013, 2018) == "2013–2018"
+
+
+def _synthetic_series():
+    return pd.DataFrame({
+        "territory": ["COM:09225", "COM:09122", "COM:99999"],
+        "territory_label": ["Pamiers (09)", "Foix (09)", "=HYPERLINK(\"http://x\")"],
+        "indicator": ["net_migration_rate"] * 3,
+        "period_start": [2013, 2013, 2013], "year": [2018, 2018, 2018],
+        "value": [-4.06, 1234.5, None], "flag": [None, "estimé", None],
+    })
+
+
+def test_csv_french_and_international_parse_back_to_the_same_numbers():
+    table = export.series_table(_synthetic_series())
+    fr = export.to_csv(table, french=True)
+    assert fr.startswith("\ufeff".encode())
+    back_fr = pd.read_csv(io.BytesIO(fr), sep=";", decimal=",", encoding="utf-8-sig")
+    back_int = pd.read_csv(io.BytesIO(export.to_csv(table, french=False)))
+    assert back_fr["valeur"].tolist()[:2] == [-4.06, 1234.5] == back_int["valeur"].tolist()[:2]
+    assert pd.isna(back_fr["valeur"].iloc[2])
+
+
+def test_formula_looking_names_are_neutralised_in_csv_and_xlsx():
+    table = export.series_table(_synthetic_series())
+    back = pd.read_csv(io.BytesIO(export.to_csv(table)), sep=";", decimal=",", encoding="utf-8-sig")
+    assert back["territoire"].iloc[2] == "'=HYPERLINK(\"http://x\")"
+    meta = export.ExportMeta(title="+titre", source="s", licence="l", unit="u")
+    wb = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(table, meta)))
+    assert wb.sheetnames == ["données", "métadonnées"]
+    names = [c.value for c in wb["données"]["B"]]
+    assert "'=HYPERLINK(\"http://x\")" in names
+    assert wb["métadonnées"]["B2"].value == "'+titre"

@@ -1,0 +1,117 @@
+"""The writer path and the read-only guard: failures leave the database as it was, in French."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+
+import duckdb
+import pytest
+
+from indicators import store
+from indicators.errors import DatabaseBusy, DatabaseUnavailable
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def small_db(tmp_path):
+    """A synthetic database with the real schema and one row: writes are tested on it, not on the real one."""
+    path = tmp_path / "synthetic.duckdb"
+    with store.replacing(path, start_from_copy=False) as con:
+        con.execute(store.SCHEMA)
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [store.SCHEMA_VERSION])
+        con.execute(f"CREATE TABLE observation({store.OBSERVATION_COLUMNS})")
+        con.execute("INSERT INTO observation VALUES ('COM:09225', 'population', 2020, 2020, 15000, NULL)")
+    return path
+
+
+def test_a_failed_write_leaves_the_file_untouched(small_db):
+    before = _digest(small_db)
+    with pytest.raises(RuntimeError):
+        with store.replacing(small_db) as con:
+            con.execute("DELETE FROM observation")
+            raise RuntimeError("interrupted")
+    assert _digest(small_db) == before
+    assert store.connect_readonly(small_db).execute("SELECT count(*) FROM observation").fetchone()[0] == 1
+    assert not list(small_db.parent.glob(".*.tmp"))
+
+
+def test_a_successful_write_is_seen_by_a_new_reader(small_db):
+    version = store.file_version(small_db)
+    with store.replacing(small_db) as con:
+        con.execute("INSERT INTO observation VALUES ('COM:09122', 'population', 2020, 2020, 9000, NULL)")
+    assert store.file_version(small_db) != version
+    assert store.connect_readonly(small_db).execute("SELECT count(*) FROM observation").fetchone()[0] == 2
+
+
+def test_a_reader_open_during_a_write_keeps_working(small_db):
+    reader = store.connect_readonly(small_db)
+    with store.replacing(small_db) as con:
+        con.execute("DELETE FROM observation")
+        assert reader.execute("SELECT count(*) FROM observation").fetchone()[0] == 1
+    assert reader.execute("SELECT count(*) FROM observation").fetchone()[0] == 1  # its snapshot, until reopened
+    assert store.connect_readonly(small_db).execute("SELECT count(*) FROM observation").fetchone()[0] == 0
+
+
+def test_a_second_writer_gets_a_busy_message(small_db):
+    entered, release = threading.Event(), threading.Event()
+
+    def hold():
+        with store.replacing(small_db):
+            entered.set()
+            release.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    entered.wait(10)
+    try:
+        with pytest.raises(DatabaseBusy, match="Base occupée"):
+            with store.replacing(small_db):
+                pass
+    finally:
+        release.set()
+        t.join()
+
+
+def test_missing_empty_and_corrupt_files_name_the_rebuild_command(tmp_path):
+    missing = tmp_path / "none.duckdb"
+    empty = tmp_path / "empty.duckdb"
+    empty.touch()
+    corrupt = tmp_path / "corrupt.duckdb"
+    corrupt.write_bytes(b"not a database" * 1000)
+    for path, word in ((missing, "introuvable"), (empty, "vide"), (corrupt, "corrompue")):
+        with pytest.raises(DatabaseUnavailable) as err:
+            store.connect_readonly(path)
+        assert word in str(err.value) and "make data" in str(err.value)
+
+
+def test_a_database_without_our_schema_is_refused(tmp_path):
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).execute("CREATE TABLE x(a INT)").close()
+    with pytest.raises(DatabaseUnavailable, match="make data"):
+        store.connect_readonly(other)
+
+
+def test_the_real_database_is_opened_read_only(con):
+    with pytest.raises(duckdb.Error):
+        con.execute("CREATE TABLE scratch(a INT)")
+
+
+def test_build_failure_keeps_the_previous_database(tmp_path, small_db):
+    from indicators.build import build
+
+    before = _digest(small_db)
+    broken_sources = tmp_path / "sources"
+    broken_sources.mkdir()
+    with pytest.raises(Exception):
+        build(small_db, sources=broken_sources, log=lambda _: None)
+    assert _digest(small_db) == before
+
+
+def test_copy_keeps_working_after_rename(small_db, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(small_db, copy)
+    assert store.connect_readonly(copy).execute("SELECT value FROM observation").fetchone()[0] == 15000
