@@ -1,7 +1,10 @@
 """Comparisons: territories against the others of their level (ranks, percentiles), and groups."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
+import numpy as np
 import pandas as pd
 
 
@@ -73,3 +76,149 @@ def group_aggregate(con: duckdb.DuckDBPyConnection, indicator: str, codes: list[
             [scale, den, num, *codes, len(codes)],
         ).df()
     return pd.DataFrame(columns=["period_start", "year", "value", "n_members"])
+
+
+# ---------------------------------------------------------------- similar territories
+# Variables used to find territories that resemble each other, per level, with default weights.
+# Heavy-tailed counts are compared on a log scale, otherwise Paris would be "far" from everything.
+SIMILARITY_VARIABLES: dict[str, dict[str, float]] = {
+    "COM": {"population": 2.0, "density": 1.0, "median_income": 1.0, "unemployment_rate": 1.0,
+            "vacancy_rate": 1.0, "net_migration_rate": 1.0},
+    "EPCI": {"population": 2.0, "density": 1.0, "unemployment_rate": 1.0, "vacancy_rate": 1.0,
+             "net_migration_rate": 1.0},
+    "DEP": {"population": 1.0, "density": 1.0, "unemployment_rate": 1.0, "vacancy_rate": 1.0,
+            "net_migration_rate": 1.0, "business_creation_rate": 1.0},
+    "REG": {"population": 1.0, "density": 1.0, "unemployment_rate": 1.0, "vacancy_rate": 1.0,
+            "net_migration_rate": 1.0},
+}
+LOG_SCALE = frozenset({"population", "density"})
+
+
+def feature_matrix(con: duckdb.DuckDBPyConnection, level: str, variables: list[str],
+                   include: list[str] | None = None) -> pd.DataFrame:
+    """One row per territory of a level (plus `include`, e.g. a dissolved EPCI), one column per
+    variable at its latest period available at that level; label and period in `attrs`."""
+    marks = ", ".join("?" * len(variables))
+    extra = include or []
+    emarks = ", ".join("?" * len(extra)) or "NULL"
+    long = con.execute(
+        f"""WITH chosen AS (
+                SELECT o.indicator, max(o.year) AS year, max(o.period_start) AS period_start FROM observation o
+                JOIN territory t ON t.code = o.territory AND t.level = ?
+                WHERE o.indicator IN ({marks})
+                  AND o.year = (SELECT max(o2.year) FROM observation o2 JOIN territory t2 ON t2.code = o2.territory
+                                WHERE o2.indicator = o.indicator AND t2.level = ?)
+                GROUP BY o.indicator)
+            SELECT t.code, t.label, o.indicator, o.value, c.period_start, c.year
+            FROM territory t JOIN observation o ON o.territory = t.code
+            JOIN chosen c ON c.indicator = o.indicator AND c.year = o.year AND c.period_start = o.period_start
+            WHERE t.level = ? AND (t.valid_until IS NULL OR t.code IN ({emarks}))""",
+        [level, *variables, level, level, *extra],
+    ).df()
+    wide = long.pivot_table(index="code", columns="indicator", values="value", aggfunc="first")
+    wide = wide.reindex(columns=variables)
+    wide.attrs["labels"] = long.drop_duplicates("code").set_index("code")["label"].to_dict()
+    periods = long.drop_duplicates("indicator").set_index("indicator")
+    wide.attrs["periods"] = {i: (int(r.period_start), int(r.year)) for i, r in periods.iterrows()}
+    return wide
+
+
+def standardise(matrix: pd.DataFrame) -> pd.DataFrame:
+    """z-scores per column (log10 first for heavy-tailed counts)."""
+    m = matrix.copy()
+    for col in m.columns:
+        if col in LOG_SCALE:
+            m[col] = np.log10(m[col].where(m[col] > 0))
+    return (m - m.mean()) / m.std(ddof=0)
+
+
+def nearest(matrix: pd.DataFrame, target: str, weights: dict[str, float], k: int,
+            exclude: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """The k territories closest to `target`: weighted Euclidean distance on standardised variables.
+
+    distance = sqrt(Σ wᵢ (zᵢ − zᵢ,target)² / Σ wᵢ); territories missing a weighted variable are left out.
+    """
+    used = [v for v, w in weights.items() if w > 0 and v in matrix.columns]
+    if target not in matrix.index or not used:
+        return pd.DataFrame(columns=["code", "distance"])
+    z = standardise(matrix[used]).dropna()
+    if target not in z.index:
+        return pd.DataFrame(columns=["code", "distance"])
+    w = np.array([weights[v] for v in used], dtype=float)
+    diff = z.to_numpy() - z.loc[target].to_numpy()
+    dist = np.sqrt((w * diff**2).sum(axis=1) / w.sum())
+    out = pd.DataFrame({"code": z.index, "distance": dist})
+    out = out[(out["code"] != target) & ~out["code"].isin(exclude)]
+    return out.sort_values(["distance", "code"]).head(k).reset_index(drop=True)
+
+
+def comparison_group(con: duckdb.DuckDBPyConnection, members: list[str], k: int,
+                     weights: dict[str, dict[str, float]] | None = None) -> pd.DataFrame:
+    """For each member, its k nearest non-members of the same level: a commune is compared with
+    communes, an EPCI with EPCI. Returns member, code, level, distance."""
+    from .territories import level_of
+
+    rows = []
+    by_level: dict[str, list[str]] = {}
+    for m in members:
+        by_level.setdefault(level_of(m), []).append(m)
+    for level, codes in by_level.items():
+        w = (weights or {}).get(level) or SIMILARITY_VARIABLES.get(level, {})
+        matrix = feature_matrix(con, level, list(w), include=codes)
+        for m in codes:
+            near = nearest(matrix, m, w, k, exclude=frozenset(members))
+            rows += [{"member": m, "code": c, "level": level, "distance": d}
+                     for c, d in zip(near["code"], near["distance"])]
+    return pd.DataFrame(rows, columns=["member", "code", "level", "distance"])
+
+
+# ---------------------------------------------------------------- programme effect
+@dataclass(frozen=True)
+class DiD:
+    """Difference in differences of two yearly series around a start year."""
+
+    start_year: int
+    group_before: float
+    group_after: float
+    comparison_before: float
+    comparison_after: float
+    years_before: tuple[int, ...]
+    years_after: tuple[int, ...]
+
+    @property
+    def group_change(self) -> float:
+        return self.group_after - self.group_before
+
+    @property
+    def comparison_change(self) -> float:
+        return self.comparison_after - self.comparison_before
+
+    @property
+    def estimate(self) -> float:
+        return self.group_change - self.comparison_change
+
+
+def difference_in_differences(group: pd.Series, comparison: pd.Series, start_year: int) -> DiD | None:
+    """(mean after − mean before) of the group minus the same for the comparison group, on the years
+    both series have; the start year counts as "after". None when a side has no year."""
+    both = pd.concat({"g": group, "c": comparison}, axis=1).dropna()
+    before, after = both[both.index < start_year], both[both.index >= start_year]
+    if before.empty or after.empty:
+        return None
+    return DiD(start_year, before["g"].mean(), after["g"].mean(), before["c"].mean(), after["c"].mean(),
+               tuple(int(y) for y in before.index), tuple(int(y) for y in after.index))
+
+
+# ---------------------------------------------------------------- composite profile
+def composite(matrix: pd.DataFrame, weights: dict[str, float], polarity: dict[str, int]) -> pd.DataFrame:
+    """A transparent score: weighted mean of z-scores, each signed so that higher is better.
+
+    Returns one row per territory with each variable's signed z-score and the score; a neutral
+    variable (polarity 0) counts as « more is better » only if the user gives it a weight.
+    """
+    used = [v for v, w in weights.items() if w > 0 and v in matrix.columns]
+    z = standardise(matrix[used])
+    signed = z * pd.Series({v: (polarity.get(v) or 1) for v in used})
+    w = pd.Series({v: weights[v] for v in used})
+    score = (signed * w).sum(axis=1, min_count=len(used)) / w.sum()
+    return signed.assign(score=score)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from .errors import UnknownTerritory
+from .errors import ObservatoireError, UnknownTerritory
 
 LEVELS: dict[str, str] = {
     "COM": "Commune",
@@ -105,3 +106,64 @@ def group_members(con: duckdb.DuckDBPyConnection, group_id: str) -> pd.DataFrame
            WHERE m.group_id = ? ORDER BY t.level, t.label""",
         [group_id],
     ).df()
+
+
+# ---------------------------------------------------------------- editing groups (writer path)
+class GroupProblem(ObservatoireError):
+    """A group edit that cannot be done, with the reason in French."""
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"\s+", "-", normalise(name))[:40] or "groupe"
+
+
+def save_group(name: str, members: list[str], start_year: int | None, description: str = "",
+               group_id: str | None = None, path: Path | None = None) -> str:
+    """Create (group_id None) or update a group in the database, through the one writer path."""
+    from . import store
+
+    name = name.strip()
+    if not name:
+        raise GroupProblem("Donnez un nom au groupe.")
+    if not members:
+        raise GroupProblem("Un groupe doit compter au moins un territoire.")
+    if start_year is not None and not 1990 <= start_year <= 2100:
+        raise GroupProblem(f"Année de démarrage invalide : {start_year}.")
+    with store.replacing(path) as con:
+        known = set(labels(con, members))
+        unknown = [m for m in members if m not in known]
+        if unknown:
+            raise GroupProblem("Territoires inconnus : " + ", ".join(unknown))
+        notes: dict[str, str] = {}
+        if group_id is None:
+            taken = {r[0] for r in con.execute("SELECT id FROM territory_group").fetchall()}
+            group_id, n = _slug(name), 2
+            while group_id in taken:
+                group_id, n = f"{_slug(name)}-{n}", n + 1
+            con.execute("INSERT INTO territory_group VALUES (?, ?, ?, ?, ?, FALSE)",
+                        [group_id, name, description, start_year, "Groupe créé par un utilisateur"])
+        else:
+            if not con.execute("SELECT count(*) FROM territory_group WHERE id = ?", [group_id]).fetchone()[0]:
+                raise GroupProblem(f"Groupe inconnu : « {group_id} ».")
+            con.execute("UPDATE territory_group SET name = ?, description = ?, start_year = ? WHERE id = ?",
+                        [name, description, start_year, group_id])
+            notes = dict(con.execute("SELECT territory, note FROM group_member WHERE group_id = ?",
+                                     [group_id]).fetchall())
+            con.execute("DELETE FROM group_member WHERE group_id = ?", [group_id])
+        con.executemany("INSERT INTO group_member VALUES (?, ?, ?)",
+                        [(group_id, m, notes.get(m)) for m in dict.fromkeys(members)])
+    return group_id
+
+
+def delete_group(group_id: str, path: Path | None = None) -> None:
+    """Delete a user group; the shipped programme groups can be edited but not deleted."""
+    from . import store
+
+    with store.replacing(path) as con:
+        row = con.execute("SELECT builtin FROM territory_group WHERE id = ?", [group_id]).fetchone()
+        if row is None:
+            raise GroupProblem(f"Groupe inconnu : « {group_id} ».")
+        if row[0]:
+            raise GroupProblem("Les groupes livrés (programmes nationaux, sites pilotes) ne peuvent pas être supprimés.")
+        con.execute("DELETE FROM group_member WHERE group_id = ?", [group_id])
+        con.execute("DELETE FROM territory_group WHERE id = ?", [group_id])

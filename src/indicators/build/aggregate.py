@@ -16,11 +16,12 @@ METRO_ONLY = "France métropolitaine"
 def roll_up_counts(con: duckdb.DuckDBPyConnection) -> None:
     """Sum every count indicator from its base level to each parent in `composition`."""
     count_ids = [i.id for i in catalog.INDICATORS if i.kind == "count"]
+    published = count_ids + [i.id for i in catalog.INDICATORS if i.kind == "level"]  # levels: as published only
     con.execute(
         f"""INSERT INTO obs_all
             SELECT territory, indicator, period_start, year, value, flag FROM obs_base
-            WHERE indicator IN ({", ".join("?" * len(count_ids))})""",
-        count_ids,
+            WHERE indicator IN ({", ".join("?" * len(published))})""",
+        published,
     )
     for base_level in ("COM", "DEP"):
         _insert_rollup(con, base_level, "sum(o.value)", "obs_base", count_ids)

@@ -53,7 +53,9 @@ def load_comparateur(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
     con.execute(
         """CREATE TEMP TABLE comp AS
            SELECT CODGEO, P13_POP::DOUBLE p13, P18_POP::DOUBLE p18, NAIS1318::DOUBLE nais, DECE1318::DOUBLE dece,
-                  P13_EMPLT::DOUBLE emp13, P18_EMPLT::DOUBLE emp18, ETTOT18::DOUBLE ets, ETGZ18::DOUBLE ets_trade
+                  P13_EMPLT::DOUBLE emp13, P18_EMPLT::DOUBLE emp18, ETTOT18::DOUBLE ets, ETGZ18::DOUBLE ets_trade,
+                  SUPERF::DOUBLE area, P18_CHOM1564::DOUBLE unemployed, P18_ACT1564::DOUBLE active,
+                  P18_LOG::DOUBLE dwellings, P18_LOGVAC::DOUBLE vacant, MED19::DOUBLE median_income
            FROM read_csv(?, all_varchar = true)""",
         [str(sources / "snapshots/comparateur_territoires_2022_communes.csv.gz")],
     )
@@ -63,10 +65,16 @@ def load_comparateur(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
             SELECT 'COM:' || m.code AS territory, sum(c.p13 * m.ratio) p13, sum(c.p18 * m.ratio) p18,
                    sum(c.nais * m.ratio) nais, sum(c.dece * m.ratio) dece, sum(c.emp13 * m.ratio) emp13,
                    sum(c.emp18 * m.ratio) emp18, sum(c.ets * m.ratio) ets, sum(c.ets_trade * m.ratio) ets_trade,
+                   sum(c.area * m.ratio) area, sum(c.unemployed * m.ratio) unemployed,
+                   sum(c.active * m.ratio) active, sum(c.dwellings * m.ratio) dwellings,
+                   sum(c.vacant * m.ratio) vacant,
+                   -- a median cannot be added up: kept only where one old commune is the new one
+                   CASE WHEN count(*) = 1 AND min(m.ratio) = 1 THEN min(c.median_income) END AS median_income,
                    CASE WHEN bool_or(m.ratio < 1) THEN '{ESTIMATED}' END AS flag
             FROM comp c JOIN {cog_map} m ON m.old = c.CODGEO GROUP BY m.code
             UNION ALL
-            SELECT 'ARM:' || c.CODGEO, p13, p18, nais, dece, emp13, emp18, ets, ets_trade, NULL
+            SELECT 'ARM:' || c.CODGEO, p13, p18, nais, dece, emp13, emp18, ets, ets_trade, area, unemployed,
+                   active, dwellings, vacant, median_income, NULL
             FROM comp c WHERE 'ARM:' || c.CODGEO IN (SELECT code FROM territory WHERE level = 'ARM')"""
     )
     span = [CENSUS_FROM, CENSUS_TO]
@@ -87,6 +95,12 @@ def load_comparateur(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
         ("jobs", CENSUS_TO): "emp18",
         ("establishments", CENSUS_TO): "ets",
         ("establishments_trade", CENSUS_TO): "ets_trade",
+        ("area", CENSUS_TO): "area",
+        ("unemployed", CENSUS_TO): "unemployed",
+        ("active_population", CENSUS_TO): "active",
+        ("dwellings", CENSUS_TO): "dwellings",
+        ("vacant_dwellings", CENSUS_TO): "vacant",
+        ("median_income", 2019): "median_income",
     }
     for (indicator, year), col in points.items():
         con.execute(

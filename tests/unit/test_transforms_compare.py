@@ -1,0 +1,139 @@
+"""Known answers on small synthetic frames (named as such), then checks on the real store."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from indicators import compare, store, territories, transforms
+from indicators.paths import db_path
+
+
+def synthetic_series(values: dict[str, dict[int, float]]) -> pd.DataFrame:
+    rows = [{"territory": t, "period_start": y, "year": y, "value": v}
+            for t, ys in values.items() for y, v in ys.items()]
+    return pd.DataFrame(rows)
+
+
+def test_index_base_100():
+    s = synthetic_series({"A": {2010: 50, 2011: 55, 2012: 60}, "B": {2011: 10, 2012: 20}})
+    out = transforms.index_base(s, 2010).set_index(["territory", "year"])["value"]
+    assert out.to_dict() == pytest.approx({("A", 2010): 100.0, ("A", 2011): 110.0, ("A", 2012): 120.0})
+
+
+def test_moving_average_needs_a_full_window_and_skips_spans():
+    s = synthetic_series({"A": {2010: 1, 2011: 2, 2012: 6, 2013: 4}})
+    s = pd.concat([s, pd.DataFrame([{"territory": "A", "period_start": 2013, "year": 2018, "value": 9}])])
+    out = transforms.moving_average(s, 3).set_index("year")["value"]
+    assert out.to_dict() == {2012: 3.0, 2013: 4.0}
+
+
+def test_moving_average_does_not_bridge_a_missing_year():
+    s = synthetic_series({"A": {2010: 1, 2011: 2, 2013: 6, 2014: 4, 2015: 5}})
+    assert transforms.moving_average(s, 3).set_index("year")["value"].to_dict() == {2015: 5.0}
+
+
+def test_per_thousand_uses_population_of_the_period_start():
+    s = pd.DataFrame([{"territory": "A", "period_start": 2013, "year": 2018, "value": 30.0},
+                      {"territory": "A", "period_start": 2020, "year": 2020, "value": 5.0}])
+    pop = synthetic_series({"A": {2013: 2000, 2020: 1000}})
+    assert transforms.per_thousand(s, pop)["value"].tolist() == [15.0, 5.0]
+
+
+def test_growth_and_compound_annual_rate():
+    g = transforms.growth(synthetic_series({"A": {2010: 100, 2012: 121}})).iloc[0]
+    assert g["change_pct"] == pytest.approx(21.0)
+    assert g["cagr_pct"] == pytest.approx(10.0)
+
+
+def test_nearest_neighbours_on_a_hand_made_matrix():
+    m = pd.DataFrame({"x": [0.0, 1.0, 2.0, 10.0], "y": [0.0, 0.0, 0.0, 0.0]}, index=["A", "B", "C", "D"])
+    # y is constant: its z-score is NaN, so give it no weight. x z-scores: mean 3.25, std 3.9131.
+    near = compare.nearest(m, "A", {"x": 1.0}, k=2)
+    assert near["code"].tolist() == ["B", "C"]
+    assert near["distance"].iloc[0] == pytest.approx(1 / np.std([0, 1, 2, 10]))
+    assert compare.nearest(m, "A", {"x": 1.0}, k=2, exclude=frozenset({"B"}))["code"].tolist() == ["C", "D"]
+
+
+def test_weights_change_the_neighbours():
+    m = pd.DataFrame({"x": [0.0, 0.0, 3.0], "y": [0.0, 3.0, 0.0]}, index=["A", "B", "C"])
+    assert compare.nearest(m, "A", {"x": 1.0, "y": 0.0}, k=1)["code"].tolist() == ["B"]
+    assert compare.nearest(m, "A", {"x": 0.0, "y": 1.0}, k=1)["code"].tolist() == ["C"]
+
+
+def test_difference_in_differences_by_hand():
+    g = pd.Series({2014: 10.0, 2015: 12.0, 2016: 20.0, 2017: 22.0})
+    c = pd.Series({2014: 10.0, 2015: 10.0, 2016: 13.0, 2017: 13.0, 2018: 99.0})
+    d = compare.difference_in_differences(g, c, 2016)
+    # group: 21 − 11 = 10 ; comparison: 13 − 10 = 3 ; DiD = 7 ; 2018 ignored (group has no value)
+    assert (d.group_change, d.comparison_change, d.estimate) == (10.0, 3.0, 7.0)
+    assert d.years_before == (2014, 2015) and d.years_after == (2016, 2017)
+    assert compare.difference_in_differences(g, c, 2030) is None
+
+
+def test_composite_score_signs_by_polarity():
+    m = pd.DataFrame({"good": [1.0, 2.0, 3.0], "bad": [3.0, 2.0, 1.0]}, index=["A", "B", "C"])
+    out = compare.composite(m, {"good": 1.0, "bad": 1.0}, {"good": 1, "bad": -1})
+    assert out["score"].idxmax() == "C" and out["score"].idxmin() == "A"
+    assert out.loc["B", "score"] == pytest.approx(0.0)
+
+
+# ------------------------------------------------------------------ on the real store
+def test_comparison_set_of_each_pilot_site_is_of_its_level(con):
+    members = territories.group_members(con, "cci-midi-pyrenees")["code"].tolist()
+    comp = compare.comparison_group(con, members, k=3)
+    assert set(comp["member"]) == set(members)
+    assert (comp.groupby("member").size() == 3).all()
+    assert all(territories.level_of(c) == lvl for c, lvl in zip(comp["code"], comp["level"]))
+    assert all(territories.level_of(c) == territories.level_of(m) for c, m in zip(comp["code"], comp["member"]))
+    assert not set(comp["code"]) & set(members)
+
+
+def test_similar_communes_of_pamiers_are_towns_of_similar_size(con):
+    w = compare.SIMILARITY_VARIABLES["COM"]
+    m = compare.feature_matrix(con, "COM", list(w))
+    near = compare.nearest(m, "COM:09225", w, k=5)
+    pops = m.loc[near["code"], "population"]
+    assert len(near) == 5 and near["distance"].is_monotonic_increasing
+    assert pops.between(5_000, 60_000).all()
+
+
+@pytest.fixture()
+def db_copy(tmp_path, monkeypatch):
+    """A private copy of the real database, for tests that write."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(db_path(), path)
+    return path
+
+
+def test_user_group_create_rename_edit_delete(db_copy):
+    gid = territories.save_group("Bastides du Rouergue", ["COM:12300", "COM:12202"], 2019, path=db_copy)
+    con = store.connect_readonly(db_copy)
+    assert territories.group_members(con, gid)["code"].tolist() == ["COM:12202", "COM:12300"]
+    territories.save_group("Bastides", ["COM:12300"], 2020, group_id=gid, path=db_copy)
+    con = store.connect_readonly(db_copy)
+    g = territories.groups(con).set_index("id").loc[gid]
+    assert (g["name"], g["start_year"], g["members"]) == ("Bastides", 2020, 1)
+    territories.delete_group(gid, path=db_copy)
+    assert gid not in territories.groups(store.connect_readonly(db_copy))["id"].tolist()
+
+
+def test_group_edits_refuse_bad_input_and_keep_the_file(db_copy):
+    before = db_copy.read_bytes()
+    with pytest.raises(territories.GroupProblem, match="inconnus : COM:00000"):
+        territories.save_group("X", ["COM:00000"], 2020, path=db_copy)
+    with pytest.raises(territories.GroupProblem, match="ne peuvent pas être supprimés"):
+        territories.delete_group("acv", path=db_copy)
+    assert db_copy.read_bytes() == before
+
+
+def test_editing_the_pilot_start_year_keeps_member_notes(db_copy):
+    con = store.connect_readonly(db_copy)
+    members = territories.group_members(con, "cci-midi-pyrenees")
+    g = territories.groups(con).set_index("id").loc["cci-midi-pyrenees"]
+    territories.save_group(g["name"], members["code"].tolist(), 2017, g["description"],
+                           group_id="cci-midi-pyrenees", path=db_copy)
+    after = territories.group_members(store.connect_readonly(db_copy), "cci-midi-pyrenees")
+    assert after.set_index("code")["note"].to_dict() == members.set_index("code")["note"].to_dict()
