@@ -1,65 +1,44 @@
-"""Comparer: the members of a group side by side, with their rank among territories of their level."""
+"""Comparer: a group side by side, similar territories, the programme against a comparison group,
+a transparent composite profile, and the groups themselves."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from indicators import charts, compare, store, territories
-from indicators.format import fr_int, fr_number, period_label
+from indicators import territories
+from indicators.paths import db_path
+from ui import comparer_views as views
 from ui import data, state, widgets
-
-
-
-def _ranks(rank: pd.Series, n: pd.Series) -> list[str]:
-    return [f"{fr_int(r)} / {fr_int(k)}" if pd.notna(r) else "–" for r, k in zip(rank, n)]
-
 
 con = data.require_database()
 st.title("Comparer")
+followed = widgets.territory_sidebar(con)
 
-groups = territories.groups(con)
-ids = groups["id"].tolist()
-c1, c2, c3 = st.columns([2, 2, 1])
+c1, c2 = st.columns([2, 3])
 with c1:
-    gid = st.selectbox("Groupe", ids, index=ids.index(state.choice(ids, "g", "cci-midi-pyrenees")),
-                       format_func=dict(zip(groups["id"], groups["name"])).get, key="w_g")
-    state.put("g", gid)
-group = groups.set_index("id").loc[gid]
-members = territories.group_members(con, gid)
-with c2:
-    ind = widgets.indicator_select(con)
-with c3:
-    periods = store.periods(con, ind["id"], codes=members["code"].tolist())
-    period = widgets.period_select(periods)
+    group = widgets.group_select(con, "Groupe")
+members = territories.group_members(con, group["id"])
+st.caption(f"{group['description'] or ''} Début du programme : {group['start_year'] if group['start_year'] == group['start_year'] else 'non renseigné'}. "
+           f"Source : {group['source']}. {len(members)} membres.")
 
-st.caption(f"{group['description']} Début du programme : {group['start_year']}. Source : {group['source']}.")
-if period is None:
-    st.info("Donnée non disponible pour cet indicateur.")
-    st.stop()
+SECTIONS = {"tableau": "Tableau", "similaires": "Territoires semblables", "effet": "Effet du programme",
+            "profil": "Profil d'attractivité", "groupes": "Gérer les groupes"}
+view = st.segmented_control("Vue", list(SECTIONS), format_func=SECTIONS.get, key="w_vue_c",
+                            default=state.choice(list(SECTIONS), "vue", "tableau")) or "tableau"
+state.put("vue", view)
 
-ranked = compare.ranks(con, ind["id"], period[0], period[1], members["code"].tolist(), int(ind["polarity"]))
-dec = int(ind["decimals"])
-table = ranked.assign(
-    Niveau=ranked["level"].map(territories.LEVELS),
-    Valeur=widgets.format_values(ranked["value"], dec),
-    **{
-        "Rang en France": _ranks(ranked["rank_fr"], ranked["n_fr"]),
-        "Centile": [fr_number(None if pd.isna(p) else p, 0, "–") for p in ranked["percentile"]],
-        "Rang dans la région": _ranks(ranked["rank_reg"], ranked["n_reg"]),
-    },
-)
-st.subheader(f"{ind['label']} · {period_label(*period)}")
-st.dataframe(table[["label", "Niveau", "Valeur", "Rang en France", "Centile", "Rang dans la région"]]
-             .rename(columns={"label": "Territoire"}), hide_index=True, width="stretch")
-st.caption("Rang 1 = la situation la plus favorable selon le sens de l'indicateur ; rangs calculés parmi les "
-           "territoires du même niveau (une commune parmi les communes, une intercommunalité parmi les EPCI). "
-           "Centile 100 = meilleur.")
-spec = charts.ChartSpec(title=f"{ind['label']}, {period_label(*period)}", subtitle=group["name"],
-                        unit=ind["unit"], source=ind["source"], decimals=dec)
-if ranked["value"].notna().any():
-    st.plotly_chart(charts.bar_chart(ranked[["code", "label", "value"]], spec), width="stretch",
-                    config={"displaylogo": False})
-missing = ranked[ranked["value"].isna()]
-if not missing.empty:
-    st.info("Donnée non disponible pour : " + ", ".join(missing["label"]) + f". Couverture : {ind['coverage']}")
-widgets.source_caption(ind)
+if members.empty:
+    st.info("Ce groupe n'a pas encore de membre.")
+elif view == "tableau":
+    with c2:
+        inds = widgets.indicators_multiselect(con)
+    views.members_table(con, members, inds)
+    st.subheader("Détail d'un indicateur")
+    views.ranks_detail(con, members, widgets.indicator_select(con, "Indicateur du détail", key="id"), group["name"])
+elif view == "similaires":
+    views.similar(con, members, widgets.indicator_table(con))
+elif view == "effet":
+    views.effect(con, group, members, widgets.indicator_table(con))
+elif view == "profil":
+    views.profile(con, members)
+if view == "groupes":
+    views.manage(con, group, members, followed, db_path())

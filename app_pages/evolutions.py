@@ -1,51 +1,141 @@
-"""Évolutions: series of the followed territories against their département, région and France."""
+"""Évolutions: series of the followed territories against their références, in several modes, and
+the profile of one territory across every indicator."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from indicators import charts, store, territories
-from indicators.format import period_label
+from indicators import charts, store, territories, transforms
+from indicators.format import fr_number, period_label
 from ui import data, state, widgets
+
+
+
+def values_table(series: pd.DataFrame, order: list[str], labels: dict[str, str], decimals: int) -> pd.DataFrame:
+    """Territories × periods in French format; « donnée non disponible » where there is no value."""
+    table = series.assign(
+        période=[period_label(p, y) for p, y in zip(series["period_start"], series["year"])],
+        valeur=widgets.format_values(series["value"], decimals),
+    ).pivot_table(index="territory", columns="période", values="valeur", aggfunc="first")
+    rows = [c for c in order if c in table.index]
+    table = table.loc[rows, sorted(table.columns, key=lambda p: (len(p) > 4, p))]
+    return table.rename(index=labels).rename_axis(index="Territoire").fillna("donnée non disponible")
+
+
+def key_figures(series: pd.DataFrame, table: pd.DataFrame, target: str, refs: list[str],
+                labels: dict[str, str]) -> pd.DataFrame:
+    """Latest value of every indicator for the territory, with the same period for its références."""
+    rows = []
+    for ind_id, ind in table.iterrows():
+        own = series[(series["indicator"] == ind_id) & (series["territory"] == target)]
+        if own.empty:
+            rows.append({"Indicateur": ind["label"], "Période": "–", labels[target]: "donnée non disponible"})
+            continue
+        last = own.sort_values(["year", "period_start"]).iloc[-1]
+        same = series[(series["indicator"] == ind_id) & (series["year"] == last["year"])
+                      & (series["period_start"] == last["period_start"])].set_index("territory")["value"]
+        row = {"Indicateur": f"{ind['label']} ({ind['unit']})",
+               "Période": period_label(int(last["period_start"]), int(last["year"]))}
+        for code in [target, *refs]:
+            row[labels[code]] = fr_number(same.get(code), int(ind["decimals"]))
+        rows.append(row)
+    return pd.DataFrame(rows).fillna("donnée non disponible")
+
 
 con = data.require_database()
 st.title("Évolutions")
-
 codes = widgets.territory_sidebar(con)
-c1, c2 = st.columns([2, 1])
-with c1:
-    ind = widgets.indicator_select(con)
-with c2:
-    with_refs = st.toggle("Références (département, région, France)", value=state.get_str("ref", "1") == "1",
-                          key="w_ref")
-    state.put("ref", "1" if with_refs else "0")
-
 if not codes:
     st.info("Choisissez au moins un territoire dans la barre latérale.")
     st.stop()
-
-refs = [r for c in codes[:1] for r in territories.references(con, c)] if with_refs else []
-refs = [r for r in refs if r not in codes]
-series = store.series(con, codes + refs, [ind["id"]])
 names = territories.labels(con, codes)
-spec = charts.ChartSpec(
-    title=ind["label"],
-    subtitle=", ".join(names[c] for c in codes),
-    unit=ind["unit"], source=ind["source"], decimals=int(ind["decimals"]),
-)
-shown = series[series["territory"].isin(codes)]
-if shown.empty:
-    st.info(f"Donnée non disponible pour ces territoires. Couverture de l'indicateur : {ind['coverage']}")
-if not series.empty:
-    st.plotly_chart(charts.trend_chart(series, spec, frozenset(refs)), width="stretch",
-                    config={"displaylogo": False})
-    table = series.assign(
-        période=[period_label(p, y) for p, y in zip(series["period_start"], series["year"])],
-        valeur=widgets.format_values(series["value"], int(ind["decimals"])),
-    ).pivot_table(index="territory_label", columns="période", values="valeur", aggfunc="first", sort=False)
-    all_names = territories.labels(con, codes + refs)
-    order = [all_names[c] for c in codes + refs if all_names[c] in table.index]
-    table = table.loc[order, sorted(table.columns, key=lambda p: (len(p) > 4, p))].rename_axis(index="Territoire")
-    st.dataframe(table.fillna("donnée non disponible"), width="stretch")
-if ind["caution"]:
-    st.caption(f"⚠️ {ind['caution']}")
-widgets.source_caption(ind)
+
+views = {"series": "Séries", "profil": "Profil d'un territoire"}
+view = st.segmented_control("Vue", list(views), format_func=views.get, key="w_vue",
+                            default=state.choice(list(views), "vue", "series")) or "series"
+state.put("vue", view)
+
+c1, c2, c3 = st.columns([3, 1, 1.3])
+with c2:
+    with_refs = st.toggle("Références", value=state.get_str("ref", "1") == "1", key="w_ref",
+                          help="Département, région et France du premier territoire")
+    state.put("ref", "1" if with_refs else "0")
+refs = [r for r in territories.references(con, codes[0]) if r not in codes] if with_refs else []
+all_names = territories.labels(con, codes + refs)
+
+if view == "profil":
+    with c1:
+        target = st.selectbox("Territoire", codes, format_func=names.get, key="w_cible",
+                              index=codes.index(state.choice(codes, "cible", codes[0])))
+        state.put("cible", target)
+    table = widgets.indicator_table(con)
+    target_refs = territories.references(con, target) if with_refs else []
+    series = store.series(con, [target, *target_refs], table.index.tolist())
+    st.subheader("Chiffres clés")
+    st.dataframe(key_figures(series, table, target, target_refs, territories.labels(con, [target, *target_refs])),
+                 hide_index=True, width="stretch")
+    fig = charts.profile_chart(series, table, frozenset(target_refs), f"Séries annuelles : {names[target]}",
+                               "Sources : voir la page Méthodes (une source par indicateur). Effectifs sans "
+                               "référence ; taux avec département, région et France en gris.")
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    st.stop()
+
+with c1:
+    inds = widgets.indicators_multiselect(con)
+with c3:
+    group = widgets.group_select(con, "Repère : début d'un programme", allow_none=True)
+modes = list(transforms.MODES)
+mode = st.segmented_control("Mode", modes, format_func=transforms.MODES.get, key="w_mode",
+                            default=state.choice(modes, "mode", "valeurs")) or "valeurs"
+state.put("mode", mode)
+m2, m3 = st.columns([1, 3])
+with m2:
+    base = st.number_input("Année de base (indice)", 2005, 2023, state.get_int("base", 2013), key="w_base",
+                           disabled=mode != "indice")
+    state.put("base", base if mode == "indice" else None)
+with m3:
+    lo, hi = st.slider("Années", 2005, 2023, (state.get_int("de", 2005), state.get_int("a", 2023)), key="w_annees")
+    state.put("de", lo if lo != 2005 else None)
+    state.put("a", hi if hi != 2023 else None)
+
+marker = int(group["start_year"]) if group is not None and pd.notna(group["start_year"]) else None
+for ind_id, ind in inds.iterrows():
+    raw = store.series(con, codes + refs, [ind_id])
+    raw = raw[(raw["year"] >= lo) & (raw["period_start"] <= hi)]
+    if mode == "pour1000" and ind["kind"] != "count":
+        st.info(f"{ind['label']} est déjà un taux : affiché en valeurs.")
+    shown, unit = _ = (raw, ind["unit"])
+    if mode == "indice":
+        shown, unit = transforms.index_base(raw, base), f"indice base 100 en {base}"
+    elif mode in ("mm3", "mm5"):
+        shown, unit = transforms.moving_average(raw, int(mode[-1])), f"{ind['unit']} (moyenne mobile {mode[-1]} ans)"
+    elif mode == "pour1000" and ind["kind"] == "count":
+        shown = transforms.per_thousand(raw, store.series(con, codes + refs, ["population"]))
+        unit = f"{ind['unit']} pour 1 000 habitants"
+    if shown[shown["territory"].isin(codes)].empty:
+        st.info(f"{ind['label']} : donnée non disponible pour ces territoires dans ce mode et ces années. "
+                f"Couverture : {ind['coverage']}")
+        continue
+    spec = charts.ChartSpec(title=ind["label"], subtitle=f"{transforms.MODES[mode]} · {lo}–{hi}", unit=unit,
+                            source=ind["source"], decimals=1 if mode != "valeurs" else int(ind["decimals"]),
+                            marker_year=marker, marker_label=f"Début {group['name'][:40]} ({marker})" if marker else "")
+    st.plotly_chart(charts.trend_chart(shown, spec, frozenset(refs)), width="stretch", config={"displaylogo": False})
+    with st.expander("Tableau des valeurs"):
+        st.dataframe(values_table(shown, [*codes, *refs], all_names, spec.decimals), width="stretch")
+    grow = transforms.growth(shown)
+    if not grow.empty:
+        dec = spec.decimals
+        st.dataframe(pd.DataFrame({
+            "Territoire": grow["territory"].map(all_names),
+            "Période": [f"{a}–{b}" for a, b in zip(grow["from"], grow["to"])],
+            "Début": [fr_number(v, dec) for v in grow["first"]], "Fin": [fr_number(v, dec) for v in grow["last"]],
+            "Évolution": [fr_number(v, 1, "–") + " %" if pd.notna(v) else "–" for v in grow["change_pct"]],
+            "Par an (moyenne géométrique)": [fr_number(v, 2, "–") + " %" if pd.notna(v) else "–" for v in grow["cagr_pct"]],
+        }), hide_index=True, width="stretch")
+    spans = shown[shown["period_start"] != shown["year"]]
+    if not spans.empty:
+        st.caption("Les segments horizontaux sont des moyennes annuelles sur une période ("
+                   + ", ".join(sorted({period_label(p, y) for p, y in zip(spans.period_start, spans.year)})) + ").")
+    if ind["caution"]:
+        st.caption(f"⚠ {ind['caution']}")
+    widgets.source_caption(ind)

@@ -27,6 +27,8 @@ class ChartSpec:
     decimals: int = 0
     permalink: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    marker_year: int | None = None  # e.g. a programme's start year, drawn as a vertical line
+    marker_label: str = ""
 
 
 def _layout(fig: go.Figure, spec: ChartSpec, height: int = 420) -> go.Figure:
@@ -38,11 +40,11 @@ def _layout(fig: go.Figure, spec: ChartSpec, height: int = 420) -> go.Figure:
         margin={"l": 60, "r": 20, "t": 70, "b": 130},
         legend={"orientation": "h", "y": -0.18},
         plot_bgcolor="white",
-        annotations=[
-            {"text": "<br>".join(textwrap.wrap(spec.source, 150)), "xref": "paper", "yref": "paper", "x": 0, "y": -0.3, "showarrow": False, "yanchor": "top", "align": "left",
-             "font": {"size": 10, "color": "#555"}, "xanchor": "left"}
-        ],
     )
+    # Added, not set: subplot titles are annotations too.
+    fig.add_annotation(text="<br>".join(textwrap.wrap(spec.source, 150)), xref="paper", yref="paper", x=0,
+                       y=-0.3 if height < 700 else -0.06, showarrow=False, yanchor="top", align="left",
+                       font={"size": 10, "color": "#555"}, xanchor="left")
     fig.update_yaxes(title=spec.unit, gridcolor="#e5e5e5", zerolinecolor="#999")
     fig.update_xaxes(gridcolor="#f0f0f0")
     return fig
@@ -81,8 +83,68 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
                 marker={"symbol": "line-ns", "size": 10, "line": {"width": 2, "color": colour}},
                 hovertext=[text, text], hoverinfo="text",
             ))
+    _flagged_points(fig, series)
+    if spec.marker_year is not None:
+        fig.add_vline(x=spec.marker_year - 0.5, line={"color": "#CC79A7", "dash": "dash", "width": 2},
+                      annotation={"text": spec.marker_label or f"Début : {spec.marker_year}",
+                                  "font": {"color": "#a0467f", "size": 11}},
+                      annotation_position="top right")
     fig.update_xaxes(dtick=1 if series["year"].nunique() <= 20 else 2, tickformat="d")
     return _layout(fig, spec)
+
+
+def _flagged_points(fig: go.Figure, series: pd.DataFrame) -> None:
+    """Values flagged at the source (estimated share of a split commune, metropolitan scope) get an
+    open ring, so an estimate never looks like a measure."""
+    if "flag" not in series:
+        return
+    flagged = series[series["flag"].notna() & (series["flag"] != "") & (series["period_start"] == series["year"])]
+    if flagged.empty:
+        return
+    fig.add_trace(go.Scatter(
+        x=flagged["year"], y=flagged["value"], mode="markers", name="valeur signalée (voir note)",
+        marker={"symbol": "circle-open", "size": 12, "color": "#555", "line": {"width": 1.5}},
+        hovertext=[f"{lab} : {flag}" for lab, flag in zip(flagged["territory_label"], flagged["flag"])],
+        hoverinfo="text",
+    ))
+
+
+def profile_chart(series: pd.DataFrame, indicators: pd.DataFrame, references: frozenset[str],
+                  title: str, source: str) -> go.Figure:
+    """Small multiples: one panel per indicator, the territory in colour and its references in grey."""
+    from plotly.subplots import make_subplots
+
+    own = series[~series["territory"].isin(references)]
+    counts = own[own["period_start"] == own["year"]].groupby("indicator").size()
+    ids = [i for i in indicators.index if counts.get(i, 0) >= 3]  # a panel needs a series, not a point
+    cols = 3
+    rows = max(1, -(-len(ids) // cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[
+        indicators.at[i, "label"] for i in ids],
+        vertical_spacing=0.6 / rows, horizontal_spacing=0.07)
+    for n, ind in enumerate(ids):
+        r, c = n // cols + 1, n % cols + 1
+        part = series[series["indicator"] == ind]
+        if indicators.at[ind, "kind"] == "count":  # France's count would flatten a commune's line
+            part = part[~part["territory"].isin(references)]
+        dec = int(indicators.at[ind, "decimals"])
+        for code, s in part.groupby("territory", sort=False):
+            is_ref = code in references
+            s = s.sort_values("year")
+            colour = REFERENCE_COLOURS.get(str(s["level"].iloc[0]), "#999") if is_ref else PALETTE[0]
+            x = [y if p == y else (p + y) / 2 for p, y in zip(s["period_start"], s["year"])]
+            fig.add_trace(go.Scatter(
+                x=x, y=s["value"], mode="lines+markers", showlegend=False,
+                line={"color": colour, "width": 1 if is_ref else 2, "dash": "dot" if is_ref else "solid"},
+                marker={"size": 3 if is_ref else 5},
+                hovertext=[f"{lab}<br>{period_label(p, y)} : {fr_number(v, dec)}"
+                           for lab, p, y, v in zip(s["territory_label"], s["period_start"], s["year"], s["value"])],
+                hoverinfo="text"), row=r, col=c)
+    fig.update_annotations(font={"size": 11})
+    spec = ChartSpec(title=title, unit="", source=source)
+    fig = _layout(fig, spec, height=260 * rows + 160)
+    fig.update_xaxes(tickformat="d")
+    return fig
 
 
 def bar_chart(values: pd.DataFrame, spec: ChartSpec, highlight: frozenset[str] = frozenset()) -> go.Figure:

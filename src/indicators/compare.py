@@ -103,17 +103,16 @@ def feature_matrix(con: duckdb.DuckDBPyConnection, level: str, variables: list[s
     emarks = ", ".join("?" * len(extra)) or "NULL"
     long = con.execute(
         f"""WITH chosen AS (
-                SELECT o.indicator, max(o.year) AS year, max(o.period_start) AS period_start FROM observation o
-                JOIN territory t ON t.code = o.territory AND t.level = ?
-                WHERE o.indicator IN ({marks})
-                  AND o.year = (SELECT max(o2.year) FROM observation o2 JOIN territory t2 ON t2.code = o2.territory
-                                WHERE o2.indicator = o.indicator AND t2.level = ?)
-                GROUP BY o.indicator)
+                -- latest (year, period_start) of each variable at this level
+                SELECT o.indicator, max(struct_pack(year := o.year, period_start := o.period_start)) AS k
+                FROM observation o JOIN territory t ON t.code = o.territory AND t.level = ?
+                WHERE o.indicator IN ({marks}) GROUP BY o.indicator),
+            c AS (SELECT indicator, k.year AS year, k.period_start AS period_start FROM chosen)
             SELECT t.code, t.label, o.indicator, o.value, c.period_start, c.year
             FROM territory t JOIN observation o ON o.territory = t.code
-            JOIN chosen c ON c.indicator = o.indicator AND c.year = o.year AND c.period_start = o.period_start
+            JOIN c ON c.indicator = o.indicator AND c.year = o.year AND c.period_start = o.period_start
             WHERE t.level = ? AND (t.valid_until IS NULL OR t.code IN ({emarks}))""",
-        [level, *variables, level, level, *extra],
+        [level, *variables, level, *extra],
     ).df()
     wide = long.pivot_table(index="code", columns="indicator", values="value", aggfunc="first")
     wide = wide.reindex(columns=variables)
@@ -125,23 +124,28 @@ def feature_matrix(con: duckdb.DuckDBPyConnection, level: str, variables: list[s
 
 def standardise(matrix: pd.DataFrame) -> pd.DataFrame:
     """z-scores per column (log10 first for heavy-tailed counts)."""
-    m = matrix.copy()
-    for col in m.columns:
+    values = matrix.to_numpy(dtype=float, copy=True)
+    for j, col in enumerate(matrix.columns):
         if col in LOG_SCALE:
-            m[col] = np.log10(m[col].where(m[col] > 0))
-    return (m - m.mean()) / m.std(ddof=0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values[:, j] = np.where(values[:, j] > 0, np.log10(values[:, j]), np.nan)
+    mean, std = np.nanmean(values, axis=0), np.nanstd(values, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (values - mean) / np.where(std > 0, std, np.nan)
+    return pd.DataFrame(z, index=matrix.index, columns=matrix.columns)
 
 
 def nearest(matrix: pd.DataFrame, target: str, weights: dict[str, float], k: int,
-            exclude: frozenset[str] = frozenset()) -> pd.DataFrame:
+            exclude: frozenset[str] = frozenset(), standardised: pd.DataFrame | None = None) -> pd.DataFrame:
     """The k territories closest to `target`: weighted Euclidean distance on standardised variables.
 
     distance = sqrt(Σ wᵢ (zᵢ − zᵢ,target)² / Σ wᵢ); territories missing a weighted variable are left out.
+    Pass `standardised` (from `standardise(matrix[used])`) to reuse it across several targets.
     """
     used = [v for v, w in weights.items() if w > 0 and v in matrix.columns]
     if target not in matrix.index or not used:
         return pd.DataFrame(columns=["code", "distance"])
-    z = standardise(matrix[used]).dropna()
+    z = (standardised if standardised is not None else standardise(matrix[used]))[used].dropna()
     if target not in z.index:
         return pd.DataFrame(columns=["code", "distance"])
     w = np.array([weights[v] for v in used], dtype=float)
@@ -165,8 +169,9 @@ def comparison_group(con: duckdb.DuckDBPyConnection, members: list[str], k: int,
     for level, codes in by_level.items():
         w = (weights or {}).get(level) or SIMILARITY_VARIABLES.get(level, {})
         matrix = feature_matrix(con, level, list(w), include=codes)
+        z = standardise(matrix)
         for m in codes:
-            near = nearest(matrix, m, w, k, exclude=frozenset(members))
+            near = nearest(matrix, m, w, k, exclude=frozenset(members), standardised=z)
             rows += [{"member": m, "code": c, "level": level, "distance": d}
                      for c, d in zip(near["code"], near["distance"])]
     return pd.DataFrame(rows, columns=["member", "code", "level", "distance"])

@@ -72,3 +72,20 @@ def link(page: str, **params: object) -> str:
             continue
         parts.append(f"{k}={','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}")
     return f"/{page}" + ("?" + "&".join(parts) if parts else "")
+
+
+def get_weights(key: str, defaults: dict[str, float]) -> dict[str, float]:
+    """Weights written as `population:2,density:1`; unknown names are ignored, missing ones default."""
+    out = dict(defaults)
+    for part in get_list(key):
+        name, _, value = part.partition(":")
+        if name in out:
+            try:
+                out[name] = max(0.0, float(value))
+            except ValueError:
+                pass
+    return out
+
+
+def put_weights(key: str, weights: dict[str, float], defaults: dict[str, float]) -> None:
+    put(key, [f"{k}:{v:g}" for k, v in weights.items()] if weights != defaults else None)

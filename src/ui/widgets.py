@@ -24,12 +24,37 @@ def indicator_select(con: duckdb.DuckDBPyConnection, label: str = "Indicateur", 
     table = indicator_table(con)
     options = [i for i in table.index if only is None or i in only]
     default = DEFAULT_INDICATOR if DEFAULT_INDICATOR in options else options[0]
+    # Évolutions keeps several indicators in the same parameter: the first one is this page's choice.
+    current = next((i for i in state.get_list(key) if i in options), default)
     chosen = st.selectbox(
-        label, options, index=options.index(state.choice(options, key, default)),
+        label, options, index=options.index(current),
         format_func=lambda i: f"{table.at[i, 'theme']} · {table.at[i, 'label']}", key=f"w_{key}",
     )
     state.put(key, chosen)
     return table.loc[chosen]
+
+
+def indicators_multiselect(con: duckdb.DuckDBPyConnection, key: str = state.INDICATOR) -> pd.DataFrame:
+    """Several indicators (URL `i=a,b`); returns their catalog rows in the chosen order."""
+    table = indicator_table(con)
+    chosen = [i for i in state.get_list(key) if i in table.index] or [DEFAULT_INDICATOR]
+    picked = st.multiselect("Indicateurs", list(table.index), default=chosen, key=f"w_{key}_multi",
+                            format_func=lambda i: f"{table.at[i, 'theme']} · {table.at[i, 'label']}")
+    picked = picked or chosen[:1]
+    state.put(key, picked)
+    return table.loc[picked]
+
+
+def group_select(con: duckdb.DuckDBPyConnection, label: str, key: str = "g", allow_none: bool = False,
+                 default: str | None = "cci-midi-pyrenees") -> pd.Series | None:
+    """A group picker (URL `g`); returns the group row, or None when « aucun » is allowed and chosen."""
+    groups = territories.groups(con).set_index("id", drop=False)
+    options = ([""] if allow_none else []) + groups.index.tolist()
+    fallback = "" if allow_none else (default if default in options else options[0])
+    gid = st.selectbox(label, options, index=options.index(state.choice(options, key, fallback)),
+                       format_func=lambda g: groups.at[g, "name"] if g else "aucun", key=f"w_{key}")
+    state.put(key, gid)
+    return groups.loc[gid] if gid else None
 
 
 def period_select(periods: pd.DataFrame, key: str = "p", label: str = "Période") -> tuple[int, int] | None:

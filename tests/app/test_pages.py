@@ -1,6 +1,7 @@
 """Every page through Streamlit's AppTest, with and without query parameters."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -82,18 +83,71 @@ def test_evolutions_without_references_from_url():
 
 
 def test_comparer_pilot_sites_table_has_the_eight_sites():
-    at = open_page("comparer", g="cci-midi-pyrenees", i="net_migration_rate", p="2013-2018")
+    at = open_page("comparer", g="cci-midi-pyrenees", i="net_migration_rate,vacancy_rate", id="net_migration_rate",
+                   p="2013-2018")
     assert not at.exception
     table = at.dataframe[0].value
+    table = getattr(table, "data", table)  # a Styler carries its frame in .data
     assert len(table) == 8
     assert {"Revel (31)", "Lourdes (65)", "CA Rodez Agglomération"} <= set(table["Territoire"])
-    assert all(table["Valeur"] != "0")
+    cell = table.set_index("Territoire").loc["Foix (09)", "Taux de nouveaux résidents (2013–2018)"]
+    assert re.fullmatch(r"−?\d+,\d · \d[\d\u202f]*e/34\u202f\d{3}", cell), cell
+    detail = at.dataframe[1].value
+    assert len(detail) == 8 and all(detail["Valeur"] != "0")
 
 
 def test_comparer_other_group_from_url():
-    at = open_page("comparer", g="acv", i="population", p="2023")
+    at = open_page("comparer", g="acv", i="population", id="population", p="2023")
     assert not at.exception
-    assert len(at.dataframe[0].value) == 244
+    assert len(getattr(at.dataframe[0].value, "data", at.dataframe[0].value)) == 244
+
+
+def test_comparer_similar_territories_of_pamiers():
+    at = open_page("comparer", g="cci-midi-pyrenees", vue="similaires", cible="COM:09225", k="4")
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert len(table) == 5 and table["Territoire"].iloc[0] == "Pamiers (09)"
+    assert table["Distance"].iloc[1] != "—"
+
+
+def test_comparer_programme_effect_shows_did_and_caveat():
+    at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="population")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert re.fullmatch(r"[+−]?\d+,\d\d", metrics["Différence de différences"])
+    assert "pas une preuve" in at.warning[0].value
+
+
+def test_comparer_effect_without_yearly_series_says_so():
+    at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="net_migration_rate")
+    assert not at.exception
+    assert "Donnée non disponible" in all_text(at)
+
+
+def test_comparer_composite_profile_lists_members_with_scores():
+    at = open_page("comparer", g="cci-midi-pyrenees", vue="profil")
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert len(table) == 8 and "Score" in table.columns
+
+
+def test_comparer_group_creation_writes_to_the_database(tmp_path, monkeypatch):
+    import shutil
+
+    from indicators import store, territories
+    from indicators.paths import db_path
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(db_path(), copy)
+    monkeypatch.setenv("OBS_DB", str(copy))
+    at = open_page("comparer", g="cci-midi-pyrenees", vue="groupes", t="COM:12202,COM:12300")
+    assert not at.exception
+    at.text_input[1].input("Bastides test")
+    at.button[1].click()
+    at.run()
+    assert not at.exception
+    groups = territories.groups(store.connect_readonly(copy)).set_index("name")
+    assert groups.loc["Bastides test", "members"] == 2
 
 
 def test_exporter_and_downloads_present():
@@ -124,3 +178,29 @@ def test_corrupt_database_shows_the_rebuild_command(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert "corrompue" in at.error[0].value
+
+
+def test_evolutions_index_mode_is_100_at_the_base_year():
+    at = open_page("evolutions", t="COM:12202", i="population", mode="indice", base="2013", ref="0")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table.loc["Rodez (12)", "2013"] == "100,0"
+    growth = at.dataframe[1].value
+    assert growth["Période"].iloc[0] == "2006–2023"
+
+
+def test_evolutions_moving_average_and_programme_line():
+    at = open_page("evolutions", t="DEP:12", i="net_migration", mode="mm3", g="acv", ref="0")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "2012" not in table.columns and "2014" in table.columns  # a 3-year window starts in 2014
+    assert at.selectbox(key="w_g").value == "acv"
+
+
+def test_evolutions_profile_key_figures_with_references():
+    at = open_page("evolutions", t="COM:12202", vue="profil")
+    assert not at.exception
+    figures = at.dataframe[0].value.set_index("Indicateur")
+    assert list(figures.columns) == ["Période", "Rodez (12)", "Aveyron (12)", "Occitanie", "France"]
+    assert figures.loc["Niveau de vie médian (€ par an et par unité de consommation)", "Aveyron (12)"] == \
+        "donnée non disponible"

@@ -80,3 +80,14 @@ def test_csv_download_is_a_french_file_with_the_values(page):
     text = open(info.value.path(), encoding="utf-8-sig").read()
     assert text.startswith("code;territoire;")
     assert "COM:75056;Paris (75);population;2006;2006;2006;2181374,0;" in text
+
+
+def test_comparer_programme_effect_from_a_link(page):
+    open_view(page, "comparer?g=cci-midi-pyrenees&vue=effet&ie=population")
+    chart = page.locator(".js-plotly-plot").first
+    expect(chart).to_be_visible(timeout=TIMEOUT)
+    legend = chart.locator(".legendtext").all_text_contents()
+    assert "Groupe de comparaison" in legend and any(t.startswith("Sites pilotes") for t in legend)
+    expect(page.get_by_text("Différence de différences", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile("pas une preuve"))).to_be_visible()
+    assert_no_exception(page)

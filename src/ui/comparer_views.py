@@ -1,0 +1,245 @@
+"""The sections of the Comparer page, each reading its state from the URL and calling the library."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from indicators import charts, compare, store, territories
+from indicators.errors import ObservatoireError
+from indicators.format import fr_int, fr_number, fr_signed, period_label
+
+from . import state, widgets
+
+CAVEAT = (
+    "**À lire avant de conclure.** Une différence de différences décrit un écart d'évolution, pas une "
+    "preuve d'effet : d'autres causes ont pu jouer en même temps (conjoncture locale, autres politiques), "
+    "et le groupe de comparaison n'est semblable que sur les variables choisies. Sur de petits "
+    "territoires, quelques dizaines d'habitants font varier les taux. Les populations légales lissent "
+    "cinq années de recensement : un effet récent n'y apparaît qu'avec retard."
+)
+
+
+def _colour(percentile: float, polarity: int) -> str:
+    """Green for the favourable side, orange for the other, grey when the indicator is neutral."""
+    if pd.isna(percentile):
+        return "color: #888"
+    if polarity == 0:
+        return ""
+    alpha = abs(percentile - 50) / 50 * 0.55
+    rgb = "0, 158, 115" if percentile >= 50 else "213, 94, 0"
+    return f"background-color: rgba({rgb}, {alpha:.2f})"
+
+
+def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
+    """Members × indicators: value, rank in France among the same level, coloured by percentile."""
+    codes = members["code"].tolist()
+    shown = pd.DataFrame({"Territoire": members["label"].tolist(),
+                          "Niveau": members["level"].map(territories.LEVELS).tolist()}, index=codes)
+    colours = pd.DataFrame("", index=codes, columns=shown.columns)
+    for ind_id, ind in inds.iterrows():
+        periods = store.periods(con, ind_id, codes=codes)
+        if periods.empty:
+            shown[ind["label"]] = "donnée non disponible"
+            colours[ind["label"]] = "color: #888"
+            continue
+        p0, y = int(periods["period_start"].iloc[-1]), int(periods["year"].iloc[-1])
+        r = compare.ranks(con, ind_id, p0, y, codes, int(ind["polarity"])).set_index("code").reindex(codes)
+        col = f"{ind['label']} ({period_label(p0, y)})"
+        shown[col] = [
+            "donnée non disponible" if pd.isna(v) else
+            f"{fr_number(v, int(ind['decimals']))} · {fr_int(rk)}e/{fr_int(n)}"
+            for v, rk, n in zip(r["value"], r["rank_fr"], r["n_fr"])]
+        colours[col] = [_colour(p, int(ind["polarity"])) for p in r["percentile"]]
+    st.dataframe(shown.style.apply(lambda _: colours, axis=None), hide_index=True, width="stretch")
+    st.caption("Chaque case : valeur · rang en France parmi les territoires du même niveau (1er = le plus "
+               "favorable selon le sens de l'indicateur). Vert : moitié favorable, orange : l'autre moitié, "
+               "d'autant plus foncé que le territoire est loin de la médiane.")
+
+
+def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) -> None:
+    periods = store.periods(con, ind["id"], codes=members["code"].tolist())
+    period = widgets.period_select(periods)
+    if period is None:
+        st.info(f"Donnée non disponible pour ces territoires. Couverture : {ind['coverage']}")
+        return
+    r = compare.ranks(con, ind["id"], period[0], period[1], members["code"].tolist(), int(ind["polarity"]))
+    table = pd.DataFrame({
+        "Territoire": r["label"], "Niveau": r["level"].map(territories.LEVELS),
+        "Valeur": widgets.format_values(r["value"], int(ind["decimals"])),
+        "Rang en France": [f"{fr_int(a)} / {fr_int(b)}" if pd.notna(a) else "–" for a, b in zip(r["rank_fr"], r["n_fr"])],
+        "Centile (100 = meilleur)": [fr_number(p, 0) if pd.notna(p) else "–" for p in r["percentile"]],
+        "Rang dans la région": [f"{fr_int(a)} / {fr_int(b)}" if pd.notna(a) else "–" for a, b in zip(r["rank_reg"], r["n_reg"])],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+    spec = charts.ChartSpec(title=f"{ind['label']}, {period_label(*period)}", subtitle=group_name,
+                            unit=ind["unit"], source=ind["source"], decimals=int(ind["decimals"]))
+    if r["value"].notna().any():
+        st.plotly_chart(charts.bar_chart(r[["code", "label", "value"]], spec), width="stretch",
+                        config={"displaylogo": False})
+
+
+def weights_editor(level: str, key: str, labels: pd.DataFrame) -> dict[str, float]:
+    """The variables of the similarity (or composite) model and their weights, editable, in the URL."""
+    defaults = compare.SIMILARITY_VARIABLES[level] if key.startswith("w") else {}
+    weights = state.get_weights(key, defaults)
+    frame = pd.DataFrame({"Variable": [labels.at[v, "label"] if v in labels.index else v for v in weights],
+                          "Poids": list(weights.values())}, index=list(weights))
+    edited = st.data_editor(frame, disabled=["Variable"], hide_index=True, key=f"w_{key}_{level}",
+                            column_config={"Poids": st.column_config.NumberColumn(min_value=0.0, max_value=10.0, step=0.5)})
+    weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float)))
+    state.put_weights(key, weights, defaults)
+    return weights
+
+
+def similar(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
+    codes = members["code"].tolist()
+    target = st.selectbox("Territoire", codes, format_func=dict(zip(members["code"], members["label"])).get,
+                          index=codes.index(state.choice(codes, "cible", codes[0])), key="w_cible")
+    state.put("cible", target)
+    level = territories.level_of(target)
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        k = st.slider("Nombre de territoires semblables", 3, 20, state.get_int("k", 5), key="w_k")
+        state.put("k", k if k != 5 else None)
+        weights = weights_editor(level, "w", widgets.indicator_table(con))
+    matrix = compare.feature_matrix(con, level, list(weights), include=[target])
+    near = compare.nearest(matrix, target, weights, k)
+    with c2:
+        if near.empty:
+            st.info("Donnée non disponible : ce territoire n'a pas de valeur pour toutes les variables pondérées.")
+            return
+        labels = matrix.attrs["labels"]
+        rows = matrix.loc[[target, *near["code"]]]
+        table = pd.DataFrame({"Territoire": [labels.get(c, c) for c in rows.index],
+                              "Distance": ["—"] + [fr_number(d, 2) for d in near["distance"]]})
+        tab = widgets.indicator_table(con)
+        for v in weights:
+            table[tab.at[v, "label"]] = [fr_number(x, int(tab.at[v, "decimals"])) for x in rows[v]]
+        st.dataframe(table, hide_index=True, width="stretch")
+        periods = ", ".join(f"{tab.at[v, 'label']} {period_label(*p)}" for v, p in matrix.attrs["periods"].items())
+        st.caption("Distance = racine de la moyenne pondérée des écarts au carré entre valeurs centrées-réduites "
+                   f"(population et densité en logarithme). Territoires du même niveau seulement. Années : {periods}.")
+
+
+def effect(con, group: pd.Series, members: pd.DataFrame, inds: pd.DataFrame) -> None:
+    codes = members["code"].tolist()
+    start = int(group["start_year"]) if pd.notna(group["start_year"]) else None
+    if start is None:
+        st.info("Ce groupe n'a pas d'année de démarrage : indiquez-la dans « Gérer les groupes ».")
+        return
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        k = st.slider("Voisins par membre", 1, 10, state.get_int("kc", 3), key="w_kc")
+        state.put("kc", k if k != 3 else None)
+        ind = widgets.indicator_select(con, "Indicateur de l'effet", key="ie")
+        index_mode = st.toggle(f"Indice base 100 en {start - 1}", value=state.get_str("me", "1") == "1", key="w_me")
+        state.put("me", "1" if index_mode else "0")
+    built = compare.comparison_group(con, codes, k)
+    labels = territories.labels(con, built["code"].tolist() + state.get_list("avec"))
+    removed = set(state.get_list("sans"))
+    proposed = list(dict.fromkeys(built["code"]))
+    with c2:
+        chosen = st.multiselect("Groupe de comparaison (proposé : les plus proches non-membres de chaque membre)",
+                                list(dict.fromkeys(proposed + state.get_list("avec"))),
+                                default=[c for c in dict.fromkeys(proposed + state.get_list("avec")) if c not in removed],
+                                format_func=lambda c: labels.get(c, c), key="w_comparaison")
+        state.put("sans", [c for c in proposed if c not in chosen])
+    g = compare.group_aggregate(con, ind["id"], codes)
+    c = compare.group_aggregate(con, ind["id"], chosen)
+    g, c = (x[x["period_start"] == x["year"]].set_index("year")["value"] for x in (g, c))
+    unit = ind["unit"]
+    if index_mode:
+        base = start - 1
+        if base in g.index and base in c.index and g[base] and c[base]:
+            g, c, unit = g / g[base] * 100, c / c[base] * 100, f"indice base 100 en {base}"
+        else:
+            st.info(f"Pas de valeur en {base} pour les deux groupes : affichage en valeurs.")
+    did = compare.difference_in_differences(g, c, start)
+    if did is None:
+        st.info(f"Donnée non disponible : {ind['label']} n'a pas de série annuelle commune aux deux groupes avant et "
+                f"après {start} (couverture : {ind['coverage']}). Choisissez par exemple la population ou les émissions.")
+        return
+    frame = pd.concat([
+        pd.DataFrame({"territory": "G", "territory_label": group["name"][:60], "level": "GRP", "period_start": g.index,
+                      "year": g.index, "value": g.values}),
+        pd.DataFrame({"territory": "C", "territory_label": "Groupe de comparaison", "level": "GRP",
+                      "period_start": c.index, "year": c.index, "value": c.values})])
+    spec = charts.ChartSpec(title=f"{ind['label']} : programme et comparaison", subtitle=f"début {start}",
+                            unit=unit, source=ind["source"], decimals=1, marker_year=start,
+                            marker_label=f"Début du programme ({start})")
+    st.plotly_chart(charts.trend_chart(frame, spec), width="stretch", config={"displaylogo": False})
+    m = st.columns(3)
+    m[0].metric("Groupe : après − avant", fr_signed(did.group_change, 2))
+    m[1].metric("Comparaison : après − avant", fr_signed(did.comparison_change, 2))
+    m[2].metric("Différence de différences", fr_signed(did.estimate, 2), help=unit)
+    st.caption(f"Avant : moyenne {did.years_before[0]}–{did.years_before[-1]} ; après : moyenne "
+               f"{did.years_after[0]}–{did.years_after[-1]} ; {len(codes)} membres, {len(chosen)} territoires de "
+               f"comparaison ; unité : {unit}. Agrégats par la règle de l'indicateur (rapport des sommes pour un taux).")
+    st.warning(CAVEAT)
+
+
+def profile(con, members: pd.DataFrame) -> None:
+    tab = widgets.indicator_table(con)
+    defaults = {"net_migration_rate": 1.0, "unemployment_rate": 1.0, "vacancy_rate": 1.0, "density": 0.0,
+                "median_income": 1.0}
+    weights = state.get_weights("cw", defaults)
+    frame = pd.DataFrame({"Indicateur": [tab.at[v, "label"] for v in weights], "Poids": list(weights.values()),
+                          "Sens": ["plus = mieux" if tab.at[v, "polarity"] > 0 else "moins = mieux"
+                                   if tab.at[v, "polarity"] < 0 else "neutre (compté plus = mieux)" for v in weights]},
+                         index=list(weights))
+    edited = st.data_editor(frame, disabled=["Indicateur", "Sens"], hide_index=True, key="w_cw")
+    weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float)))
+    state.put_weights("cw", weights, defaults)
+    rows = []
+    for level, part in members.groupby("level"):
+        matrix = compare.feature_matrix(con, level, list(weights), include=part["code"].tolist())
+        scores = compare.composite(matrix, weights, tab["polarity"].to_dict())
+        rows.append(scores.reindex(part["code"]).assign(Territoire=part["label"].tolist()))
+    out = pd.concat(rows)
+    used = [v for v, w in weights.items() if w > 0]
+    table = pd.DataFrame({"Territoire": out["Territoire"],
+                          "Score": [fr_number(v, 2) for v in out["score"]],
+                          **{tab.at[v, "label"]: [fr_signed(x, 2) if pd.notna(x) else "donnée non disponible"
+                                                   for x in out[v]] for v in used}})
+    st.dataframe(table.sort_values("Score"), hide_index=True, width="stretch")
+    st.caption("Score = moyenne pondérée des écarts à la moyenne (en écarts-types) parmi les territoires du même "
+               "niveau, chaque écart orienté pour que « plus » soit favorable. 0 = territoire moyen. Aucun poids "
+               "caché : ce tableau est tout le calcul.")
+
+
+def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db_path) -> None:
+    names = territories.labels(con, list(dict.fromkeys(members["code"].tolist() + followed)))
+    with st.form("edit_group"):
+        st.markdown(f"**Modifier « {group['name']} »**")
+        name = st.text_input("Nom", group["name"])
+        start = st.number_input("Année de démarrage", 1990, 2100, int(group["start_year"]) if pd.notna(group["start_year"]) else 2020)
+        desc = st.text_area("Description", group["description"] or "")
+        kept = st.multiselect("Membres (ajoutez des territoires suivis depuis la barre latérale)", list(names),
+                              default=members["code"].tolist(), format_func=names.get)
+        if st.form_submit_button("Enregistrer"):
+            _write(lambda: territories.save_group(name, kept, int(start), desc, group_id=group["id"], path=db_path))
+    with st.form("new_group"):
+        st.markdown("**Nouveau groupe**, à partir des territoires suivis")
+        new_name = st.text_input("Nom du nouveau groupe")
+        new_start = st.number_input("Année de démarrage ", 1990, 2100, 2020)
+        new_members = st.multiselect("Membres", followed, default=followed, format_func=names.get)
+        if st.form_submit_button("Créer"):
+            gid = _write(lambda: territories.save_group(new_name, new_members, int(new_start), path=db_path))
+            if gid:
+                state.put("g", gid)
+                st.rerun()
+    if not group["builtin"] and st.button(f"Supprimer « {group['name']} »", type="secondary"):
+        if _write(lambda: territories.delete_group(group["id"], path=db_path)) is not False:
+            state.put("g", None)
+            st.rerun()
+
+
+def _write(action):
+    """Run a write and show its outcome; problems (busy base, bad input) come back as French messages."""
+    try:
+        result = action()
+    except ObservatoireError as exc:
+        st.error(str(exc))
+        return False
+    st.success("Enregistré.")
+    return result
