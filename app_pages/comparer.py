@@ -35,9 +35,9 @@ elif view == "tableau":
     st.subheader("Détail d'un indicateur")
     views.ranks_detail(con, members, widgets.indicator_select(con, "Indicateur du détail", key="id"), group["name"])
 elif view == "similaires":
-    views.similar(con, members, widgets.indicator_table(con))
+    views.similar(con, members, followed)
 elif view == "effet":
-    views.effect(con, group, members, widgets.indicator_table(con))
+    views.effect(con, group, members, followed)
 elif view == "profil":
     views.profile(con, members)
 if view == "groupes":

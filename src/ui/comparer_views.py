@@ -91,9 +91,10 @@ def weights_editor(level: str, key: str, labels: pd.DataFrame) -> dict[str, floa
     return weights
 
 
-def similar(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
-    codes = members["code"].tolist()
-    target = st.selectbox("Territoire", codes, format_func=dict(zip(members["code"], members["label"])).get,
+def similar(con, members: pd.DataFrame, followed: list[str]) -> None:
+    codes = list(dict.fromkeys(members["code"].tolist() + followed))
+    names = territories.labels(con, codes)
+    target = st.selectbox("Territoire (membre du groupe ou territoire suivi)", codes, format_func=names.get,
                           index=codes.index(state.choice(codes, "cible", codes[0])), key="w_cible")
     state.put("cible", target)
     level = territories.level_of(target)
@@ -121,7 +122,7 @@ def similar(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
                    f"(population et densité en logarithme). Territoires du même niveau seulement. Années : {periods}.")
 
 
-def effect(con, group: pd.Series, members: pd.DataFrame, inds: pd.DataFrame) -> None:
+def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) -> None:
     codes = members["code"].tolist()
     start = int(group["start_year"]) if pd.notna(group["start_year"]) else None
     if start is None:
@@ -135,15 +136,19 @@ def effect(con, group: pd.Series, members: pd.DataFrame, inds: pd.DataFrame) -> 
         index_mode = st.toggle(f"Indice base 100 en {start - 1}", value=state.get_str("me", "1") == "1", key="w_me")
         state.put("me", "1" if index_mode else "0")
     built = compare.comparison_group(con, codes, k)
-    labels = territories.labels(con, built["code"].tolist() + state.get_list("avec"))
-    removed = set(state.get_list("sans"))
     proposed = list(dict.fromkeys(built["code"]))
+    added = [c for c in state.get_list("avec") if c not in proposed]
+    # Territories followed in the sidebar can be added by hand; proposals can be removed.
+    options = list(dict.fromkeys(proposed + added + [f for f in followed if f not in codes]))
+    labels = territories.labels(con, options)
+    removed = set(state.get_list("sans"))
     with c2:
-        chosen = st.multiselect("Groupe de comparaison (proposé : les plus proches non-membres de chaque membre)",
-                                list(dict.fromkeys(proposed + state.get_list("avec"))),
-                                default=[c for c in dict.fromkeys(proposed + state.get_list("avec")) if c not in removed],
+        chosen = st.multiselect("Groupe de comparaison (proposé : les plus proches non-membres de chaque membre ; "
+                                "ajoutez les territoires suivis de la barre latérale)", options,
+                                default=[c for c in proposed + added if c not in removed],
                                 format_func=lambda c: labels.get(c, c), key="w_comparaison")
         state.put("sans", [c for c in proposed if c not in chosen])
+        state.put("avec", [c for c in chosen if c not in proposed])
     g = compare.group_aggregate(con, ind["id"], codes)
     c = compare.group_aggregate(con, ind["id"], chosen)
     g, c = (x[x["period_start"] == x["year"]].set_index("year")["value"] for x in (g, c))

@@ -204,3 +204,12 @@ def test_evolutions_profile_key_figures_with_references():
     assert list(figures.columns) == ["Période", "Rodez (12)", "Aveyron (12)", "Occitanie", "France"]
     assert figures.loc["Niveau de vie médian (€ par an et par unité de consommation)", "Aveyron (12)"] == \
         "donnée non disponible"
+
+
+def test_comparison_group_is_editable_from_the_url():
+    at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="population", kc="1", avec="COM:12300")
+    assert not at.exception
+    chosen = at.multiselect(key="w_comparaison").value
+    assert "COM:12300" in chosen and len(chosen) == 9  # 8 proposed (one per member) + 1 added
+    at2 = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="population", kc="1", sans=chosen[0])
+    assert chosen[0] not in at2.multiselect(key="w_comparaison").value
