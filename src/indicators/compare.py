@@ -1,6 +1,7 @@
 """Comparisons: territories against the others of their level (ranks, percentiles), and groups."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import duckdb
@@ -129,8 +130,9 @@ def standardise(matrix: pd.DataFrame) -> pd.DataFrame:
         if col in LOG_SCALE:
             with np.errstate(divide="ignore", invalid="ignore"):
                 values[:, j] = np.where(values[:, j] > 0, np.log10(values[:, j]), np.nan)
-    mean, std = np.nanmean(values, axis=0), np.nanstd(values, axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column simply gets no z-score
+        mean, std = np.nanmean(values, axis=0), np.nanstd(values, axis=0)
         z = (values - mean) / np.where(std > 0, std, np.nan)
     return pd.DataFrame(z, index=matrix.index, columns=matrix.columns)
 
@@ -221,9 +223,10 @@ def composite(matrix: pd.DataFrame, weights: dict[str, float], polarity: dict[st
     Returns one row per territory with each variable's signed z-score and the score; a neutral
     variable (polarity 0) counts as « more is better » only if the user gives it a weight.
     """
-    used = [v for v, w in weights.items() if w > 0 and v in matrix.columns]
+    # A variable without any value at this level (a median is not published for EPCI) is left out.
+    used = [v for v, w in weights.items() if w > 0 and v in matrix.columns and matrix[v].notna().any()]
     z = standardise(matrix[used])
-    signed = z * pd.Series({v: (polarity.get(v) or 1) for v in used})
+    signed = z * pd.Series({v: (polarity.get(v) or 1) for v in used}, dtype=float)
     w = pd.Series({v: weights[v] for v in used})
     score = (signed * w).sum(axis=1, min_count=len(used)) / w.sum()
     return signed.assign(score=score)

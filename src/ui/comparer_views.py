@@ -201,12 +201,16 @@ def profile(con, members: pd.DataFrame) -> None:
         scores = compare.composite(matrix, weights, tab["polarity"].to_dict())
         rows.append(scores.reindex(part["code"]).assign(Territoire=part["label"].tolist()))
     out = pd.concat(rows)
-    used = [v for v, w in weights.items() if w > 0]
+    used = [v for v, w in weights.items() if w > 0 and v in out.columns]
+    dropped = [tab.at[v, "label"] for v, w in weights.items() if w > 0 and v not in out.columns]
     table = pd.DataFrame({"Territoire": out["Territoire"],
                           "Score": [fr_number(v, 2) for v in out["score"]],
                           **{tab.at[v, "label"]: [fr_signed(x, 2) if pd.notna(x) else "donnée non disponible"
                                                    for x in out[v]] for v in used}})
+    table["Score"] = table["Score"].where(out["score"].notna().to_numpy(), "donnée non disponible")
     st.dataframe(table.sort_values("Score"), hide_index=True, width="stretch")
+    if dropped:
+        st.caption("Sans donnée pour certains niveaux, donc hors du score de ces territoires : " + ", ".join(dropped) + ".")
     st.caption("Score = moyenne pondérée des écarts à la moyenne (en écarts-types) parmi les territoires du même "
                "niveau, chaque écart orienté pour que « plus » soit favorable. 0 = territoire moyen. Aucun poids "
                "caché : ce tableau est tout le calcul.")
