@@ -37,6 +37,37 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from . import ingest
+
+    data = args.file.read_bytes()
+    frame = ingest.read_table(data, args.file.name, args.sheet)
+    prepared = ingest.prepare(frame, args.file.name, data)
+    if args.new:
+        decl = ingest.Declaration(id=ingest.slug_id(args.new), label=args.new, unit=args.unit or "", kind=args.kind,
+                                  polarity=args.polarity, source=args.source or "", licence=args.licence or "",
+                                  is_new=True)
+    else:
+        decl = ingest.Declaration(id=args.indicator)
+    con = store.connect_readonly(args.db)
+    checked = ingest.validate(con, prepared, decl)
+    con.close()
+    for p in checked.problems:
+        print(("ERREUR " if p.blocking else "AVERTISSEMENT ") + str(p))
+    if checked.blocking:
+        return 2
+    import_id, created = ingest.write(checked, decl, accept_warnings=args.accept_warnings, path=args.db)
+    print(f"Import n° {import_id} : {len(checked.observations)} valeurs" + ("" if created else " (déjà importé : rien à faire)"))
+    return 0
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from . import ingest
+
+    print(f"Import n° {args.import_id} annulé : {ingest.undo(args.import_id, args.db)} valeurs retirées")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indicators", description="Observatoire de l'attractivité")
     parser.add_argument("--db", type=Path, default=None, help="fichier DuckDB (défaut : data/observatoire.duckdb)")
@@ -45,6 +76,22 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--if-stale", action="store_true", help="seulement si la base manque ou est plus ancienne que ses sources")
     b.set_defaults(func=_build)
     sub.add_parser("info", help="résume le contenu de la base").set_defaults(func=_info)
+    imp = sub.add_parser("import", help="importe un fichier CSV/XLSX d'indicateurs")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--sheet", help="feuille Excel (défaut : la première)")
+    what = imp.add_mutually_exclusive_group(required=True)
+    what.add_argument("--indicator", help="identifiant d'un indicateur existant à compléter")
+    what.add_argument("--new", metavar="LIBELLÉ", help="libellé d'un nouvel indicateur")
+    imp.add_argument("--unit")
+    imp.add_argument("--kind", choices=["count", "ratio", "level"], default="count")
+    imp.add_argument("--polarity", type=int, choices=[-1, 0, 1], default=0)
+    imp.add_argument("--source")
+    imp.add_argument("--licence")
+    imp.add_argument("--accept-warnings", action="store_true")
+    imp.set_defaults(func=_import)
+    und = sub.add_parser("undo", help="annule un import entier")
+    und.add_argument("import_id", type=int)
+    und.set_defaults(func=_undo)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

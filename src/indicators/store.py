@@ -20,7 +20,7 @@ import pandas as pd
 from .errors import DatabaseBusy, DatabaseUnavailable
 from .paths import db_path
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 SCHEMA = """
 CREATE TABLE meta(key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -47,6 +47,9 @@ CREATE TABLE import_log(id INTEGER PRIMARY KEY, imported_at TIMESTAMP, file VARC
 # observation(territory, indicator, period_start, year, value, flag) is created by the build,
 # sorted by (indicator, year, territory) so that one indicator-year reads contiguous blocks.
 OBSERVATION_COLUMNS = "territory VARCHAR, indicator VARCHAR, period_start INTEGER, year INTEGER, value DOUBLE, flag VARCHAR"
+# The stored table adds the import a value came from (NULL for the public sources), so that an
+# import can be undone as a whole.
+OBSERVATION_TABLE = OBSERVATION_COLUMNS + ", import_id INTEGER"
 
 
 def connect_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
@@ -112,8 +115,10 @@ def replacing(path: Path | None = None, start_from_copy: bool = True) -> Iterato
     path = Path(path or db_path())
     path.parent.mkdir(parents=True, exist_ok=True)
     with _lock(path):
+        # Holding the lock, any other private copy is a killed writer's leftover.
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
         if start_from_copy:
             if not path.exists():
                 raise DatabaseUnavailable(path, "introuvable")

@@ -23,8 +23,8 @@ def small_db(tmp_path):
     with store.replacing(path, start_from_copy=False) as con:
         con.execute(store.SCHEMA)
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [store.SCHEMA_VERSION])
-        con.execute(f"CREATE TABLE observation({store.OBSERVATION_COLUMNS})")
-        con.execute("INSERT INTO observation VALUES ('COM:09225', 'population', 2020, 2020, 15000, NULL)")
+        con.execute(f"CREATE TABLE observation({store.OBSERVATION_TABLE})")
+        con.execute("INSERT INTO observation VALUES ('COM:09225', 'population', 2020, 2020, 15000, NULL, NULL)")
     return path
 
 
@@ -42,7 +42,7 @@ def test_a_failed_write_leaves_the_file_untouched(small_db):
 def test_a_successful_write_is_seen_by_a_new_reader(small_db):
     version = store.file_version(small_db)
     with store.replacing(small_db) as con:
-        con.execute("INSERT INTO observation VALUES ('COM:09122', 'population', 2020, 2020, 9000, NULL)")
+        con.execute("INSERT INTO observation VALUES ('COM:09122', 'population', 2020, 2020, 9000, NULL, NULL)")
     assert store.file_version(small_db) != version
     assert store.connect_readonly(small_db).execute("SELECT count(*) FROM observation").fetchone()[0] == 2
 

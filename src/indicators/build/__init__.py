@@ -38,6 +38,8 @@ def build(path: Path | None = None, sources: Path = SOURCES_DIR, log: Callable[[
 
     with store.replacing(path, start_from_copy=False) as con:
         _build_into(con, sources, step)
+        if path.exists():
+            _carry_over(con, path, step)
     step(f"terminé : {path}")
     return path
 
@@ -77,8 +79,8 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
     )
     aggregate.roll_up_counts(con)
     aggregate.compute_ratios(con)
-    con.execute(f"CREATE TABLE observation({store.OBSERVATION_COLUMNS})")
-    con.execute("INSERT INTO observation SELECT * FROM obs_all ORDER BY indicator, year, territory")
+    con.execute(f"CREATE TABLE observation({store.OBSERVATION_TABLE})")
+    con.execute("INSERT INTO observation SELECT *, NULL FROM obs_all ORDER BY indicator, year, territory")
     con.execute("CREATE UNIQUE INDEX observation_key ON observation(territory, indicator, period_start, year)")
 
     step("populations de référence, catalogue, groupes")
@@ -99,6 +101,31 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
             ("ets_share_placed", str(ets["share_placed"])),
         ],
     )
+
+
+def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, step: Callable[[str], None]) -> None:
+    """Keep what users added (imports, their indicators, groups, edited start years) across a rebuild."""
+    try:
+        con.execute(f"ATTACH '{store._sql_string(old)}' AS old (READ_ONLY)")
+        version = con.execute("SELECT value FROM old.meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error:
+        step("  ancienne base illisible : rien à reprendre")
+        return
+    # (no DETACH: inside the build's transaction DuckDB refuses it; closing the connection drops it)
+    if not version or version[0] != store.SCHEMA_VERSION:
+        step("  ancienne base d'un autre schéma : imports et groupes non repris")
+        return
+    con.execute("INSERT INTO indicator SELECT * FROM old.indicator WHERE user_defined")
+    con.execute("INSERT INTO import_log SELECT * FROM old.import_log")
+    kept = con.execute("""INSERT OR IGNORE INTO observation SELECT * FROM old.observation
+                          WHERE import_id IS NOT NULL AND territory IN (SELECT code FROM territory)""").fetchone()[0]
+    con.execute("INSERT INTO territory_group SELECT * FROM old.territory_group WHERE NOT builtin")
+    con.execute("""INSERT INTO group_member SELECT m.* FROM old.group_member m
+                   JOIN old.territory_group g ON g.id = m.group_id AND NOT g.builtin
+                   WHERE m.territory IN (SELECT code FROM territory)""")
+    con.execute("""UPDATE territory_group g SET start_year = o.start_year FROM old.territory_group o
+                   WHERE o.id = g.id AND o.builtin""")
+    step(f"  repris de l'ancienne base : {kept} valeurs importées, groupes et années de démarrage")
 
 
 def _write_catalog(con: duckdb.DuckDBPyConnection) -> None:
