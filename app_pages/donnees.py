@@ -1,37 +1,37 @@
-"""Données: what the database holds, level by level, and the imports made so far."""
+"""Données: import a territory's own indicators; what the database holds; the imports made so far."""
 from __future__ import annotations
 
 import streamlit as st
 
 from indicators import store, territories
 from indicators.format import fr_int
-from ui import data
+from ui import data, import_views
 
 con = data.require_database()
 st.title("Données")
-info = store.counts(con)
 
-st.subheader("Territoires")
+st.header("Importer vos indicateurs")
+st.caption("Ouvertures de commerces, participation, adhérents, émissions d'un observatoire régional… Le fichier est "
+           "d'abord lu et vérifié ligne par ligne ; rien n'est écrit tant qu'un problème bloquant demeure, et "
+           "l'import s'écrit en une seule fois (ou pas du tout). Un même fichier importé deux fois ne change rien.")
+import_views.import_flow(con)
+with st.expander("Modèles à remplir"):
+    import_views.templates(con)
+
+st.header("Imports réalisés")
+import_views.import_log(con)
+
+st.header("Contenu de la base")
+info = store.counts(con)
 cols = st.columns(6)
 for col, level in zip(cols, ("FR", "REG", "DEP", "EPCI", "COM", "ARM")):
     col.metric(territories.LEVELS[level], fr_int(info["levels"].get(level, 0)))
 st.caption(f"Géographie : {info['meta'].get('geo_vintage')} · base construite le {info['meta'].get('built_at')}")
-
-st.subheader("Indicateurs et couverture")
 ind = store.indicators(con).set_index("id")
-cov = info["indicators"].set_index("id").join(ind[["unit", "coverage", "source"]])
+cov = info["indicators"].set_index("id").join(ind[["unit", "coverage"]])
 cov = cov.assign(valeurs=cov["n"].map(fr_int), années=[f"{a}–{b}" for a, b in zip(cov["first"], cov["last"])])
 st.dataframe(cov[["label", "unit", "valeurs", "années", "coverage"]].rename(
     columns={"label": "Indicateur", "unit": "Unité", "coverage": "Niveaux et années"}), width="stretch")
-
-st.subheader("Groupes de territoires")
 st.dataframe(territories.groups(con)[["name", "members", "start_year", "source"]].rename(
     columns={"name": "Groupe", "members": "Membres", "start_year": "Début", "source": "Source"}),
     hide_index=True, width="stretch")
-
-st.subheader("Imports")
-log = con.execute("SELECT imported_at, file, rows, indicator_ids FROM import_log ORDER BY imported_at DESC").df()
-if log.empty:
-    st.info("Aucun import pour l'instant : la base ne contient que les sources publiques listées sur la page Méthodes.")
-else:
-    st.dataframe(log, hide_index=True, width="stretch")

@@ -9,7 +9,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from indicators import compare, store, territories  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import threading  # noqa: E402
+
+from indicators import compare, ingest, store, territories  # noqa: E402
+from indicators.paths import db_path  # noqa: E402
 from indicators.build import build  # noqa: E402
 
 REPEAT = 30
@@ -55,6 +60,56 @@ def main() -> None:
         den = sub[(sub.indicator == "population")].set_index(["territory", "year"]).value
         return num.sum() / den.reindex(num.index).sum()
     latency("baseline_pandas_group_ratio_full_read", pandas_baseline)
+    bench_import(con)
+
+
+def bench_import(con) -> None:
+    """Import of a 100 000-row CSV (target <= 5 s), and read latency of 10 sessions meanwhile."""
+    codes = [r[0] for r in con.execute(
+        "SELECT split_part(code, ':', 2) FROM territory WHERE level = 'COM' ORDER BY code LIMIT 10000").fetchall()]
+    body = "territoire;année;valeur\n" + "".join(f"{c};{y};{i % 97},5\n" for i, c in enumerate(codes)
+                                                   for y in range(2011, 2021))
+    data = body.encode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "bench.duckdb"
+        shutil.copyfile(db_path(), copy)
+        decl = ingest.Declaration(id="user_bench", label="Bench", unit="u", source="bench (synthétique)", is_new=True)
+        t0 = time.perf_counter()
+        frame = ingest.read_table(data, "bench.csv")
+        checked = ingest.validate(store.connect_readonly(copy), ingest.prepare(frame, "bench.csv", data), decl)
+        t1 = time.perf_counter()
+        ingest.write(checked, decl, path=copy)
+        t2 = time.perf_counter()
+        line("import_100k_rows_validate", t1 - t0, "s")
+        line("import_100k_rows_write", t2 - t1, "s")
+        line("import_100k_rows_total", t2 - t0, "s (target <= 5 s)")
+
+        # 10 reader threads, each with its own read-only connection, during an import in another process.
+        csv_path = Path(tmp) / "second.csv"
+        csv_path.write_bytes(data.replace(b";2011;", b";2001;"))
+        def readers(seconds: float) -> list[float]:
+            times: list[float] = []
+            stop = time.monotonic() + seconds
+            def work():
+                c = store.connect_readonly(copy)
+                while time.monotonic() < stop:
+                    t = time.perf_counter()
+                    store.level_values(c, "population", "DEP", 2020, 2020)
+                    times.append((time.perf_counter() - t) * 1000)
+            threads = [threading.Thread(target=work) for _ in range(10)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return sorted(times)
+        quiet = readers(2.0)
+        proc = subprocess.Popen([sys.executable, "-m", "indicators", "--db", str(copy), "import", str(csv_path),
+                                 "--new", "Bench 2", "--unit", "u", "--source", "bench"], stdout=subprocess.DEVNULL)
+        busy = readers(3.0)
+        proc.wait()
+        for name, times in (("reads_10_sessions_quiet", quiet), ("reads_10_sessions_during_import", busy)):
+            line(f"{name} p50", statistics.median(times), "ms")
+            line(f"{name} p95", times[int(0.95 * (len(times) - 1))], "ms")
 
 
 if __name__ == "__main__":

@@ -371,8 +371,9 @@ def write(validated: Validated, declaration: Declaration, accept_warnings: bool 
             con.execute(
                 """INSERT INTO indicator (id, label, unit, kind, scale, polarity, decimals, theme, definition,
                        coverage, caution, rule, source, licence, vintage, small_count, user_defined)
-                   VALUES (?, ?, ?, ?, 1, ?, 2, 'Indicateurs importés', ?, ?, ?, ?, ?, ?, ?, NULL, TRUE)""",
-                [d.id, d.label, d.unit, d.kind, d.polarity, d.definition or d.label,
+                   VALUES (?, ?, ?, ?, 1, ?, ?, 'Indicateurs importés', ?, ?, ?, ?, ?, ?, ?, NULL, TRUE)""",
+                [d.id, d.label, d.unit, d.kind, d.polarity, _decimals(validated.observations["value"]),
+                 d.definition or d.label,
                  "Territoires et périodes du fichier importé ; pas de calcul d'agrégat.",
                  "Indicateur importé par un utilisateur : vérifiez la source indiquée.",
                  "Valeurs importées affichées telles quelles ; un groupe additionne les effectifs de ses membres.",
@@ -387,6 +388,11 @@ def write(validated: Validated, declaration: Declaration, accept_warnings: bool 
                     [import_id, datetime.now(timezone.utc).replace(tzinfo=None), prep.file, prep.sha256,
                      len(validated.observations), ids])
     return int(import_id), True
+
+
+def _decimals(values: pd.Series) -> int:
+    """Whole numbers are shown without decimals; otherwise two."""
+    return 0 if (values.round() == values).all() else 2
 
 
 def undo(import_id: int, path: Path | None = None) -> int:

@@ -213,3 +213,58 @@ def test_comparison_group_is_editable_from_the_url():
     assert "COM:12300" in chosen and len(chosen) == 9  # 8 proposed (one per member) + 1 added
     at2 = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="population", kc="1", sans=chosen[0])
     assert chosen[0] not in at2.multiselect(key="w_comparaison").value
+
+
+def test_import_flow_validates_then_writes_and_the_indicator_appears(tmp_path, monkeypatch):
+    import shutil
+
+    from indicators import store
+    from indicators.paths import db_path
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(db_path(), copy)
+    monkeypatch.setenv("OBS_DB", str(copy))
+    at = open_page("donnees")
+    at.file_uploader[0].set_value(("ouvertures.csv", "territoire;année;valeur\n09225;2022;12\nRevel;2022;4\n09122;2022;x\n"
+                                   .encode("utf-8"), "text/csv"))
+    at.run()
+    at.text_input(key="w_imp_label").input("Ouvertures de commerces")
+    at.text_input(key="w_imp_unit").input("ouvertures")
+    at.text_input(key="w_imp_source").input("CCI Ariège, synthétique de test")
+    at.run()
+    assert not at.exception
+    report = at.dataframe[1].value
+    assert set(report["Problème"]) >= {"valeur non numérique"}
+    assert any(p.startswith("nom ambigu") for p in report["Problème"])
+    assert at.button(key="w_imp_go").disabled
+    at.button(key="w_amb_ok_Revel").click().run()  # keep the first candidate, Revel (31)
+    at.file_uploader[0].set_value(("ouvertures.csv", "territoire;année;valeur\n09225;2022;12\nRevel;2022;4\n"
+                                   .encode("utf-8"), "text/csv"))
+    at.run()
+    assert not at.button(key="w_imp_go").disabled
+    at.button(key="w_imp_go").click().run()
+    assert not at.exception
+    assert "Import n° 1 enregistré : 2 valeurs" in at.success[0].value
+    c = store.connect_readonly(copy)
+    assert sorted(c.execute("SELECT territory FROM observation WHERE indicator = 'user_ouvertures_de_commerces'")
+                  .fetchall()) == [("COM:09225",), ("COM:31451",)]
+    carte = open_page("carte", niveau="COM", dans="DEP:09", i="user_ouvertures_de_commerces")
+    assert not carte.exception
+    table = carte.dataframe[0].value
+    assert table.iloc[0, 1] == "12" and (table.iloc[:, 1] == "donnée non disponible").sum() == len(table) - 1
+
+
+def test_upload_size_limit_is_explained(tmp_path, monkeypatch):
+    monkeypatch.setenv("OBS_MAX_UPLOAD_MB", "0.00001")
+    import importlib
+
+    import ui.import_views
+    importlib.reload(ui.import_views)
+    try:
+        at = open_page("donnees")
+        at.file_uploader[0].set_value(("gros.csv", b"territoire;annee;valeur\n" + b"09225;2021;1\n" * 10, "text/csv"))
+        at.run()
+        assert "Fichier trop volumineux" in at.error[0].value
+    finally:
+        monkeypatch.delenv("OBS_MAX_UPLOAD_MB")
+        importlib.reload(ui.import_views)

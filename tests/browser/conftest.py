@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -39,12 +40,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server():
+def server(tmp_path_factory):
+    """The app on a private copy of the database: browser tests may import or edit groups."""
+    from indicators.paths import db_path
+
+    copy = tmp_path_factory.mktemp("db") / "observatoire.duckdb"
+    shutil.copyfile(db_path(), copy)
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OBS_DB": str(copy)},
     )
     base = f"http://localhost:{port}"
     deadline = time.monotonic() + 60

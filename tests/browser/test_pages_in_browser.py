@@ -91,3 +91,21 @@ def test_comparer_programme_effect_from_a_link(page):
     expect(page.get_by_text("Différence de différences", exact=True)).to_be_visible()
     expect(page.get_by_text(re.compile("pas une preuve"))).to_be_visible()
     assert_no_exception(page)
+
+
+def test_upload_a_file_and_see_its_indicator_on_the_map(page):
+    open_view(page, "donnees")
+    page.locator("input[type='file']").set_input_files(files=[{
+        "name": "participation.csv", "mimeType": "text/csv",
+        "buffer": "territoire;année;valeur\n09225;2023;340\n09122;2023;210\n".encode("utf-8")}])
+    page.get_by_label("Libellé").fill("Participation aux ateliers")
+    page.get_by_label("Unité").fill("participants")
+    page.get_by_label("Source (producteur, jeu de données)").fill("Test navigateur (synthétique)")
+    page.get_by_label("Source (producteur, jeu de données)").press("Enter")
+    expect(page.get_by_text(re.compile(r"2 valeurs prêtes, 0 problème"))).to_be_visible(timeout=TIMEOUT)
+    page.get_by_role("button", name="Importer").click()
+    expect(page.get_by_text(re.compile(r"Import n° \d+ enregistré : 2 valeurs"))).to_be_visible(timeout=TIMEOUT)
+    open_view(page, "carte?niveau=COM&dans=DEP:09&i=user_participation_aux_ateliers&p=2023")
+    expect(page.get_by_text(re.compile(r"^2 territoires avec une valeur"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator(".js-plotly-plot canvas").first).to_be_attached(timeout=TIMEOUT)
+    assert_no_exception(page)
