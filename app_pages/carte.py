@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators import charts, geo, store, territories
+from indicators import charts, export, geo, store, territories
 from indicators.format import fr_int, period_label
 from indicators.paths import SOURCES_DIR
 from ui import data, state, widgets
@@ -44,6 +44,7 @@ spec = charts.ChartSpec(
     title=f"{ind['label']}, {period_label(*period)}",
     subtitle=f"{territories.LEVELS[level]}s" + (f" · {values['parent_dep'].iloc[0]}" if within else ""),
     unit=ind["unit"], source=ind["source"], decimals=int(ind["decimals"]),
+    permalink=export.permalink("carte", niveau=level, i=ind["id"], p=period_label(*period).replace("–", "-"), dans=within),
 )
 layer = (geo.communes_layer(SOURCES_DIR, frozenset(values["code"])) if level == "COM"
          else geo.layer(SOURCES_DIR, level))
@@ -52,6 +53,9 @@ fig = charts.choropleth(values, layer, spec, scale)
 if within:
     fig.update_layout(map={"center": geo.layer_center(layer), "zoom": 7.2})
 st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+map_table = values.rename(columns={"code": "territory", "label": "territory_label"}).assign(
+    indicator=ind["id"], period_start=period[0], year=period[1])
+widgets.export_chart(fig, spec, map_table, ind, f"carte_{level}_{ind['id']}")
 st.caption(
     f"{fr_int(len(values) - n_missing)} territoires avec une valeur ; "
     f"{fr_int(n_missing)} en « donnée non disponible » (non colorés)."

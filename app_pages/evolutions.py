@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import charts, store, territories, transforms
+from indicators import charts, export, store, territories, transforms
 from indicators.format import fr_number, period_label
 from ui import data, state, widgets
 
@@ -118,8 +118,12 @@ for ind_id, ind in inds.iterrows():
         continue
     spec = charts.ChartSpec(title=ind["label"], subtitle=f"{transforms.MODES[mode]} · {lo}–{hi}", unit=unit,
                             source=ind["source"], decimals=1 if mode != "valeurs" else int(ind["decimals"]),
-                            marker_year=marker, marker_label=f"Début {group['name'][:40]} ({marker})" if marker else "")
-    st.plotly_chart(charts.trend_chart(shown, spec, frozenset(refs)), width="stretch", config={"displaylogo": False})
+                            marker_year=marker, marker_label=f"Début {group['name'][:40]} ({marker})" if marker else "",
+                            permalink=export.permalink("evolutions", t=codes, i=ind_id, mode=mode, de=lo, a=hi,
+                                                       g=group["id"] if group is not None else None))
+    fig = charts.trend_chart(shown, spec, frozenset(refs))
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    widgets.export_chart(fig, spec, shown, ind, f"evo_{ind_id}")
     with st.expander("Tableau des valeurs"):
         st.dataframe(values_table(shown, [*codes, *refs], all_names, spec.decimals), width="stretch")
     grow = transforms.growth(shown)

@@ -1,37 +1,80 @@
-"""Exporter: the data behind a chart, with its sources, as CSV (French or international) and XLSX."""
+"""Exporter: one chart with its data, or a review pack (ZIP and PDF) for a group or territories."""
 from __future__ import annotations
 
 import streamlit as st
 
-from indicators import export, store, territories
+from indicators import charts, export, store, territories
 from ui import data, state, widgets
 
 con = data.require_database()
 st.title("Exporter")
-st.write("Téléchargez les données exactes d'une série, avec leur source, leur licence et le lien de la vue.")
-
 codes = widgets.territory_sidebar(con)
+
+st.header("Un graphique et ses données")
 ind = widgets.indicator_select(con)
 french = st.radio("Format CSV", ["français (; et virgule décimale)", "international (, et point décimal)"],
                   index=0 if state.get_str("csv", "fr") == "fr" else 1, horizontal=True, key="w_csv")
 state.put("csv", "fr" if french.startswith("français") else "int")
-
 series = store.series(con, codes, [ind["id"]])
 if series.empty:
     st.info(f"Donnée non disponible pour ces territoires. Couverture : {ind['coverage']}")
-    st.stop()
-table = export.series_table(series)
-names = ", ".join(territories.labels(con, codes).values())
-meta = export.ExportMeta(title=f"{ind['label']} · {names}", source=ind["source"], licence=ind["licence"],
-                         unit=ind["unit"], permalink=state.link("evolutions", t=codes, i=ind["id"]),
-                         note=ind["caution"] or "")
-stem = f"observatoire_{ind['id']}"
-c1, c2 = st.columns(2)
-c1.download_button("Télécharger le CSV", export.to_csv(table, french=state.get_str("csv") == "fr"),
-                   file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", width="stretch")
-c2.download_button("Télécharger le classeur XLSX", export.to_xlsx(table, meta), file_name=f"{stem}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   on_click="ignore", width="stretch")
-preview = table.assign(valeur=widgets.format_values(table["valeur"], int(ind["decimals"])))
-st.dataframe(preview, hide_index=True, width="stretch")
-widgets.source_caption(ind)
+else:
+    table = export.series_table(series)
+    names = ", ".join(territories.labels(con, codes).values())
+    link = export.permalink("evolutions", t=codes, i=ind["id"])
+    spec = charts.ChartSpec(title=str(ind["label"]), subtitle=names, unit=str(ind["unit"]), source=str(ind["source"]),
+                            decimals=int(ind["decimals"]), permalink=link)
+    fig = charts.trend_chart(series, spec)
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    meta = export.ExportMeta(title=f"{ind['label']} · {names}", source=ind["source"], licence=ind["licence"],
+                             unit=ind["unit"], permalink=link, note=ind["caution"] or "")
+    stem = f"observatoire_{ind['id']}"
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Télécharger le CSV", export.to_csv(table, french=state.get_str("csv") == "fr"),
+                       file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", width="stretch")
+    c2.download_button("Télécharger le classeur XLSX", export.to_xlsx(table, meta), file_name=f"{stem}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click="ignore", width="stretch")
+    with c3:
+        widgets.export_chart(fig, spec, series, ind, f"exp_{ind['id']}")
+    with st.expander("Données"):
+        st.dataframe(table.assign(valeur=widgets.format_values(table["valeur"], int(ind["decimals"]))),
+                     hide_index=True, width="stretch")
+
+st.header("Dossier d'évaluation")
+st.caption("Pour chaque indicateur : le graphique (PNG, SVG), les données (CSV, XLSX), la définition, la source, "
+           "les précautions et le lien de la vue ; en ZIP, ou en rapport PDF. Rendu local, sans réseau.")
+group = widgets.group_select(con, "Groupe (ou « aucun » pour les territoires suivis)", key="gp", allow_none=True)
+pack_codes = territories.group_members(con, group["id"])["code"].tolist() if group is not None else codes
+table = widgets.indicator_table(con)
+default = [i for i in ("population", "net_migration_rate", "co2_ets_per_inhabitant", "vacancy_rate",
+                       "unemployment_rate", "jobs") if i in table.index]
+picked = st.multiselect("Indicateurs", list(table.index), default=[i for i in state.get_list("ip") if i in table.index] or default,
+                        format_func=lambda i: table.at[i, "label"], key="w_ip")
+state.put("ip", picked)
+lo, hi = st.slider("Années", 2005, 2023, (state.get_int("de", 2012), state.get_int("a", 2021)), key="w_pack_years")
+state.put("de", lo)
+state.put("a", hi)
+refs = st.toggle("Références : région(s) et France (pour les taux)", value=True, key="w_pack_refs")
+title = group["name"] if group is not None else ", ".join(territories.labels(con, pack_codes).values())
+if st.button("Préparer le dossier (ZIP et PDF)", type="primary", disabled=not picked or not pack_codes):
+    bar = st.progress(0.0, "Préparation…")
+    start = int(group["start_year"]) if group is not None and group["start_year"] == group["start_year"] else None
+    items = export.pack_items(con, pack_codes, picked, lo, hi, refs,
+                              lambda i: export.permalink("evolutions", t=pack_codes, i=i, de=lo, a=hi),
+                              start_year=start, subtitle=title)
+    zipped = export.review_zip(items, f"Dossier d'évaluation : {title}", title,
+                               lambda f, m: bar.progress(0.5 * f, f"Images et données : {m}"))
+    pdf = export.review_pdf(items, f"Dossier d'évaluation : {title}", title,
+                            lambda f, m: bar.progress(0.5 + 0.5 * f, f"Rapport PDF : {m}"))
+    st.session_state["pack"] = (zipped, pdf)
+    bar.progress(1.0, "Dossier prêt")
+if "pack" in st.session_state:
+    zipped, pdf = st.session_state["pack"]
+    c1, c2 = st.columns(2)
+    c1.download_button("Télécharger le ZIP", zipped, "dossier_evaluation.zip", "application/zip", on_click="ignore",
+                       width="stretch")
+    c2.download_button("Télécharger le PDF", pdf, "dossier_evaluation.pdf", "application/pdf", on_click="ignore",
+                       width="stretch")
+st.caption("En ligne de commande : `python -m indicators export --group cci-midi-pyrenees --indicators "
+           "population,net_migration_rate --from 2012 --to 2021 --out dossier.zip` (ajoutez `--pdf`).")

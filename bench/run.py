@@ -61,6 +61,31 @@ def main() -> None:
         return num.sum() / den.reindex(num.index).sum()
     latency("baseline_pandas_group_ratio_full_read", pandas_baseline)
     bench_import(con)
+    bench_export(con, pilots)
+
+
+def bench_export(con, pilots: list[str]) -> None:
+    """PNG of one chart, warm (target <= 2 s), and the full pack for 8 pilot sites × 6 indicators (<= 30 s)."""
+    from indicators import charts, export
+
+    series = store.series(con, pilots, ["population"])
+    spec = charts.ChartSpec(title="Population", unit="habitants", source="Insee")
+    fig = charts.trend_chart(series, spec)
+    t0 = time.perf_counter()
+    export.render(fig, "png")
+    line("export_png_cold_incl_chromium_start", time.perf_counter() - t0, "s")
+    t0 = time.perf_counter()
+    export.render(fig, "png")
+    line("export_png_one_chart_warm", time.perf_counter() - t0, "s (target <= 2 s)")
+    ids = ["population", "net_migration_rate", "co2_ets_per_inhabitant", "vacancy_rate", "unemployment_rate", "jobs"]
+    t0 = time.perf_counter()
+    items = export.pack_items(con, pilots, ids, 2012, 2021, True, lambda i: export.permalink("evolutions", i=i))
+    export.review_zip(items, "Bench", "Sites pilotes")
+    t1 = time.perf_counter()
+    export.review_pdf(items, "Bench", "Sites pilotes")
+    t2 = time.perf_counter()
+    line("export_pack_zip_8_sites_6_indicators", t1 - t0, "s (target <= 30 s)")
+    line("export_pack_pdf_8_sites_6_indicators", t2 - t1, "s (target <= 30 s)")
 
 
 def bench_import(con) -> None:

@@ -68,6 +68,37 @@ def _undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from . import export, territories
+
+    con = store.connect_readonly(args.db)
+    start = None
+    if args.group:
+        groups = territories.groups(con).set_index("id")
+        if args.group not in groups.index:
+            print(f"Erreur : groupe inconnu « {args.group} » ; groupes : {', '.join(groups.index)}", file=sys.stderr)
+            return 2
+        codes = territories.group_members(con, args.group)["code"].tolist()
+        title = str(groups.at[args.group, "name"])
+        start = None if groups.at[args.group, "start_year"] != groups.at[args.group, "start_year"] else int(groups.at[args.group, "start_year"])
+    else:
+        codes = args.territories.split(",")
+        title = ", ".join(territories.labels(con, codes).values())
+    ids = args.indicators.split(",")
+    unknown = [i for i in ids if i not in set(store.indicators(con)["id"])]
+    if unknown:
+        print(f"Erreur : indicateurs inconnus : {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    items = export.pack_items(con, codes, ids, args.year_from, args.year_to, not args.no_references,
+                              lambda i: export.permalink("evolutions", t=codes, i=i, de=args.year_from, a=args.year_to),
+                              start_year=start, subtitle=title)
+    progress = lambda f, msg: print(f"[{f:4.0%}] {msg}")  # noqa: E731
+    data = (export.review_pdf if args.pdf else export.review_zip)(items, f"Dossier d'évaluation : {title}", title, progress)
+    args.out.write_bytes(data)
+    print(f"Écrit : {args.out} ({len(data) / 1e6:.1f} Mo)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indicators", description="Observatoire de l'attractivité")
     parser.add_argument("--db", type=Path, default=None, help="fichier DuckDB (défaut : data/observatoire.duckdb)")
@@ -89,6 +120,17 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--licence")
     imp.add_argument("--accept-warnings", action="store_true")
     imp.set_defaults(func=_import)
+    exp = sub.add_parser("export", help="dossier d'évaluation (ZIP, ou PDF avec --pdf)")
+    who = exp.add_mutually_exclusive_group(required=True)
+    who.add_argument("--group", help="identifiant d'un groupe (ex. cci-midi-pyrenees)")
+    who.add_argument("--territories", help="codes séparés par des virgules (ex. COM:09225,EPCI:241200187)")
+    exp.add_argument("--indicators", required=True, help="identifiants séparés par des virgules")
+    exp.add_argument("--from", dest="year_from", type=int, default=2006)
+    exp.add_argument("--to", dest="year_to", type=int, default=2023)
+    exp.add_argument("--no-references", action="store_true", help="sans région ni France")
+    exp.add_argument("--pdf", action="store_true", help="un rapport PDF plutôt qu'un ZIP")
+    exp.add_argument("--out", type=Path, required=True)
+    exp.set_defaults(func=_export)
     und = sub.add_parser("undo", help="annule un import entier")
     und.add_argument("import_id", type=int)
     und.set_defaults(func=_undo)

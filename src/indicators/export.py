@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 import io
+import json
+import textwrap
+import threading
+import warnings
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 
-from .format import period_label
+from .charts import FONT, ChartSpec, trend_chart
+from .format import MISSING, fr_number, period_label
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -70,3 +78,223 @@ def to_xlsx(table: pd.DataFrame, meta: ExportMeta) -> bytes:
         pd.DataFrame(meta.rows(), columns=["champ", "valeur"]).map(neutralise).to_excel(
             xl, sheet_name="métadonnées", index=False)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- images (kaleido + Debian Chromium)
+_RENDER_LOCK = threading.Lock()
+_server_started = False
+IMAGE_SIZE = {"width": 1200, "height": 650}
+
+
+def stamp(fig: go.Figure, spec: ChartSpec, exported: date | None = None) -> go.Figure:
+    """A copy of the figure carrying its export date and permalink, as every exported image must."""
+    out = go.Figure(fig)
+    when = (exported or date.today()).strftime("%d/%m/%Y")
+    link = f" · {spec.permalink}" if spec.permalink else ""
+    out.add_annotation(text=f"Exporté le {when}{link}", xref="paper", yref="paper", x=1, y=1.12,
+                       xanchor="right", showarrow=False, font={"size": 9, "color": "#777"})
+    return out
+
+
+def render(fig: go.Figure, fmt: str, width: int | None = None, height: int | None = None, scale: float = 2) -> bytes:
+    """PNG (scale 2, print quality), SVG or PDF through kaleido, which drives the local Chromium."""
+    global _server_started
+    import kaleido
+
+    with _RENDER_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "kopts ignored when using a server": expected
+        if not _server_started:
+            kaleido.start_sync_server()
+            _server_started = True
+        return fig.to_image(format=fmt, width=width or IMAGE_SIZE["width"],
+                            height=height or fig.layout.height or IMAGE_SIZE["height"], scale=scale)
+
+
+def chart_files(fig: go.Figure, spec: ChartSpec, table: pd.DataFrame, meta: ExportMeta, stem: str,
+                french: bool = True) -> dict[str, bytes]:
+    """Everything about one chart: images with their stamp, and the exact data behind them."""
+    stamped = stamp(fig, spec)
+    return {
+        f"{stem}.png": render(stamped, "png"),
+        f"{stem}.svg": render(stamped, "svg", scale=1),
+        f"{stem}.csv": to_csv(table, french=french),
+        f"{stem}.xlsx": to_xlsx(table, meta),
+    }
+
+
+# ---------------------------------------------------------------- review pack
+@dataclass
+class PackItem:
+    """One indicator of a review pack: its figure, spec, data and notes, built once for ZIP and PDF."""
+
+    indicator: dict
+    figure: go.Figure
+    spec: ChartSpec
+    table: pd.DataFrame
+
+
+def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, year_to: int,
+               with_references: bool, permalink: Callable[[str], str], start_year: int | None = None,
+               subtitle: str = "") -> list[PackItem]:
+    """Series, chart and table of each indicator for these territories (and their references)."""
+    from . import store, territories
+
+    # References: the members' régions and France, for rates only (France's count would flatten the lines).
+    regions = [territories.references(con, c)[-2] for c in codes if len(territories.references(con, c)) >= 2]
+    refs = [r for r in dict.fromkeys(regions + ["FR"]) if r not in codes] if with_references and codes else []
+    inds = store.indicators(con).set_index("id")
+    items = []
+    for ind_id in indicator_ids:
+        ind = inds.loc[ind_id]
+        shown_refs = refs if ind["kind"] != "count" else []
+        series = store.series(con, codes + shown_refs, [ind_id])
+        series = series[(series["year"] >= year_from) & (series["period_start"] <= year_to)]
+        spec = ChartSpec(title=str(ind["label"]), subtitle=f"{subtitle} · {year_from}–{year_to}".strip(" ·"),
+                         unit=str(ind["unit"]), source=str(ind["source"]), decimals=int(ind["decimals"]),
+                         permalink=permalink(ind_id), marker_year=start_year,
+                         marker_label=f"Début du programme ({start_year})" if start_year else "")
+        fig = trend_chart(series, spec, frozenset(shown_refs)) if not series.empty else _empty_figure(spec)
+        items.append(PackItem({"id": ind_id, **{k: (None if pd.isna(v) else v) for k, v in ind.items()}},
+                              fig, spec, series_table(series)))
+    return items
+
+
+def _empty_figure(spec: ChartSpec) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=MISSING, showarrow=False, font={"size": 18, "color": "#777"})
+    fig.update_layout(title=spec.title, height=400, xaxis={"visible": False}, yaxis={"visible": False})
+    return fig
+
+
+def _metadata(items: list[PackItem], title: str, territories_text: str) -> dict:
+    return {
+        "titre": title,
+        "territoires": territories_text,
+        "date_export": date.today().isoformat(),
+        "indicateurs": [{
+            "id": it.indicator["id"], "libellé": it.indicator["label"], "unité": it.indicator["unit"],
+            "définition": it.indicator["definition"], "règle": it.indicator["rule"],
+            "source": it.indicator["source"], "licence": it.indicator["licence"],
+            "millésime": it.indicator["vintage"], "précautions": it.indicator["caution"] or "",
+            "lien": it.spec.permalink, "valeurs": int(it.table["valeur"].notna().sum()),
+        } for it in items],
+    }
+
+
+def review_zip(items: list[PackItem], title: str, territories_text: str,
+               progress: Callable[[float, str], None] = lambda *_: None) -> bytes:
+    """One folder per indicator (PNG, SVG, CSV, XLSX), with README.txt and metadata.json at the root."""
+    buffer = io.BytesIO()
+    meta = _metadata(items, title, territories_text)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, it in enumerate(items):
+            progress(n / max(len(items), 1), f"{it.indicator['label']}…")
+            em = ExportMeta(title=f"{it.spec.title} · {territories_text}", source=it.spec.source,
+                            licence=str(it.indicator["licence"]), unit=it.spec.unit, permalink=it.spec.permalink,
+                            note=str(it.indicator["caution"] or ""))
+            folder = f"{n + 1:02d}_{it.indicator['id']}"
+            for name, data in chart_files(it.figure, it.spec, it.table, em, "graphique").items():
+                if name.endswith((".csv", ".xlsx")):
+                    name = name.replace("graphique", "donnees")
+                zf.writestr(f"{folder}/{name}", data)
+        zf.writestr("metadata.json", json.dumps(meta, ensure_ascii=False, indent=2))
+        zf.writestr("README.txt", _readme(meta))
+    progress(1.0, "terminé")
+    return buffer.getvalue()
+
+
+def _readme(meta: dict) -> str:
+    lines = [meta["titre"], "=" * len(meta["titre"]), "", f"Territoires : {meta['territoires']}",
+             f"Exporté le {meta['date_export']} depuis l'Observatoire de l'attractivité.", "",
+             "Chaque dossier contient le graphique (PNG, SVG) et les données exactes qui le composent (CSV au "
+             "format français : « ; », virgule décimale, UTF-8 avec BOM ; XLSX avec une feuille de métadonnées).",
+             "Une valeur absente est vide dans les fichiers : donnée non disponible, jamais zéro.", ""]
+    for ind in meta["indicateurs"]:
+        lines += [f"## {ind['libellé']} ({ind['unité']})", f"Définition : {ind['définition']}",
+                  f"Règle d'agrégation : {ind['règle']}", f"{ind['source']} · Licence : {ind['licence']} · "
+                  f"Millésime : {ind['millésime']}", *( [f"Précautions : {ind['précautions']}"] if ind["précautions"] else []),
+                  f"Lien : {ind['lien']}", ""]
+    return "\n".join(lines)
+
+
+def review_pdf(items: list[PackItem], title: str, territories_text: str,
+               progress: Callable[[float, str], None] = lambda *_: None) -> bytes:
+    """A report: title page, then per indicator a chart page and a table page, then sources and licences.
+
+    Every page is a plotly figure printed to PDF by kaleido, so text stays text and fonts are local.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    meta = _metadata(items, title, territories_text)
+    pages = [_text_page(title, [f"Territoires : {territories_text}", f"Exporté le {date.today().strftime('%d/%m/%Y')}",
+                                "", "Sources :", *sorted({f"• {i['source']}" for i in meta['indicateurs']})])]
+    for n, it in enumerate(items):
+        progress(n / max(len(items), 1), f"{it.indicator['label']}…")
+        notes = [f"Définition : {it.indicator['definition']}", f"Règle d'agrégation : {it.indicator['rule']}"]
+        if it.indicator["caution"]:
+            notes.append(f"Précautions : {it.indicator['caution']}")
+        pages.append(_chart_page(stamp(it.figure, it.spec), notes))
+        pages.append(_table_page(it))
+    pages.append(_text_page("Sources et licences", [
+        f"• {i['libellé']} : {i['source']} — licence {i['licence']} — millésime {i['millésime']}"
+        for i in meta["indicateurs"]] + ["", "« © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL)."]))
+    writer = PdfWriter()
+    for page in pages:
+        for p in PdfReader(io.BytesIO(render(page, "pdf", width=PAGE["width"], height=PAGE["height"], scale=1))).pages:
+            writer.add_page(p)
+    out = io.BytesIO()
+    writer.write(out)
+    progress(1.0, "terminé")
+    return out.getvalue()
+
+
+PAGE = {"width": 1123, "height": 794}  # A4 landscape at 96 dpi
+
+
+def _wrap(text: str, width: int = 130) -> str:
+    return "<br>".join(textwrap.wrap(str(text), width)) or " "
+
+
+def _text_page(title: str, lines: list[str]) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(title={"text": title, "font": {"size": 24}}, xaxis={"visible": False},
+                      yaxis={"visible": False}, plot_bgcolor="white", font={"family": FONT})
+    fig.add_annotation(text="<br>".join(_wrap(line) for line in lines), xref="paper", yref="paper", x=0, y=1,
+                       xanchor="left", yanchor="top", align="left", showarrow=False, font={"size": 13})
+    return fig
+
+
+def _chart_page(fig: go.Figure, notes: list[str]) -> go.Figure:
+    page = go.Figure(fig)
+    # On paper the legend goes to the right, so that it never runs into the source and the notes below.
+    page.update_layout(height=PAGE["height"], margin={"b": 230, "r": 300},
+                       legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 10}})
+    for a in page.layout.annotations:
+        if str(a.text).startswith("Source"):
+            a.update(y=-0.1)
+    page.add_annotation(text="<br>".join(_wrap(n, 150) for n in notes), xref="paper", yref="paper", x=0, y=-0.24,
+                        xanchor="left", yanchor="top", align="left", showarrow=False, font={"size": 11})
+    return page
+
+
+def _table_page(it: PackItem) -> go.Figure:
+    t = it.table
+    shown = t.assign(valeur=[fr_number(v, it.spec.decimals) for v in t["valeur"]]).head(40)
+    fig = go.Figure(go.Table(
+        header={"values": ["Territoire", "Période", f"Valeur ({it.spec.unit})", "Statut"], "align": "left",
+                "fill_color": "#e8eef4"},
+        cells={"values": [shown["territoire"], shown["période"], shown["valeur"], shown["statut"]], "align": "left"}))
+    more = f" (40 premières lignes sur {len(t)} ; toutes dans le ZIP)" if len(t) > 40 else ""
+    fig.update_layout(title=f"{it.spec.title} : valeurs{more}", font={"family": FONT, "size": 11})
+    return fig
+
+
+def permalink(page: str, **params: object) -> str:
+    """An absolute link to a view of the app with its state (see paths.BASE_URL)."""
+    from urllib.parse import quote
+
+    from .paths import BASE_URL
+
+    parts = [f"{k}={quote(','.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v), safe=':,-')}"
+             for k, v in params.items() if v not in (None, "", [])]
+    return f"{BASE_URL}/{page}" + ("?" + "&".join(parts) if parts else "")

@@ -7,6 +7,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
 SOURCES_DIR = Path(os.environ.get("OBS_SOURCES", DATA_DIR / "sources"))
+# Where the app is served, for permalinks printed on exported figures.
+BASE_URL = os.environ.get("OBS_BASE_URL", "http://localhost:8501").rstrip("/")
 REBUILD_COMMAND = "make data  (ou : python -m indicators build)"
 
 

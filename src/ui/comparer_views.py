@@ -74,8 +74,11 @@ def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) ->
     spec = charts.ChartSpec(title=f"{ind['label']}, {period_label(*period)}", subtitle=group_name,
                             unit=ind["unit"], source=ind["source"], decimals=int(ind["decimals"]))
     if r["value"].notna().any():
-        st.plotly_chart(charts.bar_chart(r[["code", "label", "value"]], spec), width="stretch",
-                        config={"displaylogo": False})
+        fig = charts.bar_chart(r[["code", "label", "value"]], spec)
+        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        table = r.rename(columns={"code": "territory", "label": "territory_label"}).assign(
+            indicator=ind["id"], period_start=period[0], year=period[1], flag=None)
+        widgets.export_chart(fig, spec, table, ind, f"rang_{ind['id']}")
 
 
 def weights_editor(level: str, key: str, labels: pd.DataFrame) -> dict[str, float]:
@@ -172,7 +175,9 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
     spec = charts.ChartSpec(title=f"{ind['label']} : programme et comparaison", subtitle=f"début {start}",
                             unit=unit, source=ind["source"], decimals=1, marker_year=start,
                             marker_label=f"Début du programme ({start})")
-    st.plotly_chart(charts.trend_chart(frame, spec), width="stretch", config={"displaylogo": False})
+    fig = charts.trend_chart(frame, spec)
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    widgets.export_chart(fig, spec, frame.assign(indicator=ind["id"], flag=None), ind, f"effet_{ind['id']}")
     m = st.columns(3)
     m[0].metric("Groupe : après − avant", fr_signed(did.group_change, 2))
     m[1].metric("Comparaison : après − avant", fr_signed(did.comparison_change, 2))

@@ -104,3 +104,27 @@ def format_values(values: pd.Series, decimals: int) -> pd.Series:
 
 def source_caption(ind: pd.Series) -> None:
     st.caption(f"{ind['source']}. Couverture : {ind['coverage']}")
+
+
+def export_chart(fig, spec, series: pd.DataFrame, ind: pd.Series, key: str) -> None:
+    """« Exporter » under a chart: CSV/XLSX at once, PNG/SVG rendered on demand (Chromium takes a second)."""
+    from indicators import export
+
+    table = export.series_table(series) if "territory_label" in series else series
+    meta = export.ExportMeta(title=spec.title, source=spec.source, licence=str(ind.get("licence", "")),
+                             unit=spec.unit, permalink=spec.permalink, note=str(ind.get("caution") or ""))
+    stem = f"observatoire_{key}"
+    with st.popover("Exporter ce graphique", icon=":material/download:"):
+        c1, c2 = st.columns(2)
+        c1.download_button("CSV", export.to_csv(table), f"{stem}.csv", "text/csv", on_click="ignore", key=f"{key}_csv")
+        c2.download_button("XLSX", export.to_xlsx(table, meta), f"{stem}.xlsx", on_click="ignore", key=f"{key}_xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        images = st.session_state.get(f"img_{key}")
+        if images is None or images[0] != spec:
+            if st.button("Préparer PNG et SVG", key=f"{key}_render"):
+                stamped = export.stamp(fig, spec)
+                st.session_state[f"img_{key}"] = (spec, export.render(stamped, "png"), export.render(stamped, "svg", scale=1))
+                st.rerun()
+        else:
+            c1.download_button("PNG", images[1], f"{stem}.png", "image/png", on_click="ignore", key=f"{key}_png")
+            c2.download_button("SVG", images[2], f"{stem}.svg", "image/svg+xml", on_click="ignore", key=f"{key}_svg")

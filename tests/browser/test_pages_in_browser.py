@@ -109,3 +109,33 @@ def test_upload_a_file_and_see_its_indicator_on_the_map(page):
     expect(page.get_by_text(re.compile(r"^2 territoires avec une valeur"))).to_be_visible(timeout=TIMEOUT)
     expect(page.locator(".js-plotly-plot canvas").first).to_be_attached(timeout=TIMEOUT)
     assert_no_exception(page)
+
+
+def test_png_of_a_chart_downloads_as_an_image(page):
+    open_view(page, "exporter?t=COM:12202&i=population")
+    page.get_by_role("button", name=re.compile("Exporter ce graphique")).first.click()
+    page.get_by_role("button", name="Préparer PNG et SVG").click()
+    button = page.get_by_role("button", name="PNG", exact=True)
+    for _ in range(3):  # the rerun after rendering may close the popover: reopen it if so
+        try:
+            expect(button).to_be_visible(timeout=15_000)
+            break
+        except AssertionError:
+            page.get_by_role("button", name=re.compile("Exporter ce graphique")).first.click()
+    expect(button).to_be_visible()
+    with page.expect_download(timeout=TIMEOUT) as info:
+        button.click()
+    data = open(info.value.path(), "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_review_pack_zip_downloads(page):
+    open_view(page, "exporter?gp=cci-midi-pyrenees&ip=population,vacancy_rate")
+    page.get_by_role("button", name="Préparer le dossier (ZIP et PDF)").click()
+    button = page.get_by_role("button", name="Télécharger le ZIP")
+    expect(button).to_be_visible(timeout=90_000)
+    with page.expect_download(timeout=TIMEOUT) as info:
+        button.click()
+    import zipfile
+    names = zipfile.ZipFile(info.value.path()).namelist()
+    assert "metadata.json" in names and "01_population/graphique.png" in names

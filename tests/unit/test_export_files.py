@@ -1,0 +1,102 @@
+"""Open what was exported and check it: images, data equal to the store's, the review pack and its PDF."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from indicators import charts, export, store, territories
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def pilot_items(con):
+    codes = territories.group_members(con, "cci-midi-pyrenees")["code"].tolist()
+    ids = ["population", "net_migration_rate", "co2_ets_per_inhabitant"]
+    return export.pack_items(con, codes, ids, 2012, 2021, True,
+                             lambda i: export.permalink("evolutions", t=codes, i=i), start_year=2016,
+                             subtitle="Sites pilotes")
+
+
+def test_png_is_print_quality_and_not_blank(con):
+    series = store.series(con, ["COM:12202"], ["population"])
+    spec = charts.ChartSpec(title="Population municipale", unit="habitants", source="Source : Insee (test)")
+    png = export.render(export.stamp(charts.trend_chart(series, spec), spec), "png")
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (2400, 840)  # 1 200 × 420 at scale 2
+    pixels = np.asarray(image.convert("L"))
+    assert (pixels < 128).mean() > 0.005  # lines and text drawn, not an empty canvas
+
+
+def test_svg_carries_title_source_date_and_permalink(con):
+    series = store.series(con, ["COM:12202"], ["population"])
+    spec = charts.ChartSpec(title="Population de Rodez", unit="habitants", source="Source : Insee, populations légales",
+                            permalink="http://localhost:8501/evolutions?t=COM:12202")
+    svg = export.render(export.stamp(charts.trend_chart(series, spec), spec), "svg", scale=1).decode()
+    for text in ("Population de Rodez", "Source : Insee, populations légales", "Exporté le",
+                 "http://localhost:8501/evolutions?t=COM:12202"):
+        assert text in svg
+
+
+def test_csv_values_equal_the_store(con):
+    series = store.series(con, ["COM:09225", "FR"], ["net_migration_rate"])
+    table = export.series_table(series)
+    back = pd.read_csv(io.BytesIO(export.to_csv(table)), sep=";", decimal=",", encoding="utf-8-sig")
+    expected = con.execute("""SELECT value FROM observation WHERE indicator = 'net_migration_rate'
+                              AND territory IN ('COM:09225', 'FR') ORDER BY territory, year, period_start""").fetchall()
+    assert back.sort_values(["code", "fin", "début"])["valeur"].tolist() == pytest.approx([v[0] for v in expected])
+
+
+def test_review_zip_has_a_folder_per_indicator_and_metadata(pilot_items):
+    data = export.review_zip(pilot_items, "Dossier d'évaluation : sites pilotes", "Sites pilotes")
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    names = set(zf.namelist())
+    for n, ind in enumerate(["population", "net_migration_rate", "co2_ets_per_inhabitant"], start=1):
+        for f in ("graphique.png", "graphique.svg", "donnees.csv", "donnees.xlsx"):
+            assert f"{n:02d}_{ind}/{f}" in names
+    meta = json.loads(zf.read("metadata.json"))
+    assert [i["id"] for i in meta["indicateurs"]] == ["population", "net_migration_rate", "co2_ets_per_inhabitant"]
+    assert all(i["lien"].startswith("http") and i["source"].startswith("Source") for i in meta["indicateurs"])
+    readme = zf.read("README.txt").decode()
+    assert "Règle d'agrégation" in readme and "jamais zéro" in readme
+    wb = openpyxl.load_workbook(io.BytesIO(zf.read("02_net_migration_rate/donnees.xlsx")))
+    assert wb.sheetnames == ["données", "métadonnées"]
+    assert wb["données"].max_row > 8
+
+
+def test_review_pdf_pages_and_titles(pilot_items):
+    pdf = PdfReader(io.BytesIO(export.review_pdf(pilot_items, "Dossier d'évaluation : sites pilotes", "Sites pilotes")))
+    assert len(pdf.pages) == 1 + 2 * 3 + 1
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    for title in ("Population municipale", "Taux de nouveaux résidents", "Émissions SEQE-UE par habitant",
+                  "Sources et licences", "Dossier d'évaluation"):
+        assert title in text
+
+
+def test_formula_looking_territory_name_is_neutralised_in_the_pack():
+    fake = pd.DataFrame({"territory": ["COM:00000"], "territory_label": ["=cmd|' /C calc'!A0"], "level": ["COM"],
+                         "indicator": ["x"], "period_start": [2020], "year": [2020], "value": [1.0], "flag": [None]})
+    text = export.to_csv(export.series_table(fake)).decode("utf-8-sig")
+    assert "'=cmd" in text
+
+
+def test_command_line_pack(tmp_path):
+    out = tmp_path / "pack.pdf"
+    run = subprocess.run([sys.executable, "-m", "indicators", "export", "--group", "cci-midi-pyrenees", "--indicators",
+                          "population,vacancy_rate", "--from", "2012", "--to", "2021", "--out", str(out), "--pdf"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert len(PdfReader(out).pages) == 1 + 2 * 2 + 1
+    bad = subprocess.run([sys.executable, "-m", "indicators", "export", "--group", "nope", "--indicators", "population",
+                          "--out", str(tmp_path / "x.zip")], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "groupe inconnu « nope »" in bad.stderr
