@@ -1,70 +1,137 @@
-"""Carte: one indicator across the territories of a level, as a map and as a table."""
+"""Carte: one indicator across the territories of a level, with sound classes, a legend that counts,
+the pilot sites in view, a card for the clicked territory, and the same data as a table."""
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-from indicators import charts, export, geo, store, territories
+from indicators import classify, export, store, territories
 from indicators.format import fr_int, period_label
-from indicators.paths import SOURCES_DIR
-from ui import data, state, widgets
+from ui import carte_views, data, mapview, state, widgets
 
 con = data.require_database()
 st.title("Carte")
 
-c1, c2, c3, c4 = st.columns([1, 2, 1, 1.3])
-with c1:
-    levels = list(territories.MAP_LEVELS)
-    level = st.selectbox("Niveau", levels, index=levels.index(state.choice(levels, "niveau", "DEP")),
-                         format_func=territories.LEVELS.get, key="w_niveau")
-    state.put("niveau", level)
+c1, c2, c3, c4 = st.columns([1, 2.2, 1.4, 1.4])
+levels = list(territories.MAP_LEVELS)
+level = c1.selectbox("Niveau", levels, index=levels.index(state.choice(levels, "niveau", "DEP")),
+                     format_func=territories.LEVELS.get, key="w_niveau")
+state.put("niveau", level)
 with c2:
     ind = widgets.indicator_select(con)
-with c4:
-    within = None
-    if level == "COM":
-        deps = territories.by_level(con, "DEP")
-        codes = deps["code"].tolist()
-        within = st.selectbox("Département", codes, index=codes.index(state.choice(codes, "dans", "DEP:12")),
-                              format_func=dict(zip(deps["code"], deps["label"])).get, key="w_dans")
-        state.put("dans", within)
-    else:
-        state.put("dans", None)
-with c3:
-    period = widgets.period_select(store.periods(con, ind["id"], level))
-
-if period is None:
+extents = [""] + [c for lv in ("REG", "DEP") for c in territories.by_level(con, lv)["code"]]
+names = territories.labels(con, extents[1:])
+within = c3.selectbox("Emprise", extents, index=extents.index(state.choice(extents, "dans", "DEP:12" if level == "COM" else "")),
+                      format_func=lambda c: names.get(c, "France entière"), key="w_dans") or None
+state.put("dans", within)
+periods = store.periods(con, ind["id"], level)
+labels = [period_label(int(p), int(y)) for p, y in zip(periods["period_start"], periods["year"])]
+if not labels:
     st.info(f"Donnée non disponible au niveau « {territories.LEVELS[level]} » pour cet indicateur. "
-            f"Couverture : {ind['coverage']}")
+            f"Couverture : {ind['coverage']} Importez vos propres valeurs depuis la page Données.")
     widgets.source_caption(ind)
     st.stop()
+with c4:
+    current = state.choice(labels, "p", labels[-1], parse=lambda s: s.replace("-", "–"))
+    chosen = st.select_slider("Année ou période", labels, value=current, key="w_p") if len(labels) > 1 else labels[0]
+    state.put("p", chosen.replace("–", "-"))
+period = tuple(int(x) for x in (periods.iloc[labels.index(chosen)][["period_start", "year"]]))
+
+m1, m2, m3, m4, m5 = st.columns([1.6, 1, 1.3, 1.3, 1.6])
+methods = list(classify.METHODS)
+method = m1.selectbox("Classes", methods, format_func=classify.METHODS.get, key="w_methode",
+                      index=methods.index(state.choice(methods, "methode", "quantiles")))
+state.put("methode", method)
+k = m2.number_input("Nombre de classes", 3, 9, state.get_int("k", 5), key="w_k", disabled=method in ("ecart", "manuel"))
+state.put("k", k)
+manual = []
+if method == "manuel":
+    text = m2.text_input("Bornes (séparées par ;)", state.get_str("bornes", ""), key="w_bornes", placeholder="0;5;10")
+    manual = [float(x.replace(",", ".")) for x in text.split(";") if x.strip().replace(",", ".").replace("-", "").replace(".", "").isdigit()]
+    state.put("bornes", text)
+palettes = {"auto": "Selon le sens de l'indicateur", "div": "Divergente autour d'une référence"}
+pal = m3.selectbox("Palette", list(palettes), format_func=palettes.get, key="w_palette",
+                   index=list(palettes).index(state.choice(list(palettes), "palette", "auto")))
+state.put("palette", pal)
+refs = {"FR": "France", "REG": "la région", "val": "une valeur"}
+ref = m4.selectbox("Référence", list(refs), format_func=refs.get, key="w_ref", disabled=pal != "div",
+                   index=list(refs).index(state.choice(list(refs), "ref", "FR")))
+state.put("ref", ref if pal == "div" else None)
+with m5:
+    group = widgets.group_select(con, "Groupe à souligner", allow_none=True, default=None)
 
 values = store.level_values(con, ind["id"], level, period[1], period[0], within)
-n_missing = int(values["value"].isna().sum())
-spec = charts.ChartSpec(
-    title=f"{ind['label']}, {period_label(*period)}",
-    subtitle=f"{territories.LEVELS[level]}s" + (f" · {values['parent_dep'].iloc[0]}" if within else ""),
-    unit=ind["unit"], source=ind["source"], decimals=int(ind["decimals"]),
-    permalink=export.permalink("carte", niveau=level, i=ind["id"], p=period_label(*period).replace("–", "-"), dans=within),
-)
-layer = (geo.communes_layer(SOURCES_DIR, frozenset(values["code"])) if level == "COM"
-         else geo.layer(SOURCES_DIR, level))
-scale = {1: "Blues", -1: "OrRd"}.get(int(ind["polarity"]), "Viridis")
-fig = charts.choropleth(values, layer, spec, scale)
-if within:
-    fig.update_layout(map={"center": geo.layer_center(layer), "zoom": 7.2})
-st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
-map_table = values.rename(columns={"code": "territory", "label": "territory_label"}).assign(
-    indicator=ind["id"], period_start=period[0], year=period[1])
-widgets.export_chart(fig, spec, map_table, ind, f"carte_{level}_{ind['id']}")
-st.caption(
-    f"{fr_int(len(values) - n_missing)} territoires avec une valeur ; "
-    f"{fr_int(n_missing)} en « donnée non disponible » (non colorés)."
-)
+v = values["value"].to_numpy(dtype=float)
+years = [y for y in state.get_list("annees") if y in [lab.replace("–", "-") for lab in labels]][:6]
+all_v = v if not years else np.concatenate([v] + [
+    store.level_values(con, ind["id"], level, int(y.split("-")[-1]), int(y.split("-")[0]), within)["value"].to_numpy(dtype=float)
+    for y in years])
+cl = classify.classify(v, method, k, manual, bounds=classify.classify(all_v, method, k, manual).bounds if years else None)
+reference = None
+if pal == "div":
+    ref_code = "FR" if ref == "FR" else (territories.get(con, within)["parent_reg"] if within and within.startswith("DEP") else within)
+    if ref == "val":
+        reference = float(st.number_input("Valeur de référence", value=0.0, key="w_refval"))
+    elif ref_code:
+        s = store.series(con, [ref_code], [ind["id"]])
+        s = s[(s["year"] == period[1]) & (s["period_start"] == period[0])]
+        reference = float(s["value"].iloc[0]) if not s.empty else None
+centre = int(np.searchsorted(np.asarray(cl.bounds), reference)) if reference is not None and cl.k else None
+colours = classify.palette(cl.k, int(ind["polarity"]), min(centre, cl.k - 1) if centre is not None else None)
 
-table = values.assign(valeur=widgets.format_values(values["value"], int(ind["decimals"])))
-table = table.sort_values("value", ascending=int(ind["polarity"]) < 0, na_position="last")
-st.dataframe(
-    table[["label", "valeur"]].rename(columns={"label": "Territoire", "valeur": f"{ind['label']} ({ind['unit']})"}),
-    hide_index=True, width="stretch", height=320,
-)
+codes = values["code"].tolist()
+outline = territories.codes_at_level(con, territories.group_members(con, group["id"])["code"].tolist(), level) if group is not None else set()
+selected = state.get_str("sel")
+left, right = st.columns([3, 1.1])
+with left:
+    clicked = mapview.territory_map(level, dict(zip(codes, v)), dict(zip(codes, cl.classes.tolist())), colours,
+                                    classify.MISSING_COLOUR, str(ind["unit"]), int(ind["decimals"]),
+                                    visible=set(codes) if within else None, outline=outline, selected=selected,
+                                    key=f"carte_{level}")
+    if clicked and clicked.get("code") != selected:
+        state.put("sel", clicked["code"])
+        st.rerun()
+    st.caption(f"{fr_int(len(v) - cl.missing)} territoires avec une valeur ; {fr_int(cl.missing)} en « donnée non "
+               f"disponible » (gris). Molette : zoom ; glisser : déplacer ; clic : fiche du territoire."
+               + (f" Référence : {reference:.2f}".replace(".", ",") if reference is not None else ""))
+with right:
+    carte_views.legend(cl, colours, int(ind["decimals"]), str(ind["unit"]))
+    if cl.k:
+        st.plotly_chart(carte_views.histogram(v, cl, colours, str(ind["unit"])), width="stretch",
+                        config={"displayModeBar": False})
+    found = st.selectbox("Rechercher sur la carte", [""] + codes, key="w_sel_search",
+                         format_func=lambda c, lab=dict(zip(codes, values["label"])): lab.get(c, "—"))
+    if found and found != selected:
+        state.put("sel", found)
+        st.rerun()
+    if selected and territories.level_of(selected) == level:
+        carte_views.card(con, selected, ind, period, state.link)
+
+others = [lab.replace("–", "-") for lab in labels if lab != chosen]
+picked = st.multiselect("Comparer d'autres années (mêmes classes)", others, default=[y for y in years if y in others],
+                        max_selections=5, key="w_annees")
+state.put("annees", picked)
+if picked:
+    cols = st.columns(min(3, len(picked)))
+    for i, y in enumerate(picked):
+        p0, p1 = int(y.split("-")[0]), int(y.split("-")[-1])
+        vy = store.level_values(con, ind["id"], level, p1, p0, within)
+        cy = classify.classify(vy["value"].to_numpy(dtype=float), method, k, manual, bounds=cl.bounds)
+        with cols[i % len(cols)]:
+            st.markdown(f"**{y.replace('-', '–')}**")
+            mapview.territory_map(level, dict(zip(vy["code"], vy["value"])), dict(zip(vy["code"], cy.classes.tolist())),
+                                  colours, classify.MISSING_COLOUR, str(ind["unit"]), int(ind["decimals"]),
+                                  visible=set(vy["code"]) if within else None, outline=outline, height=320,
+                                  key=f"carte_{level}_{y}")
+
+st.subheader("Les mêmes données en tableau")
+order = values.assign(rank=values["value"].rank(ascending=int(ind["polarity"]) < 0, method="min"))
+table = pd.DataFrame({"Rang": order["rank"].astype("Int64"), "Territoire": order["label"],
+                      f"{ind['label']} ({ind['unit']})": widgets.format_values(order["value"], int(ind["decimals"]))})
+st.dataframe(table.sort_values("Rang", na_position="last"), hide_index=True, width="stretch", height=320)
+spec_table = values.rename(columns={"code": "territory", "label": "territory_label"}).assign(
+    indicator=ind["id"], period_start=period[0], year=period[1])
+st.download_button("Télécharger le tableau (CSV)", export.to_csv(export.series_table(spec_table)),
+                   f"carte_{level}_{ind['id']}_{chosen}.csv", "text/csv", on_click="ignore")
 widgets.source_caption(ind)

@@ -18,13 +18,13 @@ def ranks(con: duckdb.DuckDBPyConnection, indicator: str, period_start: int, yea
     """
     if not codes:
         return pd.DataFrame(columns=["code", "label", "level", "value", "rank_fr", "n_fr", "percentile",
-                                     "rank_reg", "n_reg"])
+                                     "rank_reg", "n_reg", "rank_dep", "n_dep"])
     order = "ASC" if polarity < 0 else "DESC"
     marks = ", ".join("?" * len(codes))
     return con.execute(
         f"""WITH levels AS (SELECT DISTINCT level FROM territory WHERE code IN ({marks})),
             pool AS (
-                SELECT t.code, t.label, t.level, t.parent_reg, o.value
+                SELECT t.code, t.label, t.level, t.parent_reg, t.parent_dep, o.value
                 FROM territory t JOIN observation o ON o.territory = t.code
                 WHERE o.indicator = ? AND o.period_start = ? AND o.year = ?
                   AND t.level IN (SELECT level FROM levels)
@@ -35,9 +35,12 @@ def ranks(con: duckdb.DuckDBPyConnection, indicator: str, period_start: int, yea
                   count(*) OVER (PARTITION BY level) AS n_fr,
                   100 * percent_rank() OVER (PARTITION BY level ORDER BY value {'DESC' if order == 'ASC' else 'ASC'}) AS percentile,
                   rank() OVER (PARTITION BY level, parent_reg ORDER BY value {order}) AS rank_reg,
-                  count(*) OVER (PARTITION BY level, parent_reg) AS n_reg
+                  count(*) OVER (PARTITION BY level, parent_reg) AS n_reg,
+                  rank() OVER (PARTITION BY level, parent_dep ORDER BY value {order}) AS rank_dep,
+                  count(*) OVER (PARTITION BY level, parent_dep) AS n_dep
                 FROM pool)
-            SELECT t.code, t.label, t.level, r.value, r.rank_fr, r.n_fr, r.percentile, r.rank_reg, r.n_reg
+            SELECT t.code, t.label, t.level, r.value, r.rank_fr, r.n_fr, r.percentile, r.rank_reg, r.n_reg,
+                   r.rank_dep, r.n_dep
             FROM territory t LEFT JOIN ranked r ON r.code = t.code
             WHERE t.code IN ({marks})
             ORDER BY r.value {order} NULLS LAST""",

@@ -91,6 +91,24 @@ def by_level(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
     ).df()
 
 
+def codes_at_level(con: duckdb.DuckDBPyConnection, members: list[str], level: str) -> set[str]:
+    """Territories of `level` that make up or contain the members, to outline a group on a map:
+    an EPCI member on a commune map is its communes; a commune on an EPCI map is its EPCI."""
+    if not members:
+        return set()
+    marks = ", ".join("?" * len(members))
+    parent = {"EPCI": "parent_epci", "DEP": "parent_dep", "REG": "parent_reg"}.get(level)
+    rows = con.execute(
+        f"""SELECT code FROM territory WHERE level = ? AND code IN ({marks})
+            UNION SELECT c.child FROM composition c JOIN territory t ON t.code = c.child AND t.level = ?
+                  WHERE c.parent IN ({marks})
+            {f"UNION SELECT t.{parent} FROM territory t WHERE t.code IN ({marks}) AND t.{parent} IS NOT NULL"
+             if parent else ""}""",
+        [level, *members, level, *members, *(members if parent else [])],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         """SELECT g.id, g.name, g.description, g.start_year, g.source, g.builtin, count(m.territory) AS members

@@ -47,10 +47,11 @@ def test_carte_restores_level_indicator_and_period_from_the_url():
     assert not at.exception
     assert at.selectbox(key="w_niveau").value == "REG"
     assert at.selectbox(key="w_i").value == "population"
-    assert at.selectbox(key="w_p").value == "2020"
+    assert at.select_slider(key="w_p").value == "2020"
     table = at.dataframe[0].value
     assert len(table) == 18
-    assert "68\u202f" not in table.iloc[:, 1].iloc[0]  # a région, not France
+    assert "68\u202f" not in table.iloc[:, 2].iloc[0]  # a région, not France
+    assert table["Rang"].iloc[0] == 1 and table["Territoire"].iloc[0] == "Île-de-France"
     assert at.query_params["niveau"] == "REG"
 
 
@@ -268,3 +269,20 @@ def test_upload_size_limit_is_explained(tmp_path, monkeypatch):
     finally:
         monkeypatch.delenv("OBS_MAX_UPLOAD_MB")
         importlib.reload(ui.import_views)
+
+
+def test_carte_legend_counts_every_territory_and_the_missing():
+    at = open_page("carte", niveau="DEP", i="business_creation_rate", p="2019", methode="quantiles", k="4")
+    assert not at.exception
+    legend = next(m.value for m in at.markdown if m.value.startswith("**Légende**"))
+    counts = [int(x.replace("\u202f", "")) for x in re.findall(r'color:#555">([\d\u202f]+)</span>', legend)]
+    assert sum(counts[:-1]) == 96 and counts[-1] == 5 and len(counts) == 5
+
+
+def test_carte_card_of_a_selected_commune():
+    at = open_page("carte", niveau="COM", dans="DEP:09", i="population", p="2023", sel="COM:09225")
+    assert not at.exception
+    assert any(m.value == "#### Pamiers (09)" for m in at.markdown)
+    metric = at.metric[0]
+    assert metric.value.endswith("habitants") and "Population municipale (2023)" in metric.label
+    assert any("e / 325 dans le département" in c.value for c in at.caption)

@@ -160,7 +160,7 @@ def test_imports_survive_a_rebuild(con, db_copy):
 
     v = check(con, FRENCH_EXCEL_CSV, "ouvertures.csv")
     ingest.write(v, NEW, path=db_copy)
-    build(db_copy, log=lambda _: None)
+    build(db_copy, log=lambda _: None, map_dir=None)
     c = store.connect_readonly(db_copy)
     assert c.execute("SELECT count(*) FROM observation WHERE indicator = 'user_ouvertures'").fetchone()[0] == 3
     assert c.execute("SELECT count(*) FROM import_log").fetchone()[0] == 1

@@ -107,7 +107,7 @@ def test_build_failure_keeps_the_previous_database(tmp_path, small_db):
     broken_sources = tmp_path / "sources"
     broken_sources.mkdir()
     with pytest.raises(Exception):
-        build(small_db, sources=broken_sources, log=lambda _: None)
+        build(small_db, sources=broken_sources, log=lambda _: None, map_dir=None)
     assert _digest(small_db) == before
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import duckdb
 
-from .. import catalog, geo, store
-from ..paths import SOURCES_DIR, db_path
+from .. import catalog, geo, mapdata, store
+from ..paths import PROJECT_ROOT, SOURCES_DIR, db_path
 from . import aggregate, cog, groups, observations, referential
 
 COMMUNE_SHAPES = "geo/communes_cog2026_from2018_simplified.topojson"
+MAP_DIR = PROJECT_ROOT / "static" / "geo"  # served by Streamlit at /app/static/geo/
 
 
 def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
@@ -20,16 +21,18 @@ def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
 
 
 def is_stale(path: Path | None = None, sources: Path = SOURCES_DIR) -> bool:
-    """True when the database is missing or older than one of its sources."""
+    """True when the database or the map geometry is missing, or older than one of its sources."""
     path = Path(path or db_path())
-    if not path.exists():
+    if not path.exists() or any(not (MAP_DIR / f"{lv}.json").exists() for lv in ("REG", "DEP", "EPCI", "COM")):
         return True
     built = path.stat().st_mtime
     return any(p.stat().st_mtime > built for p in source_files(sources))
 
 
-def build(path: Path | None = None, sources: Path = SOURCES_DIR, log: Callable[[str], None] = print) -> Path:
-    """Build the whole database; on any failure the previous file stays as it was."""
+def build(path: Path | None = None, sources: Path = SOURCES_DIR, log: Callable[[str], None] = print,
+          map_dir: Path | None = MAP_DIR) -> Path:
+    """Build the whole database (and the map geometry into map_dir, unless None); on any failure the
+    previous database file stays as it was."""
     path = Path(path or db_path())
     t0 = time.perf_counter()
 
@@ -37,14 +40,15 @@ def build(path: Path | None = None, sources: Path = SOURCES_DIR, log: Callable[[
         log(f"[{time.perf_counter() - t0:5.1f} s] {message}")
 
     with store.replacing(path, start_from_copy=False) as con:
-        _build_into(con, sources, step)
+        _build_into(con, sources, step, map_dir)
         if path.exists():
             _carry_over(con, path, step)
     step(f"terminé : {path}")
     return path
 
 
-def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[str], None]) -> None:
+def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[str], None],
+                map_dir: Path | None) -> None:
     con.execute(store.SCHEMA)
     step("territoires (COG 2026)")
     referential.load_communes(con, sources)
@@ -101,6 +105,13 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
             ("ets_share_placed", str(ets["share_placed"])),
         ],
     )
+    if map_dir is not None:
+        step("contours des cartes (projetés, simplifiés, quantifiés)")
+        labels = dict(con.execute("SELECT code, label FROM territory").fetchall())
+        commune_dep = dict(con.execute("""SELECT split_part(code, ':', 2), split_part(parent_dep, ':', 2)
+                                          FROM territory WHERE level = 'COM' AND parent_dep IS NOT NULL""").fetchall())
+        sizes = mapdata.build_layers(sources, map_dir, labels, commune_dep)
+        step("  " + ", ".join(f"{lv} {size / 1e6:.1f} Mo" for lv, size in sizes.items()))
 
 
 def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, step: Callable[[str], None]) -> None:

@@ -1,0 +1,110 @@
+"""Map geometry for the browser: every level pre-projected, simplified and quantised once at build
+time, written as static files that the browser downloads once and caches. Values travel separately.
+
+Overseas départements are moved next to metropolitan France (as in ANCT's layers), so one national
+frame shows every territory.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.affinity import affine_transform
+
+from . import geo
+
+LAT0 = 46.5
+KX = math.cos(math.radians(LAT0))  # equirectangular around France's middle latitude: shapes look right
+QUANT = 20000  # integer grid over the national frame (≈ 60 m per step)
+DROM = ("971", "972", "973", "974", "976")
+SIMPLIFY = {"REG": 0.004, "DEP": 0.003, "EPCI": 0.002, "COM": 0.0012}  # degrees, before projection
+ANCT_DEP = "geo/anct_cog2023_fr-drom-4326-pur-style1-dep.geojson"
+ANCT_REG = "geo/anct_cog2023_fr-drom-4326-pur-style1-reg.geojson"
+EPCI_2026 = "geo/epci_cog2026_dissolved_from_communes.geojson"
+COMMUNES = "geo/communes_cog2026_from2018_simplified.topojson"
+
+
+def _inset_transforms(communes: dict, commune_dep: dict[str, str], anct_dep: dict) -> dict[str, list[float]]:
+    """Affine transforms from each overseas département's true position to its ANCT inset."""
+    out = {}
+    for dep in DROM:
+        parts = [g for code, g in communes.items() if commune_dep.get(code) == dep]
+        if not parts or dep not in anct_dep:
+            continue
+        x0, y0, x1, y1 = shapely.GeometryCollection(parts).bounds
+        a0, b0, a1, b1 = anct_dep[dep].bounds
+        sx, sy = (a1 - a0) / (x1 - x0), (b1 - b0) / (y1 - y0)
+        out[dep] = [sx, 0, 0, sy, a0 - x0 * sx, b0 - y0 * sy]
+    return out
+
+
+def _encode(geom, frame: tuple[float, float, float, float]) -> list[list[int]]:
+    """Rings as flat, delta-encoded integer lists on the national grid (y downwards)."""
+    x0, y0, x1, y1 = frame
+    scale = QUANT / max(x1 - x0, y1 - y0)
+    rings = []
+    polys = getattr(geom, "geoms", [geom])
+    for poly in polys:
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        for ring in [poly.exterior, *poly.interiors]:
+            xy = np.asarray(ring.coords)
+            q = np.column_stack([(xy[:, 0] * KX - x0) * scale, (y1 - xy[:, 1]) * scale]).round().astype(int)
+            q = q[np.r_[True, np.any(np.diff(q, axis=0) != 0, axis=1)]]  # drop repeated points
+            if len(q) < 4:
+                continue
+            d = np.vstack([q[:1], np.diff(q, axis=0)])
+            rings.append(d.ravel().tolist())
+    return rings
+
+
+def build_layers(sources: Path, out_dir: Path, labels: dict[str, str], commune_dep: dict[str, str]) -> dict[str, int]:
+    """Write `<level>.json` for REG, DEP, EPCI and COM; returns the size of each file in bytes."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    communes = geo.read_topojson(sources / COMMUNES)
+    anct_dep = geo.read_geojson(sources / ANCT_DEP, "insee_dep")
+    anct_reg = geo.read_geojson(sources / ANCT_REG, "insee_reg")
+    insets = _inset_transforms(communes, commune_dep, anct_dep)
+
+    def moved(geom, dep: str | None):
+        return affine_transform(geom, insets[dep]) if dep in insets else geom
+
+    epci = geo.read_geojson(sources / EPCI_2026, "epci_siren")
+    layers = {
+        "REG": {f"REG:{k}": g for k, g in anct_reg.items()},
+        "DEP": {f"DEP:{k}": g for k, g in anct_dep.items()},
+        "EPCI": {f"EPCI:{k}": moved(g, _drom_of(g)) for k, g in epci.items()},
+        "COM": {f"COM:{k}": moved(g, commune_dep.get(k)) for k, g in communes.items()},
+    }
+    # One frame for every level, from the départements (insets included), so layers line up.
+    bx0, by0, bx1, by1 = shapely.GeometryCollection(list(anct_dep.values())).bounds
+    frame = (bx0 * KX, by0, bx1 * KX, by1)
+    sizes = {}
+    for level, shapes in layers.items():
+        codes = sorted(shapes)
+        feats = [_encode(shapely.simplify(shapes[c], SIMPLIFY[level], preserve_topology=True), frame) for c in codes]
+        doc = {"level": level, "quant": QUANT, "frame": frame, "codes": codes,
+               "names": [labels.get(c, c) for c in codes], "features": feats}
+        path = out_dir / f"{level}.json"
+        path.write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
+        sizes[level] = path.stat().st_size
+    return sizes
+
+
+def _drom_of(geom) -> str | None:
+    """Which overseas département an EPCI's true position falls in (by longitude/latitude boxes)."""
+    x, y = geom.representative_point().coords[0]
+    if -62 < x < -60.9 and 15.8 < y < 16.6:
+        return "971"
+    if -61.3 < x < -60.7 and 14.3 < y < 14.95:
+        return "972"
+    if -55 < x < -51 and 2 < y < 6:
+        return "973"
+    if 55 < x < 56 and -21.5 < y < -20.8:
+        return "974"
+    if 44.9 < x < 45.4 and -13.1 < y < -12.5:
+        return "976"
+    return None

@@ -1,0 +1,50 @@
+"""A canvas choropleth built for 35 000 communes: `territory_map` is the one public function.
+
+The frontend (plain JavaScript in `frontend/`, no build step, no CDN) fetches a level's geometry
+once from the app's static files and draws it on canvas with hover, zoom, pan and click-back.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import streamlit.components.v1 as components
+
+from indicators.paths import PROJECT_ROOT
+
+GEO_DIR = PROJECT_ROOT / "static" / "geo"
+_component = components.declare_component("carte_territoires", path=str(Path(__file__).parent / "frontend"))
+
+
+@lru_cache(maxsize=8)
+def _codes(level: str, stamp: float) -> tuple[list[str], dict[str, int]]:
+    codes = json.loads((GEO_DIR / f"{level}.json").read_text())["codes"]
+    return codes, {c: i for i, c in enumerate(codes)}
+
+
+def geometry_codes(level: str) -> tuple[list[str], dict[str, int]]:
+    """The codes in the order of the level's geometry file (values are sent in that order)."""
+    path = GEO_DIR / f"{level}.json"
+    return _codes(level, path.stat().st_mtime)
+
+
+def territory_map(level: str, values: dict[str, float | None], classes: dict[str, int], colours: list[str],
+                  missing_colour: str, unit: str, decimals: int, visible: set[str] | None = None,
+                  outline: set[str] = frozenset(), selected: str | None = None, height: int = 620,
+                  key: str = "carte") -> dict | None:
+    """Draw the map; returns {"code": ...} when a territory is clicked."""
+    codes, index = geometry_codes(level)
+    stamp = int((GEO_DIR / f"{level}.json").stat().st_mtime)
+    vals = [None if (v := values.get(c)) is None or (isinstance(v, float) and np.isnan(v)) else round(float(v), 6)
+            for c in codes]
+    cls = [int(classes.get(c, -1)) for c in codes]
+    return _component(
+        geometry_url=f"/app/static/geo/{level}.json?v={stamp}",
+        view_key=f"{level}:{','.join(sorted(visible)) if visible and len(visible) < 50 else len(visible or [])}",
+        values=vals, classes=cls, palette=colours, missing_colour=missing_colour, unit=unit, decimals=decimals,
+        visible=sorted(index[c] for c in visible if c in index) if visible is not None else None,
+        outline=sorted(index[c] for c in outline if c in index),
+        selected=index.get(selected, -1) if selected else -1, height=height, key=key, default=None,
+    )
