@@ -252,7 +252,8 @@ def test_import_flow_validates_then_writes_and_the_indicator_appears(tmp_path, m
     carte = open_page("carte", niveau="COM", dans="DEP:09", i="user_ouvertures_de_commerces")
     assert not carte.exception
     table = carte.dataframe[0].value
-    assert table.iloc[0, 1] == "12" and (table.iloc[:, 1] == "donnée non disponible").sum() == len(table) - 1
+    assert table.iloc[0, 1] == "Pamiers (09)" and table.iloc[0, 2] == "12"
+    assert (table.iloc[:, 2] == "donnée non disponible").sum() == len(table) - 1
 
 
 def test_upload_size_limit_is_explained(tmp_path, monkeypatch):

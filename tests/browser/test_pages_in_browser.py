@@ -9,6 +9,15 @@ from playwright.sync_api import expect
 TIMEOUT = 45_000
 
 
+MAP_IFRAME = "iframe[title='ui.mapview.carte_territoires']"
+
+
+def wait_map(page):
+    page.wait_for_function(f"() => {{ const f = document.querySelector(\"{MAP_IFRAME}\"); "
+                           "return f && f.contentWindow.__map && f.contentWindow.__map.ready; }", timeout=TIMEOUT)
+    return page.frame_locator(MAP_IFRAME).first
+
+
 def open_view(page, path: str) -> None:
     page.goto(f"{page.base}/{path}")
     expect(page.locator("[data-testid='stMainBlockContainer'] h1").first).to_be_visible(timeout=TIMEOUT)
@@ -39,9 +48,9 @@ def test_each_page_opens_by_its_link(page, path, title):
 
 def test_map_draws_departements_offline_and_counts_missing(page):
     open_view(page, "carte?niveau=DEP&i=net_migration_rate&p=2020")
-    plot = page.locator(".js-plotly-plot").first
-    expect(plot).to_be_visible(timeout=TIMEOUT)
-    expect(plot.locator("canvas").first).to_be_attached(timeout=TIMEOUT)
+    wait_map(page)
+    inner = page.locator(MAP_IFRAME).first.element_handle().content_frame()
+    assert inner.evaluate("() => window.__map.drawn()") == 101
     expect(page.get_by_text(re.compile(r"96 territoires avec une valeur ; 5 en"))).to_be_visible()
     assert_no_exception(page)
 
@@ -107,7 +116,7 @@ def test_upload_a_file_and_see_its_indicator_on_the_map(page):
     expect(page.get_by_text(re.compile(r"Import n° \d+ enregistré : 2 valeurs"))).to_be_visible(timeout=TIMEOUT)
     open_view(page, "carte?niveau=COM&dans=DEP:09&i=user_participation_aux_ateliers&p=2023")
     expect(page.get_by_text(re.compile(r"^2 territoires avec une valeur"))).to_be_visible(timeout=TIMEOUT)
-    expect(page.locator(".js-plotly-plot canvas").first).to_be_attached(timeout=TIMEOUT)
+    wait_map(page)
     assert_no_exception(page)
 
 
@@ -139,3 +148,43 @@ def test_review_pack_zip_downloads(page):
     import zipfile
     names = zipfile.ZipFile(info.value.path()).namelist()
     assert "metadata.json" in names and "01_population/graphique.png" in names
+
+
+def test_national_commune_map_draws_every_commune_offline(page):
+    open_view(page, "carte?niveau=COM&dans=&i=population&p=2023")
+    frame = wait_map(page)
+    handle = page.locator(MAP_IFRAME).first.element_handle().content_frame()
+    assert handle.evaluate("() => window.__map.drawn()") == 34867  # every commune with a boundary
+    inked = handle.evaluate("""() => { const c = document.getElementById('map');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 3; i < d.length; i += 4 * 7) if (d[i] > 0) n++; return n; }""")
+    assert inked > 10_000
+    expect(frame.locator("#status")).to_have_text("")
+    assert_no_exception(page)
+
+
+def test_click_a_commune_opens_its_card(page):
+    open_view(page, "carte?niveau=COM&dans=DEP:09&i=population&p=2023")
+    frame = wait_map(page)
+    inner = page.locator(MAP_IFRAME).first.element_handle().content_frame()
+    x, y = inner.evaluate("() => window.__map.locate('COM:09225')")
+    frame.locator("#map").hover(position={"x": x, "y": y})
+    expect(frame.locator("#tip")).to_contain_text("Pamiers (09)", timeout=TIMEOUT)
+    expect(frame.locator("#tip")).to_contain_text("habitants")
+    frame.locator("#map").click(position={"x": x, "y": y})
+    expect(page.get_by_role("heading", name="Pamiers (09)")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("16\u202f473 habitants").first).to_be_visible()
+    assert "sel=COM%3A09225" in page.url or "sel=COM:09225" in page.url
+    assert_no_exception(page)
+
+
+def test_changing_the_class_method_changes_the_legend(page):
+    open_view(page, "carte?niveau=DEP&i=population&p=2023&methode=quantiles&k=5")
+    wait_map(page)
+    legend = page.locator("[data-testid='stMarkdownContainer']", has_text="Légende").first
+    before = legend.inner_text()
+    page.get_by_role("combobox", name=re.compile("Classes")).click()
+    page.get_by_role("option", name="Intervalles égaux").click()
+    expect(legend).not_to_have_text(before, timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile("methode=egal"))
+    assert_no_exception(page)
