@@ -34,8 +34,9 @@ test-fast: data ## unit and AppTest only (no browser)
 info: data ## counts of territories, indicators, observations, groups
 	$(PY) -m indicators info
 
-bench: data ## build time and store query latencies (p50/p95)
+bench: data ## build, queries, imports, exports, and map speed against naive plotly/folium
 	$(PY) bench/run.py
+	$(PY) bench/maps.py
 
 screenshots: data ## screenshots of every page into artifacts/screenshots (server must run on PORT)
 	$(PY) scripts/screenshots.py http://localhost:$(PORT) artifacts/screenshots

@@ -100,11 +100,14 @@ with right:
     if cl.k:
         st.plotly_chart(carte_views.histogram(v, cl, colours, str(ind["unit"])), width="stretch",
                         config={"displayModeBar": False})
-    found = st.selectbox("Rechercher sur la carte", [""] + codes, key="w_sel_search",
-                         format_func=lambda c, lab=dict(zip(codes, values["label"])): lab.get(c, "—"))
-    if found and found != selected:
-        state.put("sel", found)
-        st.rerun()
+    query = st.text_input("Rechercher sur la carte", key="w_sel_search", placeholder="Nom ou code")
+    if query:
+        hits = territories.search(con, query, levels=(level,), limit=8)
+        hits = hits[hits["code"].isin(set(codes))]
+        if hits.empty:
+            st.caption("Aucun territoire de la carte ne correspond.")
+        for code, lab in zip(hits["code"], hits["label"]):
+            st.button(lab, key=f"w_hit_{code}", on_click=state.put, args=("sel", code))
     if selected and territories.level_of(selected) == level:
         carte_views.card(con, selected, ind, period, state.link)
 

@@ -287,3 +287,12 @@ def test_carte_card_of_a_selected_commune():
     metric = at.metric[0]
     assert metric.value.endswith("habitants") and "Population municipale (2023)" in metric.label
     assert any("e / 325 dans le département" in c.value for c in at.caption)
+
+
+def test_carte_search_selects_a_territory():
+    at = open_page("carte", niveau="COM", dans="DEP:09", i="population", p="2023")
+    at.text_input(key="w_sel_search").input("foix").run()
+    at.button(key="w_hit_COM:09122").click().run()
+    assert not at.exception
+    assert at.query_params["sel"] == "COM:09122"
+    assert any(m.value == "#### Foix (09)" for m in at.markdown)

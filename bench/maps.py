@@ -1,0 +1,154 @@
+"""Map speed in Chromium, network blocked: our canvas component against the naive plotly and folium
+paths, side by side in one run. Printed by `make bench` as `name value unit`."""
+from __future__ import annotations
+
+import gzip
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IFRAME = "iframe[title='ui.mapview.carte_territoires']"
+
+
+def line(name: str, value: float, unit: str) -> None:
+    shown = f"{value:>10.2f}" if value != float("inf") else f"{'> ' + str(int(NAIVE_LIMIT)):>10}"
+    print(f"{name:<44} {shown} {unit}")
+
+
+def serve(script: Path, cwd: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+                             "--server.headless", "true", "--server.enableStaticServing", "true",
+                             "--browser.gatherUsageStats", "false"], cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://localhost:{port}"
+    for _ in range(300):
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
+                return proc, base
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{script} did not start")
+
+
+def offline(context) -> None:
+    context.route("**/*", lambda r: r.continue_() if "localhost" in r.request.url else r.abort())
+
+
+def ours(browser, base: str) -> dict[str, float]:
+    """Time until the canvas has drawn, per level; then the repaint after changing the year."""
+    out = {}
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    offline(context)
+    page = context.new_page()
+    ready = f"() => {{ const f = document.querySelector(\"{IFRAME}\"); return f && f.contentWindow.__map && f.contentWindow.__map.ready; }}"
+    cases = [("communes_france", "niveau=COM&dans=&i=population&p=2023"), ("epci", "niveau=EPCI&i=population&p=2023"),
+             ("departements", "niveau=DEP&i=population&p=2023"), ("regions", "niveau=REG&i=population&p=2023"),
+             ("communes_one_region", "niveau=COM&dans=REG:76&i=population&p=2023")]
+    for name, query in cases:
+        for attempt in ("warmup", "measure"):  # warm server; the second visit also has the geometry cached
+            t0 = time.perf_counter()
+            page.goto(f"{base}/carte?{query}")
+            page.wait_for_selector(IFRAME, state="attached", timeout=120_000)
+            t1 = time.perf_counter()
+            page.wait_for_function(ready, timeout=120_000)
+            if attempt == "measure":
+                out[name] = time.perf_counter() - t0
+                out[name + "_after_frame"] = time.perf_counter() - t1
+    # Repaint after a change: the year slider's neighbour via the URL-bound widget, timed to the next draw.
+    page.goto(f"{base}/carte?niveau=COM&dans=&i=population&p=2023")
+    page.wait_for_function(ready, timeout=120_000)
+    frame = page.locator(IFRAME).first.element_handle().content_frame()
+    frame.evaluate("() => { window.__map.ready = false; }")
+    t0 = time.perf_counter()
+    page.get_by_role("combobox", name="Indicateur").click()
+    page.get_by_role("option", name="Émissions").first.click() if page.get_by_role("option", name="Émissions").count() \
+        else page.get_by_role("option").nth(3).click()
+    page.wait_for_function(ready, timeout=120_000)
+    out["communes_repaint_after_indicator_change"] = time.perf_counter() - t0
+    out["communes_draw_ms"] = frame.evaluate("() => window.__map.lastDrawMs")
+    context.close()
+    return out
+
+
+NAIVE_LIMIT = 60.0  # seconds; beyond that a baseline is reported as "> 60 s"
+
+
+def naive(browser, base: str, renderer: str, level: str) -> float:
+    """Second visit (warm server) until the map is drawn; inf when it is not within NAIVE_LIMIT."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    offline(context)
+    page = context.new_page()
+    elapsed = float("inf")
+    try:
+        for _ in range(2):
+            t0 = time.perf_counter()
+            page.goto(f"{base}/?renderer={renderer}&level={level}")
+            if renderer == "plotly":
+                page.wait_for_function("() => { const g = document.querySelector('.js-plotly-plot');"
+                                       " return g && g._fullData && g.querySelector('canvas'); }",
+                                       timeout=NAIVE_LIMIT * 1000)
+            else:
+                page.frame_locator("iframe").first.locator("path.leaflet-interactive").nth(20).wait_for(
+                    timeout=NAIVE_LIMIT * 1000)
+            elapsed = time.perf_counter() - t0
+    except PlaywrightTimeout:
+        elapsed = float("inf")
+    context.close()
+    print(f"  (baseline {renderer} {level}: {elapsed:.1f} s)", file=sys.stderr)
+    return elapsed
+
+
+def main() -> None:
+    geo = ROOT / "static" / "geo" / "COM.json"
+    line("map_communes_geometry_on_the_wire_gzip", len(gzip.compress(geo.read_bytes())) / 1e6, "MB (target <= 4 MB)")
+    app, base = serve(ROOT / "app.py", ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        shutil.copy(ROOT / "bench" / "naive_maps.py", tmp / "naive_maps.py")
+        import xstatic.pkg.leaflet as leaflet
+        shutil.copytree(leaflet.BASE_DIR, tmp / "static" / "leaflet")
+        (tmp / "src").symlink_to(ROOT / "src")
+        baseline, bbase = serve(tmp / "naive_maps.py", tmp)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                o = ours(browser, base)
+                plotly_com = naive(browser, bbase, "plotly", "COM")
+                folium_com = naive(browser, bbase, "folium", "COM")
+                plotly_dep = naive(browser, bbase, "plotly", "DEP")
+                folium_dep = naive(browser, bbase, "folium", "DEP")
+                browser.close()
+        finally:
+            app.terminate()
+            baseline.terminate()
+    line("map_ours_communes_france_ready", o["communes_france"], "s (target <= 1.5 s; includes Streamlit's page boot)")
+    line("map_ours_communes_france_drawn_after_frame", o["communes_france_after_frame"], "s (component load + fetch + draw)")
+    line("map_naive_plotly_communes_france_ready", plotly_com, f"s  (x{plotly_com / o['communes_france']:.1f} ours)")
+    line("map_naive_folium_communes_france_ready", folium_com, f"s  (x{folium_com / o['communes_france']:.1f} ours)")
+    line("map_ours_communes_repaint_after_change", o["communes_repaint_after_indicator_change"], "s (target <= 0.5 s)")
+    line("map_ours_communes_canvas_draw", o["communes_draw_ms"], "ms")
+    line("map_ours_communes_one_region_ready", o["communes_one_region"], "s (target <= 0.5 s)")
+    line("map_ours_communes_one_region_drawn_after_frame", o["communes_one_region_after_frame"], "s")
+    for lv in ("epci", "departements", "regions"):
+        line(f"map_ours_{lv}_ready", o[lv], "s (target <= 0.5 s)")
+    line("map_naive_plotly_departements_ready", plotly_dep, f"s  (x{plotly_dep / o['departements']:.1f} ours)")
+    line("map_naive_folium_departements_ready", folium_dep, f"s  (x{folium_dep / o['departements']:.1f} ours)")
+
+
+if __name__ == "__main__":
+    main()
