@@ -109,7 +109,7 @@ with right:
         for code, lab in zip(hits["code"], hits["label"]):
             st.button(lab, key=f"w_hit_{code}", on_click=state.put, args=("sel", code))
     if selected and territories.level_of(selected) == level:
-        carte_views.card(con, selected, ind, period, state.link)
+        carte_views.card(con, selected, ind, period)
 
 others = [lab.replace("–", "-") for lab in labels if lab != chosen]
 picked = st.multiselect("Comparer d'autres années (mêmes classes)", others, default=[y for y in years if y in others],

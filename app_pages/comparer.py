@@ -2,6 +2,7 @@
 a transparent composite profile, and the groups themselves."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from indicators import territories
@@ -17,7 +18,8 @@ c1, c2 = st.columns([2, 3])
 with c1:
     group = widgets.group_select(con, "Groupe")
 members = territories.group_members(con, group["id"])
-st.caption(f"{group['description'] or ''} Début du programme : {group['start_year'] if group['start_year'] == group['start_year'] else 'non renseigné'}. "
+start = int(group["start_year"]) if pd.notna(group["start_year"]) else "non renseigné"
+st.caption(f"{group['description'] or ''} Début du programme : {start}. "
            f"Source : {group['source']}. {len(members)} membres.")
 
 SECTIONS = {"tableau": "Tableau", "similaires": "Territoires semblables", "effet": "Effet du programme",

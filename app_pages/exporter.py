@@ -1,6 +1,7 @@
 """Exporter: one chart with its data, or a review pack (ZIP and PDF) for a group or territories."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from indicators import charts, export, store, territories
@@ -59,7 +60,7 @@ refs = st.toggle("Références : région(s) et France (pour les taux)", value=Tr
 title = group["name"] if group is not None else ", ".join(territories.labels(con, pack_codes).values())
 if st.button("Préparer le dossier (ZIP et PDF)", type="primary", disabled=not picked or not pack_codes):
     bar = st.progress(0.0, "Préparation…")
-    start = int(group["start_year"]) if group is not None and group["start_year"] == group["start_year"] else None
+    start = int(group["start_year"]) if group is not None and pd.notna(group["start_year"]) else None
     items = export.pack_items(con, pack_codes, picked, lo, hi, refs,
                               lambda i: export.permalink("evolutions", t=pack_codes, i=i, de=lo, a=hi),
                               start_year=start, subtitle=title)

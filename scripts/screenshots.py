@@ -8,7 +8,11 @@ from playwright.sync_api import sync_playwright
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["", "carte", "evolutions", "comparer?g=cci-midi-pyrenees", "exporter", "donnees", "methodes"]
+PAGES = ["", "carte?niveau=COM&dans=DEP:09&i=population&p=2023&sel=COM:09225&g=cci-midi-pyrenees",
+         "evolutions?t=COM:09225,COM:12202&i=population&mode=indice&base=2013&g=cci-midi-pyrenees",
+         "comparer?g=cci-midi-pyrenees&i=net_migration_rate,vacancy_rate,unemployment_rate,median_income",
+         "exporter?t=COM:09225&i=population", "donnees", "methodes"]
+MAP = "iframe[title='ui.mapview.carte_territoires']"
 
 
 def main(base: str, out: Path) -> None:
@@ -21,6 +25,10 @@ def main(base: str, out: Path) -> None:
             page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30000)
             page.wait_for_function(
                 "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
+            if path.startswith("carte"):
+                page.wait_for_function(f"() => {{ const f = document.querySelector(\"{MAP}\");"
+                                       " return f && f.contentWindow.__map && f.contentWindow.__map.ready; }",
+                                       timeout=60000)
             page.wait_for_timeout(1500)  # let plotly finish drawing
             page.screenshot(path=str(out / f"{path.split('?')[0] or 'accueil'}.png"), full_page=True)
             print(out / f"{path.split('?')[0] or 'accueil'}.png")

@@ -5,6 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from . import store
 from .errors import ObservatoireError
 from .format import fr_int
@@ -80,7 +82,8 @@ def _export(args: argparse.Namespace) -> int:
             return 2
         codes = territories.group_members(con, args.group)["code"].tolist()
         title = str(groups.at[args.group, "name"])
-        start = None if groups.at[args.group, "start_year"] != groups.at[args.group, "start_year"] else int(groups.at[args.group, "start_year"])
+        year = groups.at[args.group, "start_year"]
+        start = None if pd.isna(year) else int(year)
     else:
         codes = args.territories.split(",")
         title = ", ".join(territories.labels(con, codes).values())

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import store
 from .errors import ObservatoireError
-from .territories import LEVELS, normalise
+from .territories import normalise
 
 MIN_YEAR, MAX_YEAR = 1900, datetime.now().year + 1
 KINDS = {"count": "effectif (s'additionne)", "ratio": "taux ou part (publié tel quel)",
@@ -432,5 +432,5 @@ def slug_id(label: str) -> str:
     return "user_" + (re.sub(r"\s+", "_", normalise(label))[:40] or "indicateur")
 
 
-__all__ = ["Declaration", "ImportProblem", "KINDS", "LEVELS", "Problem", "imports", "prepare", "read_table",
+__all__ = ["Declaration", "ImportProblem", "KINDS", "Problem", "imports", "prepare", "read_table",
            "template", "undo", "validate", "write"]

@@ -41,7 +41,7 @@ def histogram(values: np.ndarray, cl: classify.Classes, colours: list[str], unit
     return fig
 
 
-def card(con, code: str, ind: pd.Series, period: tuple[int, int], link) -> None:
+def card(con, code: str, ind: pd.Series, period: tuple[int, int]) -> None:
     """Key figures with units and years, ranks, a sparkline, and links to the other pages."""
     t = territories.get(con, code)
     st.markdown(f"#### {t['label']}")
