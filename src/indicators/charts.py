@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from .format import MISSING, fr_number, period_label
+from .format import fr_number, period_label
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 REFERENCE_COLOURS = {"DEP": "#7f7f7f", "REG": "#a6a6a6", "FR": "#4d4d4d"}
-MISSING_GREY = "#d0d0d0"
 FONT = "DejaVu Sans, Arial, sans-serif"  # system fonts only: the app makes no web-font request
 
 
@@ -45,7 +44,8 @@ def _layout(fig: go.Figure, spec: ChartSpec, height: int = 420) -> go.Figure:
     fig.add_annotation(text="<br>".join(textwrap.wrap(spec.source, 150)), xref="paper", yref="paper", x=0,
                        y=-0.3 if height < 700 else -0.06, showarrow=False, yanchor="top", align="left",
                        font={"size": 10, "color": "#555"}, xanchor="left")
-    fig.update_yaxes(title=spec.unit, gridcolor="#e5e5e5", zerolinecolor="#999")
+    # French ticks: "16 500" and "5,25" rather than SI suffixes ("16.5k") that read as English.
+    fig.update_yaxes(title=spec.unit, gridcolor="#e5e5e5", zerolinecolor="#999", tickformat=",~r")
     fig.update_xaxes(gridcolor="#f0f0f0")
     return fig
 
@@ -157,29 +157,6 @@ def bar_chart(values: pd.DataFrame, spec: ChartSpec, highlight: frozenset[str] =
         hoverinfo="text",
     ))
     fig = _layout(fig, spec, height=max(300, 28 * len(data) + 160))
-    fig.update_xaxes(title=spec.unit)
-    fig.update_yaxes(title=None)
-    return fig
-
-
-def choropleth(values: pd.DataFrame, geojson: dict, spec: ChartSpec, colorscale: str) -> go.Figure:
-    """A choropleth on a blank background (no tiles, so it draws offline)."""
-    data = values.dropna(subset=["value"])
-    fig = go.Figure(go.Choroplethmap(
-        geojson=geojson, locations=data["code"], z=data["value"], featureidkey="id",
-        colorscale=colorscale, marker_line_width=0.3, marker_line_color="white",
-        text=[f"{lab}<br>{fr_number(v, spec.decimals)} {spec.unit}" for lab, v in zip(data["label"], data["value"])],
-        hoverinfo="text", colorbar={"title": {"text": spec.unit}, "separatethousands": True},
-    ))
-    missing = values[values["value"].isna()]
-    if not missing.empty:  # drawn in grey and said so on hover, never coloured as a value
-        fig.add_trace(go.Choroplethmap(
-            geojson=geojson, locations=missing["code"], z=[0] * len(missing), featureidkey="id",
-            colorscale=[[0, MISSING_GREY], [1, MISSING_GREY]], showscale=False,
-            marker_line_width=0.3, marker_line_color="white", hoverinfo="text",
-            text=[f"{lab}<br>{MISSING}" for lab in missing["label"]],
-        ))
-    fig.update_layout(map={"style": "white-bg", "center": {"lat": 46.6, "lon": 2.4}, "zoom": 4.3})
-    fig = _layout(fig, spec, height=620)
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 70, "b": 60})
+    fig.update_xaxes(title=spec.unit, tickformat=",~r")
+    fig.update_yaxes(title=None, tickformat="")
     return fig

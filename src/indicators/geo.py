@@ -142,12 +142,3 @@ def communes_layer(sources: Path, codes: frozenset[str]) -> dict:
             features.append({"type": "Feature", "id": code, "properties": {},
                              "geometry": _rounded(shapely.geometry.mapping(geom))})
     return {"type": "FeatureCollection", "features": features}
-
-
-def layer_center(layer: dict) -> dict[str, float]:
-    """Centre of a layer's bounding box, to frame a département's communes."""
-    shapes = [shape(f["geometry"]) for f in layer["features"]]
-    if not shapes:
-        return {"lat": 46.6, "lon": 2.4}
-    minx, miny, maxx, maxy = shapely.GeometryCollection(shapes).bounds
-    return {"lat": (miny + maxy) / 2, "lon": (minx + maxx) / 2}

@@ -36,7 +36,8 @@ def histogram(values: np.ndarray, cl: classify.Classes, colours: list[str], unit
         fig.add_vline(x=b, line={"color": "#333", "width": 1, "dash": "dot"})
     fig.update_layout(height=170, margin={"l": 10, "r": 10, "t": 24, "b": 30}, separators=", ",
                       title={"text": "Distribution et bornes des classes", "font": {"size": 12}},
-                      plot_bgcolor="white", xaxis={"title": None}, yaxis={"title": None}, bargap=0.05,
+                      plot_bgcolor="white", xaxis={"title": None, "tickformat": ",~r"}, yaxis={"title": None},
+                      bargap=0.05,
                       font={"family": charts.FONT, "size": 11}, showlegend=False)
     return fig
 
