@@ -14,23 +14,29 @@ def ranks(con: duckdb.DuckDBPyConnection, indicator: str, period_start: int, yea
     """Value, rank and percentile of each territory among the current territories of its level.
 
     Rank 1 is the best by the indicator's polarity (the highest, or the lowest when less is better;
-    the highest when neutral). Ranks are taken in France and in the territory's région.
+    the highest when neutral); ranks are taken in France, in the région and in the département.
+    A territory that no longer exists (a dissolved EPCI in its 2016 perimeter) gets the rank it would
+    have among the current ones, without shifting theirs.
     """
     if not codes:
         return pd.DataFrame(columns=["code", "label", "level", "value", "rank_fr", "n_fr", "percentile",
                                      "rank_reg", "n_reg", "rank_dep", "n_dep"])
+    better, worse = ("<", ">") if polarity < 0 else (">", "<")
     order = "ASC" if polarity < 0 else "DESC"
     marks = ", ".join("?" * len(codes))
     return con.execute(
-        f"""WITH levels AS (SELECT DISTINCT level FROM territory WHERE code IN ({marks})),
+        f"""WITH target AS (
+                SELECT t.code, t.label, t.level, t.parent_reg, t.parent_dep, t.valid_until, o.value
+                FROM territory t LEFT JOIN observation o ON o.territory = t.code AND o.indicator = ?
+                     AND o.period_start = ? AND o.year = ?
+                WHERE t.code IN ({marks})),
             pool AS (
-                SELECT t.code, t.label, t.level, t.parent_reg, t.parent_dep, o.value
+                SELECT t.code, t.level, t.parent_reg, t.parent_dep, o.value
                 FROM territory t JOIN observation o ON o.territory = t.code
-                WHERE o.indicator = ? AND o.period_start = ? AND o.year = ?
-                  AND t.level IN (SELECT level FROM levels)
-                  AND (t.valid_until IS NULL OR t.code IN ({marks}))),
-            ranked AS (
-                SELECT *,
+                WHERE o.indicator = ? AND o.period_start = ? AND o.year = ? AND t.valid_until IS NULL
+                  AND t.level IN (SELECT level FROM target)),
+            ranked AS (  -- current territories: window ranks over their level
+                SELECT code,
                   rank() OVER (PARTITION BY level ORDER BY value {order}) AS rank_fr,
                   count(*) OVER (PARTITION BY level) AS n_fr,
                   100 * percent_rank() OVER (PARTITION BY level ORDER BY value {'DESC' if order == 'ASC' else 'ASC'}) AS percentile,
@@ -38,13 +44,22 @@ def ranks(con: duckdb.DuckDBPyConnection, indicator: str, period_start: int, yea
                   count(*) OVER (PARTITION BY level, parent_reg) AS n_reg,
                   rank() OVER (PARTITION BY level, parent_dep ORDER BY value {order}) AS rank_dep,
                   count(*) OVER (PARTITION BY level, parent_dep) AS n_dep
-                FROM pool)
-            SELECT t.code, t.label, t.level, r.value, r.rank_fr, r.n_fr, r.percentile, r.rank_reg, r.n_reg,
+                FROM pool),
+            gone AS (  -- territories that no longer exist: the rank they would have, others unchanged
+                SELECT g.code,
+                  1 + count(p.value) FILTER (WHERE p.value {better} g.value) AS rank_fr, count(p.value) AS n_fr,
+                  100.0 * count(p.value) FILTER (WHERE p.value {worse} g.value) / nullif(count(p.value), 0) AS percentile,
+                  1 + count(p.value) FILTER (WHERE p.parent_reg = g.parent_reg AND p.value {better} g.value) AS rank_reg,
+                  count(p.value) FILTER (WHERE p.parent_reg = g.parent_reg) AS n_reg,
+                  1 + count(p.value) FILTER (WHERE p.parent_dep = g.parent_dep AND p.value {better} g.value) AS rank_dep,
+                  count(p.value) FILTER (WHERE p.parent_dep = g.parent_dep) AS n_dep
+                FROM target g JOIN pool p ON p.level = g.level
+                WHERE g.valid_until IS NOT NULL AND g.value IS NOT NULL GROUP BY g.code)
+            SELECT g.code, g.label, g.level, g.value, r.rank_fr, r.n_fr, r.percentile, r.rank_reg, r.n_reg,
                    r.rank_dep, r.n_dep
-            FROM territory t LEFT JOIN ranked r ON r.code = t.code
-            WHERE t.code IN ({marks})
-            ORDER BY r.value {order} NULLS LAST""",
-        [*codes, indicator, period_start, year, *codes, *codes],
+            FROM target g LEFT JOIN (SELECT * FROM ranked UNION ALL BY NAME SELECT * FROM gone) r ON r.code = g.code
+            ORDER BY g.value {order} NULLS LAST""",
+        [indicator, period_start, year, *codes, indicator, period_start, year],
     ).df()
 
 

@@ -137,3 +137,19 @@ def test_editing_the_pilot_start_year_keeps_member_notes(db_copy):
                            group_id="cci-midi-pyrenees", path=db_copy)
     after = territories.group_members(store.connect_readonly(db_copy), "cci-midi-pyrenees")
     assert after.set_index("code")["note"].to_dict() == members.set_index("code")["note"].to_dict()
+
+
+def test_ranks_match_a_direct_count_and_dissolved_epci_do_not_shift_others(con):
+    pool = con.execute("""SELECT o.territory, o.value FROM observation o JOIN territory t ON t.code = o.territory
+                          WHERE t.level = 'EPCI' AND t.valid_until IS NULL AND o.indicator = 'vacancy_rate'
+                            AND o.year = 2018 AND o.period_start = 2018""").df().set_index("territory")["value"]
+    codes = ["EPCI:241200187", "EPCI:241200633"]  # Rodez agglomeration and the dissolved Villefranchois
+    r = compare.ranks(con, "vacancy_rate", 2018, 2018, codes, polarity=-1).set_index("code")
+    rodez = pool["EPCI:241200187"]
+    assert r.loc["EPCI:241200187", "rank_fr"] == 1 + (pool < rodez).sum()  # less vacancy is better
+    assert r.loc["EPCI:241200187", "n_fr"] == r.loc["EPCI:241200633", "n_fr"] == len(pool)
+    villefranchois = r.loc["EPCI:241200633", "value"]
+    assert r.loc["EPCI:241200633", "rank_fr"] == 1 + (pool < villefranchois).sum()
+    assert r.loc["EPCI:241200187", "percentile"] == pytest.approx(100 * (pool > rodez).sum() / (len(pool) - 1))
+    alone = compare.ranks(con, "vacancy_rate", 2018, 2018, ["EPCI:241200187"], polarity=-1).iloc[0]
+    assert alone["rank_fr"] == r.loc["EPCI:241200187", "rank_fr"]
