@@ -92,8 +92,10 @@ with left:
     if clicked and clicked.get("code") != selected:
         state.put("sel", clicked["code"])
         st.rerun()
+    shapeless = len(set(codes) - set(mapview.geometry_codes(level)[1]))
     st.caption(f"{fr_int(len(v) - cl.missing)} territoires avec une valeur ; {fr_int(cl.missing)} en « donnée non "
                f"disponible » (gris). Molette : zoom ; glisser : déplacer ; clic : fiche du territoire."
+               + (f" {fr_int(shapeless)} sans contour dans la source cartographique : voir le tableau." if shapeless else "")
                + (f" Référence : {reference:.2f}".replace(".", ",") if reference is not None else ""))
 with right:
     carte_views.legend(cl, colours, int(ind["decimals"]), str(ind["unit"]))

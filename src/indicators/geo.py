@@ -51,8 +51,11 @@ def read_topojson(path: Path, key: str = "code") -> dict[str, Polygon | MultiPol
     out = {}
     for g in obj["geometries"]:
         geom = _geometry(g, arcs)
-        if geom is not None:
-            out[g["properties"][key]] = _polygonal(shapely.make_valid(geom))
+        if geom is None:
+            continue
+        geom = _polygonal(shapely.make_valid(geom))
+        if not geom.is_empty:  # a few small communes are collapsed to a line in the simplified source
+            out[g["properties"][key]] = geom
     return out
 
 
@@ -108,7 +111,11 @@ COMMUNES = "geo/communes_cog2026_from2018_simplified.topojson"
 def _rounded(geometry: dict, digits: int = 4) -> dict:
     """Coordinates rounded (4 decimals ≈ 10 m): halves the payload, invisible at these scales."""
     def walk(c):
-        return [walk(x) for x in c] if isinstance(c[0], (list, tuple)) else [round(c[0], digits), round(c[1], digits)]
+        if not len(c):
+            return []
+        if isinstance(c[0], (list, tuple)):
+            return [walk(x) for x in c if len(x)]  # an empty ring left by repair is dropped
+        return [round(c[0], digits), round(c[1], digits)]
     return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}
 
 
@@ -138,7 +145,7 @@ def communes_layer(sources: Path, codes: frozenset[str]) -> dict:
     features = []
     for code in sorted(codes):
         geom = shapes.get(code.split(":", 1)[1])
-        if geom is not None:
+        if geom is not None and not geom.is_empty:
             features.append({"type": "Feature", "id": code, "properties": {},
                              "geometry": _rounded(shapely.geometry.mapping(geom))})
     return {"type": "FeatureCollection", "features": features}

@@ -154,7 +154,8 @@ def test_national_commune_map_draws_every_commune_offline(page):
     open_view(page, "carte?niveau=COM&dans=&i=population&p=2023")
     frame = wait_map(page)
     handle = page.locator(MAP_IFRAME).first.element_handle().content_frame()
-    assert handle.evaluate("() => window.__map.drawn()") == 34867  # every commune with a boundary
+    assert handle.evaluate("() => window.__map.drawn()") == 34857  # every commune with a non-empty boundary
+    expect(page.get_by_text(re.compile(r"112 sans contour dans la source cartographique"))).to_be_visible()
     inked = handle.evaluate("""() => { const c = document.getElementById('map');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
         for (let i = 3; i < d.length; i += 4 * 7) if (d[i] > 0) n++; return n; }""")
