@@ -31,7 +31,10 @@ def legend(cl: classify.Classes, colours: list[str], decimals: int, unit: str) -
 
 def histogram(values: np.ndarray, cl: classify.Classes, colours: list[str], unit: str) -> go.Figure:
     data = values[~np.isnan(values)]
-    fig = go.Figure(go.Histogram(x=data, nbinsx=40, marker_color="#9aa5b1", hoverinfo="skip"))
+    # Binned here: 40 bars travel to the browser instead of 35 000 raw values.
+    counts, edges = np.histogram(data, bins=40)
+    fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges),
+                           marker_color="#9aa5b1", hoverinfo="skip"))
     for b, c in zip(cl.bounds[:-1], colours):
         fig.add_vline(x=b, line={"color": "#333", "width": 1, "dash": "dot"})
     fig.update_layout(height=170, margin={"l": 10, "r": 10, "t": 24, "b": 30}, separators=", ",
