@@ -63,10 +63,11 @@ with m5:
 
 values = store.level_values(con, ind["id"], level, period[1], period[0], within)
 v = values["value"].to_numpy(dtype=float)
-years = [y for y in state.get_list("annees") if y in [lab.replace("–", "-") for lab in labels]][:6]
-all_v = v if not years else np.concatenate([v] + [
-    store.level_values(con, ind["id"], level, int(y.split("-")[-1]), int(y.split("-")[0]), within)["value"].to_numpy(dtype=float)
-    for y in years])
+years = [y for y in state.get_list("annees")
+         if y in [lab.replace("–", "-") for lab in labels]][:6]
+other_values = {y: store.level_values(con, ind["id"], level, int(y.split("-")[-1]), int(y.split("-")[0]), within)
+                for y in years}
+all_v = np.concatenate([v] + [o["value"].to_numpy(dtype=float) for o in other_values.values()])
 cl = classify.classify(v, method, k, manual, bounds=classify.classify(all_v, method, k, manual).bounds if years else None)
 reference = None
 if pal == "div":
@@ -120,8 +121,9 @@ state.put("annees", picked)
 if picked:
     cols = st.columns(min(3, len(picked)))
     for i, y in enumerate(picked):
-        p0, p1 = int(y.split("-")[0]), int(y.split("-")[-1])
-        vy = store.level_values(con, ind["id"], level, p1, p0, within)
+        vy = other_values.get(y)
+        if vy is None:  # just picked: not in the URL yet when the classes were computed
+            vy = store.level_values(con, ind["id"], level, int(y.split("-")[-1]), int(y.split("-")[0]), within)
         cy = classify.classify(vy["value"].to_numpy(dtype=float), method, k, manual, bounds=cl.bounds)
         with cols[i % len(cols)]:
             st.markdown(f"**{y.replace('-', '–')}**")
@@ -137,6 +139,6 @@ table = pd.DataFrame({"Rang": order["rank"].astype("Int64"), "Territoire": order
 st.dataframe(table.sort_values("Rang", na_position="last"), hide_index=True, width="stretch", height=320)
 spec_table = values.rename(columns={"code": "territory", "label": "territory_label"}).assign(
     indicator=ind["id"], period_start=period[0], year=period[1])
-st.download_button("Télécharger le tableau (CSV)", export.to_csv(export.series_table(spec_table)),
+st.download_button("Télécharger le tableau (CSV)", lambda t=spec_table: export.to_csv(export.series_table(t)),
                    f"carte_{level}_{ind['id']}_{chosen}.csv", "text/csv", on_click="ignore")
 widgets.source_caption(ind)

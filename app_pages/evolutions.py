@@ -104,7 +104,7 @@ for ind_id, ind in inds.iterrows():
     raw = raw[(raw["year"] >= lo) & (raw["period_start"] <= hi)]
     if mode == "pour1000" and ind["kind"] != "count":
         st.info(f"{ind['label']} est déjà un taux : affiché en valeurs.")
-    shown, unit = _ = (raw, ind["unit"])
+    shown, unit = raw, ind["unit"]
     if mode == "indice":
         shown, unit = transforms.index_base(raw, base), f"indice base 100 en {base}"
     elif mode in ("mm3", "mm5"):

@@ -31,9 +31,12 @@ else:
                              unit=ind["unit"], permalink=link, note=ind["caution"] or "")
     stem = f"observatoire_{ind['id']}"
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Télécharger le CSV", export.to_csv(table, french=state.get_str("csv") == "fr"),
+    # Deferred files: the callables run on click, after this script, so they get their values now.
+    c1.download_button("Télécharger le CSV",
+                       lambda t=table, fr=state.get_str("csv") == "fr": export.to_csv(t, french=fr),
                        file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", width="stretch")
-    c2.download_button("Télécharger le classeur XLSX", export.to_xlsx(table, meta), file_name=f"{stem}.xlsx",
+    c2.download_button("Télécharger le classeur XLSX", lambda t=table, m=meta: export.to_xlsx(t, m),
+                       file_name=f"{stem}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", width="stretch")
     with c3:
@@ -47,11 +50,11 @@ st.caption("Pour chaque indicateur : le graphique (PNG, SVG), les données (CSV,
            "les précautions et le lien de la vue ; en ZIP, ou en rapport PDF. Rendu local, sans réseau.")
 group = widgets.group_select(con, "Groupe (ou « aucun » pour les territoires suivis)", key="gp", allow_none=True)
 pack_codes = territories.group_members(con, group["id"])["code"].tolist() if group is not None else codes
-table = widgets.indicator_table(con)
+catalog_rows = widgets.indicator_table(con)
 default = [i for i in ("population", "net_migration_rate", "co2_ets_per_inhabitant", "vacancy_rate",
-                       "unemployment_rate", "jobs") if i in table.index]
-picked = st.multiselect("Indicateurs", list(table.index), default=[i for i in state.get_list("ip") if i in table.index] or default,
-                        format_func=lambda i: table.at[i, "label"], key="w_ip")
+                       "unemployment_rate", "jobs") if i in catalog_rows.index]
+picked = st.multiselect("Indicateurs", list(catalog_rows.index), default=[i for i in state.get_list("ip") if i in catalog_rows.index] or default,
+                        format_func=lambda i: catalog_rows.at[i, "label"], key="w_ip")
 state.put("ip", picked)
 lo, hi = st.slider("Années", 2005, 2023, (state.get_int("de", 2012), state.get_int("a", 2021)), key="w_pack_years")
 state.put("de", lo)

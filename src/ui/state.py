@@ -64,16 +64,6 @@ def choice(options: Sequence[T], key: str, default: T, parse: Callable[[str], T]
     return value if value in options else default
 
 
-def link(page: str, **params: object) -> str:
-    """A relative link to a page with its state, for cross-page navigation."""
-    parts = []
-    for k, v in params.items():
-        if v in (None, "", []):
-            continue
-        parts.append(f"{k}={','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}")
-    return f"/{page}" + ("?" + "&".join(parts) if parts else "")
-
-
 def get_weights(key: str, defaults: dict[str, float]) -> dict[str, float]:
     """Weights written as `population:2,density:1`; unknown names are ignored, missing ones default."""
     out = dict(defaults)

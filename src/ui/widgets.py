@@ -107,7 +107,8 @@ def source_caption(ind: pd.Series) -> None:
 
 
 def export_chart(fig, spec, series: pd.DataFrame, ind: pd.Series, key: str) -> None:
-    """« Exporter » under a chart: CSV/XLSX at once, PNG/SVG rendered on demand (Chromium takes a second)."""
+    """« Exporter » under a chart. Files are built only when asked for: CSV/XLSX when their button is
+    clicked (deferred download), PNG/SVG after « Préparer » (Chromium takes a second)."""
     from indicators import export
 
     table = export.series_table(series) if "territory_label" in series else series
@@ -116,8 +117,10 @@ def export_chart(fig, spec, series: pd.DataFrame, ind: pd.Series, key: str) -> N
     stem = f"observatoire_{key}"
     with st.popover("Exporter ce graphique", icon=":material/download:"):
         c1, c2 = st.columns(2)
-        c1.download_button("CSV", export.to_csv(table), f"{stem}.csv", "text/csv", on_click="ignore", key=f"{key}_csv")
-        c2.download_button("XLSX", export.to_xlsx(table, meta), f"{stem}.xlsx", on_click="ignore", key=f"{key}_xlsx",
+        c1.download_button("CSV", lambda t=table: export.to_csv(t), f"{stem}.csv", "text/csv", on_click="ignore",
+                           key=f"{key}_csv")
+        c2.download_button("XLSX", lambda t=table, m=meta: export.to_xlsx(t, m), f"{stem}.xlsx", on_click="ignore",
+                           key=f"{key}_xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         images = st.session_state.get(f"img_{key}")
         if images is None or images[0] != spec:

@@ -296,3 +296,4 @@ def test_carte_search_selects_a_territory():
     assert not at.exception
     assert at.query_params["sel"] == "COM:09122"
     assert any(m.value == "#### Foix (09)" for m in at.markdown)
+
