@@ -63,7 +63,8 @@ with m5:
 
 values = store.level_values(con, ind["id"], level, period[1], period[0], within)
 v = values["value"].to_numpy(dtype=float)
-years = [y for y in state.get_list("annees")
+# The widget's value is already current when a rerun starts; the URL has it only after this run.
+years = [y for y in st.session_state.get("w_annees", state.get_list("annees"))
          if y in [lab.replace("–", "-") for lab in labels]][:6]
 other_values = {y: store.level_values(con, ind["id"], level, int(y.split("-")[-1]), int(y.split("-")[0]), within)
                 for y in years}
@@ -121,9 +122,7 @@ state.put("annees", picked)
 if picked:
     cols = st.columns(min(3, len(picked)))
     for i, y in enumerate(picked):
-        vy = other_values.get(y)
-        if vy is None:  # just picked: not in the URL yet when the classes were computed
-            vy = store.level_values(con, ind["id"], level, int(y.split("-")[-1]), int(y.split("-")[0]), within)
+        vy = other_values[y]
         cy = classify.classify(vy["value"].to_numpy(dtype=float), method, k, manual, bounds=cl.bounds)
         with cols[i % len(cols)]:
             st.markdown(f"**{y.replace('-', '–')}**")

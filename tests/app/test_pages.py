@@ -297,3 +297,13 @@ def test_carte_search_selects_a_territory():
     assert at.query_params["sel"] == "COM:09122"
     assert any(m.value == "#### Foix (09)" for m in at.markdown)
 
+
+def test_carte_years_compared_share_the_classes_of_all_years():
+    at = open_page("carte", niveau="DEP", i="population", p="2023", methode="quantiles", k="3")
+    legend = lambda: next(m.value for m in at.markdown if m.value.startswith("**Légende**"))  # noqa: E731
+    alone = legend()
+    at.multiselect(key="w_annees").select("2006").run()
+    assert not at.exception
+    assert at.query_params["annees"] == "2006"
+    # Quantiles over 2006 and 2023 pooled differ from 2023's alone, already in the run that adds 2006.
+    assert legend() != alone and any(m.value == "**2006**" for m in at.markdown)
