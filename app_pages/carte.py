@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from indicators import classify, export, store, territories
+from indicators import charts, classify, export, mapdata, store, territories
 from indicators.format import fr_int, period_label
 from ui import carte_views, data, mapview, state, widgets
 
@@ -131,13 +131,23 @@ if picked:
                                   visible=set(vy["code"]) if within else None, outline=outline, height=320,
                                   key=f"carte_{level}_{y}")
 
+spec = charts.ChartSpec(
+    title=f"{ind['label']}, {chosen}", unit=str(ind["unit"]), source=str(ind["source"]), decimals=int(ind["decimals"]),
+    subtitle=f"{territories.LEVELS[level]} · {names.get(within, 'France entière')} · {classify.METHODS[method]}",
+    permalink=export.permalink("carte", **st.query_params.to_dict()))
+spec_table = values.rename(columns={"code": "territory", "label": "territory_label"}).assign(
+    indicator=ind["id"], period_start=period[0], year=period[1])
+with left:
+    widgets.export_chart(
+        lambda: charts.map_figure(mapdata.read_layer(mapview.GEO_DIR / f"{level}.json"), codes, cl, colours,
+                                  classify.MISSING_COLOUR, spec, visible=set(codes) if within else None, outline=outline),
+        spec, spec_table, ind, f"carte_{level}_{ind['id']}")
+
 st.subheader("Les mêmes données en tableau")
 order = values.assign(rank=values["value"].rank(ascending=int(ind["polarity"]) < 0, method="min"))
 table = pd.DataFrame({"Rang": order["rank"].astype("Int64"), "Territoire": order["label"],
                       f"{ind['label']} ({ind['unit']})": widgets.format_values(order["value"], int(ind["decimals"]))})
 st.dataframe(table.sort_values("Rang", na_position="last"), hide_index=True, width="stretch", height=320)
-spec_table = values.rename(columns={"code": "territory", "label": "territory_label"}).assign(
-    indicator=ind["id"], period_start=period[0], year=period[1])
 st.download_button("Télécharger le tableau (CSV)", lambda t=spec_table: export.to_csv(export.series_table(t)),
                    f"carte_{level}_{ind['id']}_{chosen}.csv", "text/csv", on_click="ignore")
 widgets.source_caption(ind)

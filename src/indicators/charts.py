@@ -4,10 +4,13 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .format import fr_number, period_label
+from . import mapdata
+from .classify import Classes, labels
+from .format import MISSING, fr_int, fr_number, period_label
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -160,3 +163,41 @@ def bar_chart(values: pd.DataFrame, spec: ChartSpec, highlight: frozenset[str] =
     fig.update_xaxes(title=spec.unit, tickformat=",~r")
     fig.update_yaxes(title=None, tickformat="")
     return fig
+
+
+def map_figure(layer: dict, codes: list[str], cl: Classes, colours: list[str], missing_colour: str, spec: ChartSpec,
+               visible: set[str] | None = None, outline: frozenset[str] | set[str] = frozenset()) -> go.Figure:
+    """The map as a vector figure for exports: one filled trace per class (legend = bounds and counts),
+    grey for missing values, the group outlined. `layer` is a geometry file of `mapdata` (pre-projected,
+    y downwards); `codes` are aligned with `cl.classes`."""
+    cls = dict(zip(codes, cl.classes.tolist()))
+    drawn = [i for i, c in enumerate(layer["codes"]) if visible is None or c in visible]
+    by_class: dict[int, list[int]] = {}
+    for i in drawn:
+        by_class.setdefault(int(cls.get(layer["codes"][i], -1)), []).append(i)
+    names = [f"{lab} ({fr_int(n)})" for lab, n in zip(labels(cl, spec.decimals), cl.counts)]
+    fig = go.Figure()
+    for k in [*range(cl.k), -1]:
+        xy = _rings_xy(layer, by_class.get(k, []))
+        fig.add_trace(go.Scatter(
+            x=xy[:, 0], y=xy[:, 1], fill="toself", mode="lines", line={"width": 0.3 if len(drawn) < 2000 else 0,
+                                                                         "color": "white"},
+            fillcolor=colours[k] if k >= 0 else missing_colour, hoverinfo="skip",
+            name=names[k] if k >= 0 else f"{MISSING} ({fr_int(cl.missing)})", showlegend=k >= 0 or cl.missing > 0))
+    ring_owner = [i for i in drawn if layer["codes"][i] in outline]
+    if ring_owner:
+        xy = _rings_xy(layer, ring_owner)
+        fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", line={"width": 1.6, "color": "#111"},
+                                 hoverinfo="skip", name="Groupe souligné"))
+    fig = _layout(fig, spec, height=760)
+    fig.update_layout(legend={"orientation": "v", "y": 0.5, "x": 1.0, "title": {"text": spec.unit}},
+                      margin={"l": 20, "r": 20, "t": 95, "b": 80}, plot_bgcolor="white")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def _rings_xy(layer: dict, features: list[int]) -> np.ndarray:
+    """Rings of the given features, separated by NaN rows (a gap, so plotly fills each ring on its own)."""
+    parts = [np.vstack([r, [[np.nan, np.nan]]]) for i in features for r in mapdata.rings(layer["features"][i])]
+    return np.vstack(parts) if parts else np.empty((0, 2))

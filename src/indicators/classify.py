@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import warnings
+
 import mapclassify
 import numpy as np
+
+from .format import fr_number
 
 METHODS = {
     "quantiles": "Quantiles (effectifs égaux)",
@@ -21,6 +25,7 @@ SEQUENTIAL = {
 }
 DIVERGING = ["#b35806", "#e08214", "#fdb863", "#fee0b6", "#f7f7f7", "#d8daeb", "#b2abd2", "#8073ac", "#542788"]  # PuOr
 MISSING_COLOUR = "#d9d9d9"
+JENKS_POINTS = 400
 
 
 @dataclass(frozen=True)
@@ -66,18 +71,51 @@ def _bounds(data: np.ndarray, method: str, k: int, manual: list[float] | None) -
         inner = sorted(x for x in manual if data.min() < x < data.max())
         return tuple(inner) + (float(data.max()),)
     if method == "jenks":
-        # The sampled variant keeps 35 000 communes interactive; below that size it is exact.
-        scheme = mapclassify.FisherJenksSampled(data, k=k, pct=min(1.0, 3000 / data.size)) if data.size > 3000 \
-            else mapclassify.FisherJenks(data, k=k)
-    elif method == "egal":
+        return _natural_breaks(data, k)
+    if method == "egal":
         scheme = mapclassify.EqualInterval(data, k=k)
     elif method == "ecart":
         scheme = mapclassify.StdMean(data, multiples=[-2, -1, 1, 2])
     else:
         scheme = mapclassify.Quantiles(data, k=k)
-    bins = np.unique(np.asarray(scheme.bins, dtype=float))
-    bins[-1] = max(bins[-1], data.max())
-    return tuple(float(x) for x in bins)
+    return _ending_at_max(scheme.bins, data)
+
+
+def _natural_breaks(data: np.ndarray, k: int) -> tuple[float, ...]:
+    """Fisher-Jenks. Exact Fisher-Jenks is quadratic (9 s for 3 000 values without numba), so above
+    JENKS_POINTS values it runs on evenly spaced quantiles, deterministic (unlike mapclassify's random
+    sample: the same map keeps its classes on every rerun); each break then moves to the widest gap
+    of the full data between its quantile and the next one, where the exact break would lie."""
+    ordered = np.sort(data)
+    at = np.linspace(0, data.size - 1, min(JENKS_POINTS, data.size)).round().astype(int)
+    sample = ordered[at]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Numba not installed": the pure version is enough here
+        bins = np.asarray(mapclassify.FisherJenks(sample, k=k).bins, dtype=float)
+    if data.size > JENKS_POINTS:
+        refined = []
+        for b in bins[:-1]:
+            i = min(int(np.searchsorted(sample, b, side="right")) - 1, len(at) - 2)
+            gaps = np.diff(ordered[at[i]:at[i + 1] + 1])
+            refined.append(float(ordered[at[i] + int(np.argmax(gaps))]) if gaps.size else float(b))
+        bins = np.asarray([*refined, bins[-1]])
+    return _ending_at_max(bins, data)
+
+
+def _ending_at_max(bins: np.ndarray, data: np.ndarray) -> tuple[float, ...]:
+    """Upper bounds inside the data, the last one its maximum (mean ± 2 std can fall outside: no empty class)."""
+    bins = np.unique(np.asarray(bins, dtype=float))
+    bins = bins[(bins >= data.min()) & (bins < data.max())]
+    return tuple(float(x) for x in bins) + (float(data.max()),)
+
+
+def labels(cl: Classes, decimals: int) -> list[str]:
+    """Each class's bounds in French, as the legend and the exported map both say them."""
+    out = []
+    for i, upper in enumerate(cl.bounds):
+        out.append(f"{fr_number(cl.lower, decimals)} à {fr_number(upper, decimals)}" if i == 0
+                   else f"plus de {fr_number(cl.bounds[i - 1], decimals)} à {fr_number(upper, decimals)}")
+    return out
 
 
 def palette(k: int, polarity: int, diverging_at: int | None = None) -> list[str]:
@@ -87,7 +125,8 @@ def palette(k: int, polarity: int, diverging_at: int | None = None) -> list[str]
         return []
     if diverging_at is None:
         scheme = SEQUENTIAL.get(int(np.sign(polarity)), SEQUENTIAL[0])
-        idx = np.linspace(1, 8, k).round().astype(int) if k > 1 else [6]
+        # Skip the palest colour (too close to the background) unless all nine are needed.
+        idx = np.linspace(1 if k < 9 else 0, 8, k).round().astype(int) if k > 1 else [6]
         return [scheme[i] for i in idx]
     # Classes below the reference take one side, above the other; the reference class is neutral.
     below, above = diverging_at, k - diverging_at - 1

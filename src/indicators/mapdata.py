@@ -25,6 +25,8 @@ ANCT_DEP = "geo/anct_cog2023_fr-drom-4326-pur-style1-dep.geojson"
 ANCT_REG = "geo/anct_cog2023_fr-drom-4326-pur-style1-reg.geojson"
 EPCI_2026 = "geo/epci_cog2026_dissolved_from_communes.geojson"
 COMMUNES = "geo/communes_cog2026_from2018_simplified.topojson"
+FORMAT = 3  # bump when the files change shape: `build --if-stale` then rewrites them
+LEVELS = ("REG", "DEP", "EPCI", "COM")
 
 
 def _inset_transforms(communes: dict, commune_dep: dict[str, str], anct_dep: dict) -> dict[str, list[float]]:
@@ -50,15 +52,27 @@ def _encode(geom, frame: tuple[float, float, float, float]) -> list[list[int]]:
     for poly in polys:
         if poly.geom_type != "Polygon" or poly.is_empty:
             continue
-        for ring in [poly.exterior, *poly.interiors]:
+        # Holes turn the other way from their exterior, so a non-zero fill (canvas, SVG) leaves
+        # them empty and an enclave drawn earlier stays visible whatever the drawing order. With y
+        # downwards an exterior has a negative signed area; rounding may flip a tiny ring: turn it back.
+        for ring, sign in [(poly.exterior, -1), *((r, 1) for r in poly.interiors)]:
             xy = np.asarray(ring.coords)
-            q = np.column_stack([(xy[:, 0] * KX - x0) * scale, (y1 - xy[:, 1]) * scale]).round().astype(int)
+            q = np.column_stack([(xy[:, 0] * KX - x0) * scale, (y1 - xy[:, 1]) * scale]).round().astype(np.int64)
             q = q[np.r_[True, np.any(np.diff(q, axis=0) != 0, axis=1)]]  # drop repeated points
-            if len(q) < 4:
+            area = signed_area(q)
+            if len(q) < 4 or area == 0:
                 continue
+            if np.sign(area) != sign:
+                q = q[::-1]
             d = np.vstack([q[:1], np.diff(q, axis=0)])
             rings.append(d.ravel().tolist())
     return rings
+
+
+def signed_area(ring: np.ndarray) -> float:
+    """Shoelace area of a closed ring given as (n, 2) points; its sign says which way it turns."""
+    x, y = ring[:, 0].astype(float), ring[:, 1].astype(float)
+    return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2
 
 
 def build_layers(sources: Path, out_dir: Path, labels: dict[str, str], commune_dep: dict[str, str]) -> dict[str, int]:
@@ -83,7 +97,8 @@ def build_layers(sources: Path, out_dir: Path, labels: dict[str, str], commune_d
     bx0, by0, bx1, by1 = shapely.GeometryCollection(list(anct_dep.values())).bounds
     frame = (bx0 * KX, by0, bx1 * KX, by1)
     sizes = {}
-    for level, shapes in layers.items():
+    for level in LEVELS:
+        shapes = layers[level]
         codes = sorted(shapes)
         feats = [_encode(shapely.simplify(shapes[c], SIMPLIFY[level], preserve_topology=True), frame) for c in codes]
         doc = {"level": level, "quant": QUANT, "frame": frame, "codes": codes,
@@ -91,7 +106,26 @@ def build_layers(sources: Path, out_dir: Path, labels: dict[str, str], commune_d
         path = out_dir / f"{level}.json"
         path.write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
         sizes[level] = path.stat().st_size
+    (out_dir / "index.json").write_text(json.dumps({"format": FORMAT, "sizes": sizes}))
     return sizes
+
+
+def is_current(out_dir: Path) -> bool:
+    """Every level's file is there, written by this version of the code."""
+    try:
+        index = json.loads((out_dir / "index.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return index.get("format") == FORMAT and all((out_dir / f"{lv}.json").exists() for lv in LEVELS)
+
+
+def read_layer(path: Path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def rings(feature: list[list[int]]) -> list[np.ndarray]:
+    """A feature's rings back as (n, 2) arrays on the national grid (y downwards)."""
+    return [np.cumsum(np.asarray(r, dtype=np.int64).reshape(-1, 2), axis=0) for r in feature]
 
 
 def _drom_of(geom) -> str | None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
+MAP_DIR = PROJECT_ROOT / "static" / "geo"  # map geometry, served by Streamlit at /app/static/geo/
 SOURCES_DIR = Path(os.environ.get("OBS_SOURCES", DATA_DIR / "sources"))
 # Where the app is served, for permalinks printed on exported figures.
 BASE_URL = os.environ.get("OBS_BASE_URL", "http://localhost:8501").rstrip("/")

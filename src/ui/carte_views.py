@@ -16,10 +16,7 @@ KEY_FIGURES = ("population", "net_migration_rate", "jobs", "unemployment_rate", 
 def legend(cl: classify.Classes, colours: list[str], decimals: int, unit: str) -> None:
     """Each class with its bounds and how many territories it holds, and the missing ones."""
     rows = []
-    lower = cl.lower
-    for i, (upper, n) in enumerate(zip(cl.bounds, cl.counts)):
-        bounds = (f"{fr_number(lower, decimals)} à {fr_number(upper, decimals)}" if i == 0
-                  else f"plus de {fr_number(cl.bounds[i - 1], decimals)} à {fr_number(upper, decimals)}")
+    for i, (bounds, n) in enumerate(zip(classify.labels(cl, decimals), cl.counts)):
         rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
                     f'<span style="width:22px;height:14px;background:{colours[i]};border:1px solid #999"></span>'
                     f'<span style="flex:1">{bounds}</span><span style="color:#555">{fr_int(n)}</span></div>')

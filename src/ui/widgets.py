@@ -108,7 +108,8 @@ def source_caption(ind: pd.Series) -> None:
 
 def export_chart(fig, spec, series: pd.DataFrame, ind: pd.Series, key: str) -> None:
     """« Exporter » under a chart. Files are built only when asked for: CSV/XLSX when their button is
-    clicked (deferred download), PNG/SVG after « Préparer » (Chromium takes a second)."""
+    clicked (deferred download), PNG/SVG after « Préparer » (Chromium takes a second). `fig` may be a
+    function returning the figure, when building it costs more than a rerun should (the map)."""
     from indicators import export
 
     table = export.series_table(series) if "territory_label" in series else series
@@ -125,7 +126,7 @@ def export_chart(fig, spec, series: pd.DataFrame, ind: pd.Series, key: str) -> N
         images = st.session_state.get(f"img_{key}")
         if images is None or images[0] != spec:
             if st.button("Préparer PNG et SVG", key=f"{key}_render"):
-                stamped = export.stamp(fig, spec)
+                stamped = export.stamp(fig() if callable(fig) else fig, spec)
                 st.session_state[f"img_{key}"] = (spec, export.render(stamped, "png"), export.render(stamped, "svg", scale=1))
                 st.rerun()
         else:

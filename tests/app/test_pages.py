@@ -307,3 +307,14 @@ def test_carte_years_compared_share_the_classes_of_all_years():
     assert at.query_params["annees"] == "2006"
     # Quantiles over 2006 and 2023 pooled differ from 2023's alone, already in the run that adds 2006.
     assert legend() != alone and any(m.value == "**2006**" for m in at.markdown)
+
+
+def test_carte_exports_the_map_as_an_image_with_its_legend():
+    at = open_page("carte", niveau="DEP", i="net_migration_rate", p="2020", methode="quantiles", k="5", g="cci-midi-pyrenees")
+    at.button(key="carte_DEP_net_migration_rate_render").click().run()
+    assert not at.exception
+    spec, png, svg = at.session_state["img_carte_DEP_net_migration_rate"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and spec.title == "Taux de nouveaux résidents, 2020"
+    text = svg.decode()
+    assert "donnée non disponible (5)" in text and "Groupe souligné" in text
+    assert "niveau=DEP" in spec.permalink and "g=cci-midi-pyrenees" in spec.permalink

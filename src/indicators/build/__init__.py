@@ -9,11 +9,10 @@ from pathlib import Path
 import duckdb
 
 from .. import catalog, geo, mapdata, store
-from ..paths import PROJECT_ROOT, SOURCES_DIR, db_path
+from ..paths import MAP_DIR, PROJECT_ROOT, SOURCES_DIR, db_path
 from . import aggregate, cog, groups, observations, referential
 
 COMMUNE_SHAPES = "geo/communes_cog2026_from2018_simplified.topojson"
-MAP_DIR = PROJECT_ROOT / "static" / "geo"  # served by Streamlit at /app/static/geo/
 
 
 def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
@@ -23,7 +22,7 @@ def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
 def is_stale(path: Path | None = None, sources: Path = SOURCES_DIR) -> bool:
     """True when the database or the map geometry is missing, or older than one of its sources."""
     path = Path(path or db_path())
-    if not path.exists() or any(not (MAP_DIR / f"{lv}.json").exists() for lv in ("REG", "DEP", "EPCI", "COM")):
+    if not path.exists() or not mapdata.is_current(MAP_DIR):
         return True
     built = path.stat().st_mtime
     return any(p.stat().st_mtime > built for p in source_files(sources))

@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import streamlit.components.v1 as components
 
-from indicators.paths import PROJECT_ROOT
+from indicators.paths import MAP_DIR as GEO_DIR
 
-GEO_DIR = PROJECT_ROOT / "static" / "geo"
 _component = components.declare_component("carte_territoires", path=str(Path(__file__).parent / "frontend"))
 
 
