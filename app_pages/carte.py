@@ -20,12 +20,12 @@ level = c1.selectbox("Niveau", levels, index=levels.index(state.choice(levels, "
 state.put("niveau", level)
 with c2:
     ind = widgets.indicator_select(con)
-extents = [""] + [c for lv in ("REG", "DEP") for c in territories.by_level(con, lv)["code"]]
-names = territories.labels(con, extents[1:])
+extents = [""] + [c for lv in ("REG", "DEP") for c in data.cached(territories.by_level, lv)["code"]]
+names = data.cached(territories.labels, tuple(extents[1:]))
 within = c3.selectbox("Emprise", extents, index=extents.index(state.choice(extents, "dans", "DEP:12" if level == "COM" else "")),
                       format_func=lambda c: names.get(c, "France entière"), key="w_dans") or None
 state.put("dans", within)
-periods = store.periods(con, ind["id"], level)
+periods = data.cached(store.periods, ind["id"], level)
 labels = [period_label(int(p), int(y)) for p, y in zip(periods["period_start"], periods["year"])]
 if not labels:
     st.info(f"Donnée non disponible au niveau « {territories.LEVELS[level]} » pour cet indicateur. "
@@ -61,12 +61,13 @@ state.put("ref", ref if pal == "div" else None)
 with m5:
     group = widgets.group_select(con, "Groupe à souligner", allow_none=True, default=None)
 
-values = store.level_values(con, ind["id"], level, period[1], period[0], within)
+values = data.cached(store.level_values, ind["id"], level, period[1], period[0], within, large=True)
 v = values["value"].to_numpy(dtype=float)
 # The widget's value is already current when a rerun starts; the URL has it only after this run.
 years = [y for y in st.session_state.get("w_annees", state.get_list("annees"))
          if y in [lab.replace("–", "-") for lab in labels]][:6]
-other_values = {y: store.level_values(con, ind["id"], level, int(y.split("-")[-1]), int(y.split("-")[0]), within)
+other_values = {y: data.cached(store.level_values, ind["id"], level, int(y.split("-")[-1]), int(y.split("-")[0]), within,
+                               large=True)
                 for y in years}
 all_v = np.concatenate([v] + [o["value"].to_numpy(dtype=float) for o in other_values.values()])
 cl = classify.classify(v, method, k, manual, bounds=classify.classify(all_v, method, k, manual).bounds if years else None)
@@ -87,7 +88,7 @@ outline = territories.codes_at_level(con, territories.group_members(con, group["
 selected = state.get_str("sel")
 left, right = st.columns([3, 1.1])
 with left:
-    clicked = mapview.territory_map(level, dict(zip(codes, v)), dict(zip(codes, cl.classes.tolist())), colours,
+    clicked = mapview.territory_map(level, codes, v, cl.classes, colours,
                                     classify.MISSING_COLOUR, str(ind["unit"]), int(ind["decimals"]),
                                     visible=set(codes) if within else None, outline=outline, selected=selected,
                                     key=f"carte_{level}")
@@ -102,8 +103,7 @@ with left:
 with right:
     carte_views.legend(cl, colours, int(ind["decimals"]), str(ind["unit"]))
     if cl.k:
-        st.plotly_chart(carte_views.histogram(v, cl, colours, str(ind["unit"])), width="stretch",
-                        config={"displayModeBar": False})
+        st.markdown(carte_views.histogram_svg(v, cl, int(ind["decimals"])), unsafe_allow_html=True)
     query = st.text_input("Rechercher sur la carte", key="w_sel_search", placeholder="Nom ou code")
     if query:
         hits = territories.search(con, query, levels=(level,), limit=8)
@@ -117,7 +117,7 @@ with right:
 
 others = [lab.replace("–", "-") for lab in labels if lab != chosen]
 picked = st.multiselect("Comparer d'autres années (mêmes classes)", others, default=[y for y in years if y in others],
-                        max_selections=5, key="w_annees")
+                        max_selections=5, key="w_annees", placeholder="Choisir des années")
 state.put("annees", picked)
 if picked:
     cols = st.columns(min(3, len(picked)))
@@ -126,8 +126,8 @@ if picked:
         cy = classify.classify(vy["value"].to_numpy(dtype=float), method, k, manual, bounds=cl.bounds)
         with cols[i % len(cols)]:
             st.markdown(f"**{y.replace('-', '–')}**")
-            mapview.territory_map(level, dict(zip(vy["code"], vy["value"])), dict(zip(vy["code"], cy.classes.tolist())),
-                                  colours, classify.MISSING_COLOUR, str(ind["unit"]), int(ind["decimals"]),
+            mapview.territory_map(level, vy["code"].tolist(), vy["value"].to_numpy(dtype=float), cy.classes, colours,
+                                  classify.MISSING_COLOUR, str(ind["unit"]), int(ind["decimals"]),
                                   visible=set(vy["code"]) if within else None, outline=outline, height=320,
                                   key=f"carte_{level}_{y}")
 

@@ -54,7 +54,8 @@ catalog_rows = widgets.indicator_table(con)
 default = [i for i in ("population", "net_migration_rate", "co2_ets_per_inhabitant", "vacancy_rate",
                        "unemployment_rate", "jobs") if i in catalog_rows.index]
 picked = st.multiselect("Indicateurs", list(catalog_rows.index), default=[i for i in state.get_list("ip") if i in catalog_rows.index] or default,
-                        format_func=lambda i: catalog_rows.at[i, "label"], key="w_ip")
+                        format_func=lambda i: catalog_rows.at[i, "label"], key="w_ip",
+                        placeholder="Choisir des indicateurs")
 state.put("ip", picked)
 lo, hi = st.slider("Années", 2005, 2023, (state.get_int("de", 2012), state.get_int("a", 2021)), key="w_pack_years")
 state.put("de", lo)

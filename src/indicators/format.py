@@ -2,21 +2,35 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MISSING = "donnée non disponible"
+
+
+_FRENCH = str.maketrans({",": NBSP, ".": ",", "-": "−"})
 
 
 def fr_number(value: float | int | None, decimals: int = 0, missing: str = MISSING) -> str:
     """`12345.61` → `12 345,6` (with 1 decimal); None or NaN → the missing-data text, never 0."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return missing
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", NBSP).replace(".", ",").replace("-", "−")
+    return f"{value:,.{decimals}f}".translate(_FRENCH)
+
+
+def fr_numbers(values: Iterable[float | None], decimals: int = 0, missing: str = MISSING) -> list[str]:
+    """`fr_number` over many values at once (35 000 communes in a table)."""
+    spec = f",.{decimals}f"
+    return [missing if v is None or v != v else format(v, spec).translate(_FRENCH) for v in values]
 
 
 def fr_int(value: float | int | None) -> str:
     return fr_number(value, 0)
+
+
+def fr_ordinal(rank: int) -> str:
+    """`1er`, `2e`, `605e`: French ordinals as ranks are read."""
+    return f"{fr_int(rank)}{'er' if int(rank) == 1 else 'e'}"
 
 
 def fr_signed(value: float | None, decimals: int = 0) -> str:

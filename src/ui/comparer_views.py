@@ -149,7 +149,8 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
         chosen = st.multiselect("Groupe de comparaison (proposé : les plus proches non-membres de chaque membre ; "
                                 "ajoutez les territoires suivis de la barre latérale)", options,
                                 default=[c for c in proposed + added if c not in removed],
-                                format_func=lambda c: labels.get(c, c), key="w_comparaison")
+                                format_func=lambda c: labels.get(c, c), key="w_comparaison",
+                                placeholder="Choisir des territoires")
         state.put("sans", [c for c in proposed if c not in chosen])
         state.put("avec", [c for c in chosen if c not in proposed])
     g = compare.group_aggregate(con, ind["id"], codes)
@@ -229,14 +230,16 @@ def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db
         start = st.number_input("Année de démarrage", 1990, 2100, int(group["start_year"]) if pd.notna(group["start_year"]) else 2020)
         desc = st.text_area("Description", group["description"] or "")
         kept = st.multiselect("Membres (ajoutez des territoires suivis depuis la barre latérale)", list(names),
-                              default=members["code"].tolist(), format_func=names.get)
+                              default=members["code"].tolist(), format_func=names.get,
+                              placeholder="Choisir des territoires")
         if st.form_submit_button("Enregistrer"):
             _write(lambda: territories.save_group(name, kept, int(start), desc, group_id=group["id"], path=db_path))
     with st.form("new_group"):
         st.markdown("**Nouveau groupe**, à partir des territoires suivis")
         new_name = st.text_input("Nom du nouveau groupe")
         new_start = st.number_input("Année de démarrage ", 1990, 2100, 2020)
-        new_members = st.multiselect("Membres", followed, default=followed, format_func=names.get)
+        new_members = st.multiselect("Membres", followed, default=followed, format_func=names.get,
+                                     placeholder="Choisir des territoires")
         if st.form_submit_button("Créer"):
             gid = _write(lambda: territories.save_group(new_name, new_members, int(new_start), path=db_path))
             if gid:

@@ -1,6 +1,10 @@
 """The app's read-only access to the store, reopened when a writer swaps in a new file."""
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+from typing import TypeVar
+
 import duckdb
 import streamlit as st
 
@@ -34,3 +38,29 @@ def require_database() -> duckdb.DuckDBPyConnection:
         st.code(REBUILD_COMMAND.split("  ")[0], language="bash")
         st.stop()
         raise  # unreachable: st.stop() ends the script run
+
+
+T = TypeVar("T")
+
+
+def cached(query: Callable[..., T], *args: object, large: bool = False) -> T:
+    """`query(connection, *args)` from a library module, remembered per database file: a warm server
+    answers the map's 35 000 values without asking DuckDB again, and a rebuild or an import (a new
+    file) makes every answer new. `large` results get their own, smaller cache."""
+    version = store.file_version(db_path())
+    run = _cached_large if large else _cached_small
+    return run(query.__module__, query.__qualname__, version, args)
+
+
+def _call(module: str, name: str, args: tuple) -> object:
+    return getattr(importlib.import_module(module), name)(connection(), *args)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_small(module: str, name: str, version: tuple[int, int], args: tuple) -> object:
+    return _call(module, name, args)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)  # a commune map's values: about 3 MB each
+def _cached_large(module: str, name: str, version: tuple[int, int], args: tuple) -> object:
+    return _call(module, name, args)

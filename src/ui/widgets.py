@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators import store, territories
-from indicators.format import MISSING, fr_number, period_label
+from indicators.format import fr_numbers, period_label
 
 from . import state
 
@@ -39,7 +39,8 @@ def indicators_multiselect(con: duckdb.DuckDBPyConnection, key: str = state.INDI
     table = indicator_table(con)
     chosen = [i for i in state.get_list(key) if i in table.index] or [DEFAULT_INDICATOR]
     picked = st.multiselect("Indicateurs", list(table.index), default=chosen, key=f"w_{key}_multi",
-                            format_func=lambda i: f"{table.at[i, 'theme']} · {table.at[i, 'label']}")
+                            format_func=lambda i: f"{table.at[i, 'theme']} · {table.at[i, 'label']}",
+                            placeholder="Choisir des indicateurs")
     picked = picked or chosen[:1]
     state.put(key, picked)
     return table.loc[picked]
@@ -77,7 +78,8 @@ def territory_sidebar(con: duckdb.DuckDBPyConnection) -> list[str]:
     with st.sidebar:
         st.markdown("**Territoires suivis**")
         kept = st.multiselect("Territoires suivis", chosen, default=chosen, format_func=known.get,
-                              label_visibility="collapsed", key=f"w_t_{','.join(chosen)}")
+                              label_visibility="collapsed", key=f"w_t_{','.join(chosen)}",
+                              placeholder="Choisir des territoires")
         text = st.text_input("Rechercher un territoire", placeholder="Nom ou code INSEE/SIREN", key="w_search")
         if text:
             found = territories.search(con, text)
@@ -99,7 +101,7 @@ def _add_territory(current: list[str], code: str) -> None:
 
 def format_values(values: pd.Series, decimals: int) -> pd.Series:
     """French numbers for display; missing values say so instead of showing 0 or blank."""
-    return values.map(lambda v: MISSING if pd.isna(v) else fr_number(v, decimals))
+    return pd.Series(fr_numbers(values.astype(float).tolist(), decimals), index=values.index, dtype=object)
 
 
 def source_caption(ind: pd.Series) -> None:
@@ -112,15 +114,17 @@ def export_chart(fig, spec, series: pd.DataFrame, ind: pd.Series, key: str) -> N
     function returning the figure, when building it costs more than a rerun should (the map)."""
     from indicators import export
 
-    table = export.series_table(series) if "territory_label" in series else series
+    def table() -> pd.DataFrame:  # built only when a download asks for it
+        return export.series_table(series) if "territory_label" in series else series
+
     meta = export.ExportMeta(title=spec.title, source=spec.source, licence=str(ind.get("licence", "")),
                              unit=spec.unit, permalink=spec.permalink, note=str(ind.get("caution") or ""))
     stem = f"observatoire_{key}"
     with st.popover("Exporter ce graphique", icon=":material/download:"):
         c1, c2 = st.columns(2)
-        c1.download_button("CSV", lambda t=table: export.to_csv(t), f"{stem}.csv", "text/csv", on_click="ignore",
+        c1.download_button("CSV", lambda: export.to_csv(table()), f"{stem}.csv", "text/csv", on_click="ignore",
                            key=f"{key}_csv")
-        c2.download_button("XLSX", lambda t=table, m=meta: export.to_xlsx(t, m), f"{stem}.xlsx", on_click="ignore",
+        c2.download_button("XLSX", lambda: export.to_xlsx(table(), meta), f"{stem}.xlsx", on_click="ignore",
                            key=f"{key}_xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         images = st.session_state.get(f"img_{key}")

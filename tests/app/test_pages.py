@@ -286,7 +286,7 @@ def test_carte_card_of_a_selected_commune():
     assert any(m.value == "#### Pamiers (09)" for m in at.markdown)
     metric = at.metric[0]
     assert metric.value.endswith("habitants") and "Population municipale (2023)" in metric.label
-    assert any("e / 325 dans le département" in c.value for c in at.caption)
+    assert any("1er / 325 dans le département" in c.value for c in at.caption)
 
 
 def test_carte_search_selects_a_territory():

@@ -145,3 +145,14 @@ def test_exported_map_says_what_it_shows(dep_map):
                  "http://localhost:8501/carte?niveau=DEP"):
         assert text in svg
     assert svg.count('class="js-fill"') >= 6
+
+
+def test_histogram_draws_every_value_and_a_line_per_break():
+    from ui.carte_views import histogram_svg
+
+    values = np.array([1.0, 2, 2, 3, 3, 3, 9, np.nan])
+    cl = classify.classify(values, "manuel", 3, [2.5, 5])
+    svg = histogram_svg(values, cl, 0, bins=4)
+    assert svg.count("<rect") == 3  # bins 1–3, 3–5 and 7–9 hold values; the empty one draws nothing
+    assert svg.count("<line") == 2 and 'stroke-dasharray' in svg
+    assert ">1</text>" in svg and ">9</text>" in svg

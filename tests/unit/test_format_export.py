@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 
 from indicators import export
-from indicators.format import MISSING, NBSP, fr_number, fr_signed, period_label
+from indicators.format import MISSING, NBSP, fr_number, fr_numbers, fr_ordinal, fr_signed, period_label
 
 
 def test_french_number_format():
@@ -20,6 +20,16 @@ def test_french_number_format():
 def test_missing_is_said_never_zero():
     assert fr_number(None) == MISSING == "donnée non disponible"
     assert fr_number(float("nan"), 2) == MISSING
+
+
+def test_many_numbers_at_once_read_like_one_at_a_time():
+    values = [1234567.891, -2.5, float("nan"), None, 0.0, 16473]
+    assert fr_numbers(values, 1) == [fr_number(v, 1) for v in values]
+    assert fr_numbers(values, 1)[2:4] == [MISSING, MISSING]
+
+
+def test_ranks_read_as_french_ordinals():
+    assert [fr_ordinal(r) for r in (1, 2, 605, 34963)] == ["1er", "2e", "605e", f"34{NBSP}963e"]
 
 
 def test_period_labels():

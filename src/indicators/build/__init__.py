@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from .. import catalog, geo, mapdata, store
-from ..paths import MAP_DIR, PROJECT_ROOT, SOURCES_DIR, db_path
+from ..paths import MAP_DIR, SOURCES_DIR, db_path
 from . import aggregate, cog, groups, observations, referential
 
 COMMUNE_SHAPES = "geo/communes_cog2026_from2018_simplified.topojson"

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import streamlit.components.v1 as components
 
 from indicators.paths import MAP_DIR as GEO_DIR
@@ -29,20 +30,23 @@ def geometry_codes(level: str) -> tuple[list[str], dict[str, int]]:
     return _codes(level, path.stat().st_mtime)
 
 
-def territory_map(level: str, values: dict[str, float | None], classes: dict[str, int], colours: list[str],
+def territory_map(level: str, codes: list[str], values: np.ndarray, classes: np.ndarray, colours: list[str],
                   missing_colour: str, unit: str, decimals: int, visible: set[str] | None = None,
                   outline: set[str] = frozenset(), selected: str | None = None, height: int = 620,
                   key: str = "carte") -> dict | None:
-    """Draw the map; returns {"code": ...} when a territory is clicked."""
-    codes, index = geometry_codes(level)
+    """Draw the map of `codes` with their values and classes (aligned arrays); returns {"code": ...}
+    when a territory is clicked. Only values and classes travel on each rerun, in the geometry's order."""
+    geo_codes, index = geometry_codes(level)
     stamp = int((GEO_DIR / f"{level}.json").stat().st_mtime)
-    vals = [None if (v := values.get(c)) is None or (isinstance(v, float) and np.isnan(v)) else round(float(v), 6)
-            for c in codes]
-    cls = [int(classes.get(c, -1)) for c in codes]
+    at = pd.Index(codes).get_indexer(geo_codes)  # -1 where a shape has no row
+    known = at >= 0
+    vals = np.where(known, np.asarray(values, dtype=float)[at], np.nan).round(6).tolist()
+    cls = np.where(known, np.asarray(classes)[at], -1).tolist()
     return _component(
         geometry_url=f"/app/static/geo/{level}.json?v={stamp}",
         view_key=f"{level}:{','.join(sorted(visible)) if visible and len(visible) < 50 else len(visible or [])}",
-        values=vals, classes=cls, palette=colours, missing_colour=missing_colour, unit=unit, decimals=decimals,
+        values=[None if v != v else v for v in vals], classes=cls, palette=colours, missing_colour=missing_colour,
+        unit=unit, decimals=decimals,
         visible=sorted(index[c] for c in visible if c in index) if visible is not None else None,
         outline=sorted(index[c] for c in outline if c in index),
         selected=index.get(selected, -1) if selected else -1, height=height, key=key, default=None,
