@@ -48,7 +48,9 @@ state.put("k", k)
 manual = []
 if method == "manuel":
     text = m2.text_input("Bornes (séparées par ;)", state.get_str("bornes", ""), key="w_bornes", placeholder="0;5;10")
-    manual = [float(x.replace(",", ".")) for x in text.split(";") if x.strip().replace(",", ".").replace("-", "").replace(".", "").isdigit()]
+    manual, bad = classify.parse_breaks(text)
+    if bad:
+        m2.warning(f"Bornes ignorées, pas des nombres : {', '.join(bad)}")
     state.put("bornes", text)
 palettes = {"auto": "Selon le sens de l'indicateur", "div": "Divergente autour d'une référence"}
 pal = m3.selectbox("Palette", list(palettes), format_func=palettes.get, key="w_palette",
@@ -75,11 +77,18 @@ reference = None
 if pal == "div":
     ref_code = "FR" if ref == "FR" else (territories.get(con, within)["parent_reg"] if within and within.startswith("DEP") else within)
     if ref == "val":
-        reference = float(st.number_input("Valeur de référence", value=0.0, key="w_refval"))
+        reference = float(st.number_input("Valeur de référence", value=state.get_float("refval", 0.0), key="w_refval"))
+        state.put("refval", f"{reference:g}")
     elif ref_code:
         s = store.series(con, [ref_code], [ind["id"]])
         s = s[(s["year"] == period[1]) & (s["period_start"] == period[0])]
         reference = float(s["value"].iloc[0]) if not s.empty else None
+    if reference is None:
+        st.caption("Palette divergente sans référence : choisissez une emprise (région ou département) pour "
+                   "centrer sur la région, ou une valeur." if ref_code is None and ref != "val"
+                   else "Palette divergente sans référence : donnée non disponible pour la référence à cette date.")
+if ref != "val" or pal != "div":
+    state.put("refval", None)
 centre = int(np.searchsorted(np.asarray(cl.bounds), reference)) if reference is not None and cl.k else None
 colours = classify.palette(cl.k, int(ind["polarity"]), min(centre, cl.k - 1) if centre is not None else None)
 

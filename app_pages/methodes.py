@@ -24,6 +24,16 @@ depuis 2020) ; pour les séries du panel départemental, c'est la France métrop
 **Données manquantes.** Une valeur absente est affichée « donnée non disponible », jamais 0 ; aucune
 année n'est interpolée et aucun chiffre départemental n'est réparti sur les communes.
 
+**Cartes.** Les classes portent sur les territoires affichés (niveau et emprise) et, quand des années
+sont comparées, sur toutes ces années ensemble, pour que les couleurs se lisent de la même façon.
+Quantiles : effectifs égaux. Seuils naturels (Fisher-Jenks) : exacts jusqu'à 400 valeurs ; au-delà,
+calculés sur 400 quantiles de la distribution, puis chaque seuil est placé dans le plus grand écart des
+données voisines (même résultat à chaque affichage). Intervalles égaux. Moyenne ± écart-type : bornes à
+± 1 et ± 2 écarts-types, sans classe vide. Bornes manuelles. Palettes ColorBrewer lisibles avec les
+daltonismes courants : verts quand « plus » est favorable, oranges quand il est défavorable, bleus
+sinon ; palette divergente centrée sur la classe qui contient la référence. Les territoires sans
+valeur sont en gris et comptés dans la légende.
+
 **Attribution.** « © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL).
 """
 )

@@ -15,6 +15,7 @@ from .format import MISSING, fr_int, fr_number, period_label
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 REFERENCE_COLOURS = {"DEP": "#7f7f7f", "REG": "#a6a6a6", "FR": "#4d4d4d"}
+SOURCE_NOTE = "source"  # name of the annotation that carries a figure's source (exports add to it)
 FONT = "DejaVu Sans, Arial, sans-serif"  # system fonts only: the app makes no web-font request
 
 
@@ -35,7 +36,8 @@ class ChartSpec:
 
 def _layout(fig: go.Figure, spec: ChartSpec, height: int = 420) -> go.Figure:
     fig.update_layout(
-        title={"text": f"{spec.title}<br><sup>{spec.subtitle}</sup>" if spec.subtitle else spec.title},
+        title={"text": f"{spec.title}<br><sup>{spec.subtitle}</sup>" if spec.subtitle else spec.title,
+               "x": 0.01, "xanchor": "left"},  # the same on screen and in exports, whatever the template
         separators=", ",
         font={"family": FONT, "size": 13},
         height=height,
@@ -44,9 +46,9 @@ def _layout(fig: go.Figure, spec: ChartSpec, height: int = 420) -> go.Figure:
         plot_bgcolor="white",
     )
     # Added, not set: subplot titles are annotations too.
-    fig.add_annotation(text="<br>".join(textwrap.wrap(spec.source, 150)), xref="paper", yref="paper", x=0,
-                       y=-0.3 if height < 700 else -0.06, showarrow=False, yanchor="top", align="left",
-                       font={"size": 10, "color": "#555"}, xanchor="left")
+    fig.add_annotation(name=SOURCE_NOTE, text="<br>".join(textwrap.wrap(spec.source, 150)), xref="paper",
+                       yref="paper", x=0, y=-0.3 if height < 700 else -0.06, showarrow=False, yanchor="top",
+                       align="left", font={"size": 10, "color": "#555"}, xanchor="left")
     # French ticks: "16 500" and "5,25" rather than SI suffixes ("16.5k") that read as English.
     fig.update_yaxes(title=spec.unit, gridcolor="#e5e5e5", zerolinecolor="#999", tickformat=",~r")
     fig.update_xaxes(gridcolor="#f0f0f0")
@@ -189,9 +191,12 @@ def map_figure(layer: dict, codes: list[str], cl: Classes, colours: list[str], m
         xy = _rings_xy(layer, ring_owner)
         fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", line={"width": 1.6, "color": "#111"},
                                  hoverinfo="skip", name="Groupe souligné"))
-    fig = _layout(fig, spec, height=760)
+    height, top = 760, 80
+    bottom = 24 + 15 * len(textwrap.wrap(spec.source, 150))  # room for every line of the source
+    fig = _layout(fig, spec, height=height)
     fig.update_layout(legend={"orientation": "v", "y": 0.5, "x": 1.0, "title": {"text": spec.unit}},
-                      margin={"l": 20, "r": 20, "t": 95, "b": 80}, plot_bgcolor="white")
+                      margin={"l": 20, "r": 20, "t": top, "b": bottom}, plot_bgcolor="white")
+    fig.update_annotations(y=-12 / (height - top - bottom), selector={"name": SOURCE_NOTE})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", scaleratio=1)
     return fig

@@ -109,6 +109,20 @@ def _ending_at_max(bins: np.ndarray, data: np.ndarray) -> tuple[float, ...]:
     return tuple(float(x) for x in bins) + (float(data.max()),)
 
 
+def parse_breaks(text: str) -> tuple[list[float], list[str]]:
+    """Manual breaks typed as `5;10;12,5` (French or point decimals): the numbers, sorted, and the
+    parts that are not numbers, to be named back to the user."""
+    values, bad = [], []
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        try:
+            values.append(float(part.replace("\u202f", "").replace(" ", "").replace("−", "-").replace(",", ".")))
+        except ValueError:
+            bad.append(part)
+    return sorted(set(values)), bad
+
+
 def labels(cl: Classes, decimals: int) -> list[str]:
     """Each class's bounds in French, as the legend and the exported map both say them."""
     out = []

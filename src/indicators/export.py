@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from .charts import FONT, ChartSpec, trend_chart
+from .charts import FONT, SOURCE_NOTE, ChartSpec, trend_chart
 from .format import MISSING, fr_number, period_label
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -84,15 +84,24 @@ def to_xlsx(table: pd.DataFrame, meta: ExportMeta) -> bytes:
 _RENDER_LOCK = threading.Lock()
 _server_started = False
 IMAGE_SIZE = {"width": 1200, "height": 650}
+STAMP_LINE = 16  # pixels added under a figure for the export line
 
 
 def stamp(fig: go.Figure, spec: ChartSpec, exported: date | None = None) -> go.Figure:
     """A copy of the figure carrying its export date and permalink, as every exported image must."""
     out = go.Figure(fig)
     when = (exported or date.today()).strftime("%d/%m/%Y")
-    link = f" · {spec.permalink}" if spec.permalink else ""
-    out.add_annotation(text=f"Exporté le {when}{link}", xref="paper", yref="paper", x=1, y=1.12,
-                       xanchor="right", showarrow=False, font={"size": 9, "color": "#777"})
+    line = f"Exporté le {when}" + (f" · {spec.permalink}" if spec.permalink else "")
+    if any(a.name == SOURCE_NOTE for a in out.layout.annotations):
+        # Under the source, on a line of its own: a long permalink never runs over the title.
+        out.update_annotations(selector={"name": SOURCE_NOTE},
+                               patch={"text": next(a.text for a in out.layout.annotations if a.name == SOURCE_NOTE)
+                                      + f"<br>{line}"})
+        out.update_layout(height=(out.layout.height or IMAGE_SIZE["height"]) + STAMP_LINE,
+                          margin_b=(out.layout.margin.b if out.layout.margin.b is not None else 80) + STAMP_LINE)
+    else:
+        out.add_annotation(text=line, xref="paper", yref="paper", x=1, y=1.12, xanchor="right", showarrow=False,
+                           font={"size": 9, "color": "#777"})
     return out
 
 
@@ -269,9 +278,7 @@ def _chart_page(fig: go.Figure, notes: list[str]) -> go.Figure:
     # On paper the legend goes to the right, so that it never runs into the source and the notes below.
     page.update_layout(height=PAGE["height"], margin={"b": 230, "r": 300},
                        legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 10}})
-    for a in page.layout.annotations:
-        if str(a.text).startswith("Source"):
-            a.update(y=-0.1)
+    page.update_annotations(selector={"name": SOURCE_NOTE}, y=-0.1)
     page.add_annotation(text="<br>".join(_wrap(n, 150) for n in notes), xref="paper", yref="paper", x=0, y=-0.24,
                         xanchor="left", yanchor="top", align="left", showarrow=False, font={"size": 11})
     return page

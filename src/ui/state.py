@@ -35,6 +35,13 @@ def get_int(key: str, default: int | None = None) -> int | None:
         return default
 
 
+def get_float(key: str, default: float | None = None) -> float | None:
+    try:
+        return float(_raw(key))
+    except (TypeError, ValueError):
+        return default
+
+
 def get_list(key: str) -> list[str]:
     """A list parameter, written as one comma-separated value (short, readable links)."""
     raw = _raw(key) or ""

@@ -318,3 +318,21 @@ def test_carte_exports_the_map_as_an_image_with_its_legend():
     text = svg.decode()
     assert "donnée non disponible (5)" in text and "Groupe souligné" in text
     assert "niveau=DEP" in spec.permalink and "g=cci-midi-pyrenees" in spec.permalink
+
+
+def test_carte_diverging_palette_around_a_typed_value_is_in_the_link():
+    at = open_page("carte", niveau="DEP", i="net_migration_rate", p="2020", palette="div", ref="val", refval="5")
+    assert not at.exception
+    assert at.number_input(key="w_refval").value == 5.0
+    assert at.query_params["refval"] == "5"
+    legend = next(m.value for m in at.markdown if m.value.startswith("**Légende**"))
+    assert "#f7f7f7" in legend  # the class holding 5 ‰ is the neutral middle of the palette
+    assert any("Référence : 5,00" in c.value for c in at.caption)
+
+
+def test_carte_manual_breaks_that_are_not_numbers_are_named():
+    at = open_page("carte", niveau="DEP", i="population", p="2023", methode="manuel", bornes="500000;abc;1000000")
+    assert not at.exception
+    assert "abc" in at.warning[0].value
+    legend = next(m.value for m in at.markdown if m.value.startswith("**Légende**"))
+    assert "plus de 500\u202f000 à 1\u202f000\u202f000" in legend

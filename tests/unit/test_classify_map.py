@@ -26,6 +26,11 @@ def test_known_breaks_on_known_data(method, k, manual, bounds):
     assert cl.lower == 1.0
 
 
+def test_manual_breaks_read_french_numbers_and_name_the_rest():
+    assert classify.parse_breaks("5;12,5; -3 ;1.5;;abc;1,2,3") == ([-3.0, 1.5, 5.0, 12.5], ["abc", "1,2,3"])
+    assert classify.parse_breaks("1\u202f000;−2") == ([-2.0, 1000.0], [])
+
+
 def test_natural_breaks_find_separated_clusters():
     clusters = np.array([1, 1.1, 1.2, 5, 5.1, 5.2, 9, 9.1, 9.2])
     assert classify.classify(clusters, "jenks", 3).bounds == pytest.approx((1.2, 5.2, 9.2))

@@ -33,7 +33,7 @@ def test_png_is_print_quality_and_not_blank(con):
     spec = charts.ChartSpec(title="Population municipale", unit="habitants", source="Source : Insee (test)")
     png = export.render(export.stamp(charts.trend_chart(series, spec), spec), "png")
     image = Image.open(io.BytesIO(png))
-    assert image.size == (2400, 840)  # 1 200 × 420 at scale 2
+    assert image.size == (2400, 2 * (420 + export.STAMP_LINE))  # 1 200 × 420 at scale 2, plus the export line
     pixels = np.asarray(image.convert("L"))
     assert (pixels < 128).mean() > 0.005  # lines and text drawn, not an empty canvas
 
