@@ -100,8 +100,8 @@ with left:
     clicked = mapview.territory_map(level, codes, v, cl.classes, colours,
                                     classify.MISSING_COLOUR, str(ind["unit"]), int(ind["decimals"]),
                                     visible=set(codes) if within else None, outline=outline, selected=selected,
-                                    key=f"carte_{level}")
-    if clicked and clicked.get("code") != selected:
+                                    key="carte")
+    if clicked and clicked["code"] != selected:
         state.put("sel", clicked["code"])
         st.rerun()
     shapeless = len(set(codes) - set(mapview.geometry_codes(level)[1]))
@@ -138,7 +138,7 @@ if picked:
             mapview.territory_map(level, vy["code"].tolist(), vy["value"].to_numpy(dtype=float), cy.classes, colours,
                                   classify.MISSING_COLOUR, str(ind["unit"]), int(ind["decimals"]),
                                   visible=set(vy["code"]) if within else None, outline=outline, height=320,
-                                  key=f"carte_{level}_{y}")
+                                  key=f"carte_{y}")
 
 spec = charts.ChartSpec(
     title=f"{ind['label']}, {chosen}", unit=str(ind["unit"]), source=str(ind["source"]), decimals=int(ind["decimals"]),

@@ -54,7 +54,8 @@ def ours(browser, base: str) -> dict[str, float]:
     ready = f"() => {{ const f = document.querySelector(\"{IFRAME}\"); return f && f.contentWindow.__map && f.contentWindow.__map.ready; }}"
     cases = [("communes_france", "niveau=COM&dans=&i=population&p=2023"), ("epci", "niveau=EPCI&i=population&p=2023"),
              ("departements", "niveau=DEP&i=population&p=2023"), ("regions", "niveau=REG&i=population&p=2023"),
-             ("communes_one_region", "niveau=COM&dans=REG:76&i=population&p=2023")]
+             ("communes_one_region", "niveau=COM&dans=REG:76&i=population&p=2023"),
+             ("communes_one_departement", "niveau=COM&dans=DEP:09&i=population&p=2023")]
     for name, query in cases:
         for attempt in ("warmup", "measure"):  # warm server; the second visit also has the geometry cached
             t0 = time.perf_counter()
@@ -104,7 +105,7 @@ def ours(browser, base: str) -> dict[str, float]:
 NAIVE_LIMIT = 60.0  # seconds; beyond that a baseline is reported as "> 60 s"
 
 
-def naive(browser, base: str, renderer: str, level: str) -> float:
+def naive(browser, base: str, renderer: str, level: str, within: str = "") -> float:
     """Second visit (warm server) until the map is drawn; inf when it is not within NAIVE_LIMIT."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -114,7 +115,7 @@ def naive(browser, base: str, renderer: str, level: str) -> float:
     try:
         for _ in range(2):
             t0 = time.perf_counter()
-            page.goto(f"{base}/?renderer={renderer}&level={level}")
+            page.goto(f"{base}/?renderer={renderer}&level={level}&dans={within}")
             if renderer == "plotly":
                 page.wait_for_function("() => { const g = document.querySelector('.js-plotly-plot');"
                                        " return g && g._fullData && g.querySelector('canvas'); }",
@@ -126,7 +127,7 @@ def naive(browser, base: str, renderer: str, level: str) -> float:
     except PlaywrightTimeout:
         elapsed = float("inf")
     context.close()
-    print(f"  (baseline {renderer} {level}: {elapsed:.1f} s)", file=sys.stderr)
+    print(f"  (baseline {renderer} {level} {within}: {elapsed:.1f} s)", file=sys.stderr)
     return elapsed
 
 
@@ -149,6 +150,7 @@ def main() -> None:
                 folium_com = naive(browser, bbase, "folium", "COM")
                 plotly_dep = naive(browser, bbase, "plotly", "DEP")
                 folium_dep = naive(browser, bbase, "folium", "DEP")
+                folium_one_dep = naive(browser, bbase, "folium", "COM", "DEP:09")
                 browser.close()
         finally:
             app.terminate()
@@ -169,6 +171,9 @@ def main() -> None:
         line(f"map_ours_switch_to_{lv}", o[f"switch_to_{lv}"], "s (target <= 0.5 s)")
     line("map_naive_plotly_departements_ready", plotly_dep, f"s  (x{plotly_dep / o['departements']:.1f} ours)")
     line("map_naive_folium_departements_ready", folium_dep, f"s  (x{folium_dep / o['departements']:.1f} ours)")
+    line("map_ours_communes_one_departement_ready", o["communes_one_departement"], "s (page open)")
+    line("map_naive_folium_communes_one_departement_ready", folium_one_dep,
+         f"s  (x{folium_one_dep / o['communes_one_departement']:.1f} ours)")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ st.set_page_config(layout="wide")
 renderer = st.query_params.get("renderer", "plotly")
 level = st.query_params.get("level", "COM")
 indicator = st.query_params.get("i", "population")
+within = st.query_params.get("dans") or None  # e.g. DEP:09: one département's communes
 
 
 @lru_cache(maxsize=4)
@@ -31,8 +32,11 @@ def layer(level: str) -> dict:
 
 
 con = store.connect_readonly()
-values = store.level_values(con, indicator, level, 2018, 2018)
+values = store.level_values(con, indicator, level, 2018, 2018, within)
 gj = layer(level)
+if within:
+    keep = set(values["code"])
+    gj = {**gj, "features": [f for f in gj["features"] if f["id"] in keep]}
 if renderer == "plotly":
     import plotly.graph_objects as go
 
@@ -45,6 +49,8 @@ else:
     from streamlit_folium import st_folium
 
     m = folium.Map(location=[46.6, 2.4], zoom_start=6, tiles=None)
+    if within:
+        m.fit_bounds(folium.GeoJson(gj).get_bounds())
     m.default_js = [("leaflet", "/app/static/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", "/app/static/leaflet/leaflet.css")]
     colour = dict(zip(values["code"], values["value"].rank(pct=True).fillna(0)))

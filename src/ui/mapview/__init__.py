@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import streamlit as st
 import streamlit.components.v1 as components
 
 from indicators.paths import MAP_DIR as GEO_DIR
@@ -35,14 +36,16 @@ def territory_map(level: str, codes: list[str], values: np.ndarray, classes: np.
                   outline: set[str] = frozenset(), selected: str | None = None, height: int = 620,
                   key: str = "carte") -> dict | None:
     """Draw the map of `codes` with their values and classes (aligned arrays); returns {"code": ...}
-    when a territory is clicked. Only values and classes travel on each rerun, in the geometry's order."""
+    once per click on a territory (a component keeps its last value across reruns: without this, an
+    old click would undo a later choice made elsewhere). Only values and classes travel on each
+    rerun, in the geometry's order; one key for every level keeps the same frame and its geometry."""
     geo_codes, index = geometry_codes(level)
     stamp = int((GEO_DIR / f"{level}.json").stat().st_mtime)
     at = pd.Index(codes).get_indexer(geo_codes)  # -1 where a shape has no row
     known = at >= 0
     vals = np.where(known, np.asarray(values, dtype=float)[at], np.nan).round(6).tolist()
     cls = np.where(known, np.asarray(classes)[at], -1).tolist()
-    return _component(
+    clicked = _component(
         geometry_url=f"/app/static/geo/{level}.json?v={stamp}",
         view_key=f"{level}:{','.join(sorted(visible)) if visible and len(visible) < 50 else len(visible or [])}",
         values=[None if v != v else v for v in vals], classes=cls, palette=colours, missing_colour=missing_colour,
@@ -51,3 +54,8 @@ def territory_map(level: str, codes: list[str], values: np.ndarray, classes: np.
         outline=sorted(index[c] for c in outline if c in index),
         selected=index.get(selected, -1) if selected else -1, height=height, key=key, default=None,
     )
+    seen = f"_{key}_click"
+    if not clicked or clicked.get("at") == st.session_state.get(seen):
+        return None
+    st.session_state[seen] = clicked.get("at")
+    return clicked
