@@ -1,10 +1,11 @@
 """Accueil: what the observatory answers, its key figures, and where to go next."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from indicators import store, territories
-from indicators.format import fr_int
+from indicators.format import fr_datetime, fr_int
 from ui import data
 
 con = data.require_database()
@@ -36,7 +37,7 @@ with c3:
 
 st.subheader("Groupes de territoires disponibles")
 groups = territories.groups(con)
-st.dataframe(groups[["name", "members", "start_year"]].rename(
-    columns={"name": "Groupe", "members": "Membres", "start_year": "Début du programme"}),
-    hide_index=True, width="stretch")
-st.caption(f"Géographie {info['meta'].get('geo_vintage')} · base construite le {info['meta'].get('built_at')}.")
+st.dataframe(pd.DataFrame({"Groupe": groups["name"], "Membres": [fr_int(n) for n in groups["members"]],
+                           "Début du programme": groups["start_year"].astype(str)}),
+             hide_index=True, width="stretch")
+st.caption(f"Géographie {info['meta'].get('geo_vintage')} · base construite le {fr_datetime(info['meta'].get('built_at'))}.")

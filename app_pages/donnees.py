@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from indicators import store, territories
-from indicators.format import fr_int
+from indicators.format import fr_datetime, fr_int
 from ui import data, import_views
 
 con = data.require_database()
@@ -26,7 +26,7 @@ info = store.counts(con)
 cols = st.columns(6)
 for col, level in zip(cols, ("FR", "REG", "DEP", "EPCI", "COM", "ARM")):
     col.metric(territories.LEVELS[level], fr_int(info["levels"].get(level, 0)))
-st.caption(f"Géographie : {info['meta'].get('geo_vintage')} · base construite le {info['meta'].get('built_at')}")
+st.caption(f"Géographie : {info['meta'].get('geo_vintage')} · base construite le {fr_datetime(info['meta'].get('built_at'))}")
 ind = store.indicators(con).set_index("id")
 cov = info["indicators"].set_index("id").join(ind[["unit", "coverage"]])
 cov = cov.assign(valeurs=cov["n"].map(fr_int), années=[f"{a}–{b}" for a, b in zip(cov["first"], cov["last"])])

@@ -33,6 +33,20 @@ def fr_ordinal(rank: int) -> str:
     return f"{fr_int(rank)}{'er' if int(rank) == 1 else 'e'}"
 
 
+def fr_datetime(iso: str | None) -> str:
+    """An ISO timestamp (as stored in the build metadata) read the French way: `24/11/2026 à 23 h 59 (UTC)`."""
+    from datetime import datetime, timezone
+
+    if not iso:
+        return MISSING
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    zone = " (UTC)" if when.tzinfo is not None and when.utcoffset() == timezone.utc.utcoffset(None) else ""
+    return f"{when:%d/%m/%Y} à {when:%H} h {when:%M}{zone}"
+
+
 def fr_signed(value: float | None, decimals: int = 0) -> str:
     text = fr_number(value, decimals)
     return f"+{text}" if value is not None and not math.isnan(value) and value > 0 else text

@@ -6,7 +6,7 @@ import streamlit as st
 
 from indicators import charts, compare, store, territories
 from indicators.errors import ObservatoireError
-from indicators.format import fr_int, fr_number, fr_signed, period_label
+from indicators.format import fr_int, fr_number, fr_ordinal, fr_signed, period_label
 
 from . import state, widgets
 
@@ -47,7 +47,7 @@ def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
         col = f"{ind['label']} ({period_label(p0, y)})"
         shown[col] = [
             "donnée non disponible" if pd.isna(v) else
-            f"{fr_number(v, int(ind['decimals']))} · {fr_int(rk)}e/{fr_int(n)}"
+            f"{fr_number(v, int(ind['decimals']))} · {fr_ordinal(rk)}/{fr_int(n)}"
             for v, rk, n in zip(r["value"], r["rank_fr"], r["n_fr"])]
         colours[col] = [_colour(p, int(ind["polarity"])) for p in r["percentile"]]
     st.dataframe(shown.style.apply(lambda _: colours, axis=None), hide_index=True, width="stretch")

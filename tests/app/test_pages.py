@@ -92,7 +92,7 @@ def test_comparer_pilot_sites_table_has_the_eight_sites():
     assert len(table) == 8
     assert {"Revel (31)", "Lourdes (65)", "CA Rodez Agglomération"} <= set(table["Territoire"])
     cell = table.set_index("Territoire").loc["Foix (09)", "Taux de nouveaux résidents (2013–2018)"]
-    assert re.fullmatch(r"−?\d+,\d · \d[\d\u202f]*e/34\u202f\d{3}", cell), cell
+    assert re.fullmatch(r"−?\d+,\d · \d[\d\u202f]*(er|e)/34\u202f\d{3}", cell), cell
     detail = at.dataframe[1].value
     assert len(detail) == 8 and all(detail["Valeur"] != "0")
 

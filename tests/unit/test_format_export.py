@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 
 from indicators import export
-from indicators.format import MISSING, NBSP, fr_number, fr_numbers, fr_ordinal, fr_signed, period_label
+from indicators.format import MISSING, NBSP, fr_datetime, fr_number, fr_numbers, fr_ordinal, fr_signed, period_label
 
 
 def test_french_number_format():
@@ -30,6 +30,11 @@ def test_many_numbers_at_once_read_like_one_at_a_time():
 
 def test_ranks_read_as_french_ordinals():
     assert [fr_ordinal(r) for r in (1, 2, 605, 34963)] == ["1er", "2e", "605e", f"34{NBSP}963e"]
+
+
+def test_build_time_reads_as_a_french_date():
+    assert fr_datetime("2026-11-24T23:59:10+00:00") == "24/11/2026 à 23 h 59 (UTC)"
+    assert fr_datetime(None) == MISSING
 
 
 def test_period_labels():
