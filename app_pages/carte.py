@@ -64,6 +64,10 @@ with m5:
     group = widgets.group_select(con, "Groupe à souligner", allow_none=True, default=None)
 
 values = data.cached(store.level_values, ind["id"], level, period[1], period[0], within, large=True)
+if values.empty:
+    st.info(f"Aucun territoire du niveau « {territories.LEVELS[level]} » dans l'emprise « {names.get(within)} » : "
+            "choisissez une emprise plus large ou un niveau plus fin.")
+    st.stop()
 v = values["value"].to_numpy(dtype=float)
 # The widget's value is already current when a rerun starts; the URL has it only after this run.
 years = [y for y in st.session_state.get("w_annees", state.get_list("annees"))

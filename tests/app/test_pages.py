@@ -336,3 +336,9 @@ def test_carte_manual_breaks_that_are_not_numbers_are_named():
     assert "abc" in at.warning[0].value
     legend = next(m.value for m in at.markdown if m.value.startswith("**Légende**"))
     assert "plus de 500\u202f000 à 1\u202f000\u202f000" in legend
+
+
+def test_carte_extent_without_territories_of_the_level_says_so():
+    at = open_page("carte", niveau="REG", dans="DEP:09", i="population", p="2023")
+    assert not at.exception
+    assert "Aucun territoire du niveau « Région » dans l'emprise « Ariège (09) »" in all_text(at)

@@ -41,10 +41,10 @@ def territory_map(level: str, codes: list[str], values: np.ndarray, classes: np.
     rerun, in the geometry's order; one key for every level keeps the same frame and its geometry."""
     geo_codes, index = geometry_codes(level)
     stamp = int((GEO_DIR / f"{level}.json").stat().st_mtime)
-    at = pd.Index(codes).get_indexer(geo_codes)  # -1 where a shape has no row
-    known = at >= 0
-    vals = np.where(known, np.asarray(values, dtype=float)[at], np.nan).round(6).tolist()
-    cls = np.where(known, np.asarray(classes)[at], -1).tolist()
+    # A sentinel row at the end: a shape without a row (index -1) reads "missing", even with no rows at all.
+    at = pd.Index(codes).get_indexer(geo_codes)
+    vals = np.append(np.asarray(values, dtype=float), np.nan)[at].round(6).tolist()
+    cls = np.append(np.asarray(classes, dtype=int), -1)[at].tolist()
     clicked = _component(
         geometry_url=f"/app/static/geo/{level}.json?v={stamp}",
         view_key=f"{level}:{','.join(sorted(visible)) if visible and len(visible) < 50 else len(visible or [])}",
