@@ -72,12 +72,14 @@ def _bounds(data: np.ndarray, method: str, k: int, manual: list[float] | None) -
         return tuple(inner) + (float(data.max()),)
     if method == "jenks":
         return _natural_breaks(data, k)
-    if method == "egal":
-        scheme = mapclassify.EqualInterval(data, k=k)
-    elif method == "ecart":
-        scheme = mapclassify.StdMean(data, multiples=[-2, -1, 1, 2])
-    else:
-        scheme = mapclassify.Quantiles(data, k=k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "not enough unique values": k is lowered, as intended
+        if method == "egal":
+            scheme = mapclassify.EqualInterval(data, k=k)
+        elif method == "ecart":
+            scheme = mapclassify.StdMean(data, multiples=[-2, -1, 1, 2])
+        else:
+            scheme = mapclassify.Quantiles(data, k=k)
     return _ending_at_max(scheme.bins, data)
 
 
