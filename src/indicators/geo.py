@@ -145,7 +145,7 @@ def communes_layer(sources: Path, codes: frozenset[str]) -> dict:
     features = []
     for code in sorted(codes):
         geom = shapes.get(code.split(":", 1)[1])
-        if geom is not None and not geom.is_empty:
+        if geom is not None:  # read_topojson leaves out communes without a boundary
             features.append({"type": "Feature", "id": code, "properties": {},
                              "geometry": _rounded(shapely.geometry.mapping(geom))})
     return {"type": "FeatureCollection", "features": features}

@@ -21,10 +21,6 @@ KX = math.cos(math.radians(LAT0))  # equirectangular around France's middle lati
 QUANT = 20000  # integer grid over the national frame (≈ 60 m per step)
 DROM = ("971", "972", "973", "974", "976")
 SIMPLIFY = {"REG": 0.004, "DEP": 0.003, "EPCI": 0.002, "COM": 0.0012}  # degrees, before projection
-ANCT_DEP = "geo/anct_cog2023_fr-drom-4326-pur-style1-dep.geojson"
-ANCT_REG = "geo/anct_cog2023_fr-drom-4326-pur-style1-reg.geojson"
-EPCI_2026 = "geo/epci_cog2026_dissolved_from_communes.geojson"
-COMMUNES = "geo/communes_cog2026_from2018_simplified.topojson"
 FORMAT = 3  # bump when the files change shape: `build --if-stale` then rewrites them
 LEVELS = ("REG", "DEP", "EPCI", "COM")
 
@@ -75,18 +71,18 @@ def signed_area(ring: np.ndarray) -> float:
     return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2
 
 
-def build_layers(sources: Path, out_dir: Path, labels: dict[str, str], commune_dep: dict[str, str]) -> dict[str, int]:
-    """Write `<level>.json` for REG, DEP, EPCI and COM; returns the size of each file in bytes."""
+def build_layers(sources: Path, out_dir: Path, labels: dict[str, str], commune_dep: dict[str, str],
+                 communes: dict) -> dict[str, int]:
+    """Write `<level>.json` for REG, DEP, EPCI and COM; returns the size of each file in bytes.
+    `communes` are the commune shapes the build has already read (`geo.read_topojson(geo.COMMUNES)`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    communes = geo.read_topojson(sources / COMMUNES)
-    anct_dep = geo.read_geojson(sources / ANCT_DEP, "insee_dep")
-    anct_reg = geo.read_geojson(sources / ANCT_REG, "insee_reg")
+    anct_dep, anct_reg, epci = (geo.read_geojson(sources / geo.LAYERS[lv][0], geo.LAYERS[lv][1])
+                                for lv in ("DEP", "REG", "EPCI"))
     insets = _inset_transforms(communes, commune_dep, anct_dep)
 
     def moved(geom, dep: str | None):
         return affine_transform(geom, insets[dep]) if dep in insets else geom
 
-    epci = geo.read_geojson(sources / EPCI_2026, "epci_siren")
     layers = {
         "REG": {f"REG:{k}": g for k, g in anct_reg.items()},
         "DEP": {f"DEP:{k}": g for k, g in anct_dep.items()},

@@ -12,7 +12,6 @@ from .. import catalog, geo, mapdata, store
 from ..paths import MAP_DIR, SOURCES_DIR, db_path
 from . import aggregate, cog, groups, observations, referential
 
-COMMUNE_SHAPES = "geo/communes_cog2026_from2018_simplified.topojson"
 
 
 def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
@@ -55,7 +54,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
     referential.build_composition(con)
 
     step("formes des communes et correspondances de codes")
-    shapes = geo.read_topojson(sources / COMMUNE_SHAPES)
+    shapes = geo.read_topojson(sources / geo.COMMUNES)
     cog.load_passage(con, sources)
     residual = cog.locate_residual(con, sources, shapes)
     map_2021 = cog.build_mapping(con, 2021)
@@ -109,7 +108,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
         labels = dict(con.execute("SELECT code, label FROM territory").fetchall())
         commune_dep = dict(con.execute("""SELECT split_part(code, ':', 2), split_part(parent_dep, ':', 2)
                                           FROM territory WHERE level = 'COM' AND parent_dep IS NOT NULL""").fetchall())
-        sizes = mapdata.build_layers(sources, map_dir, labels, commune_dep)
+        sizes = mapdata.build_layers(sources, map_dir, labels, commune_dep, shapes)
         step("  " + ", ".join(f"{lv} {size / 1e6:.1f} Mo" for lv, size in sizes.items()))
 
 

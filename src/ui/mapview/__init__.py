@@ -5,7 +5,6 @@ once from the app's static files and draws it on canvas with hover, zoom, pan an
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
+from indicators import mapdata
 from indicators.paths import MAP_DIR as GEO_DIR
 
 _component = components.declare_component("carte_territoires", path=str(Path(__file__).parent / "frontend"))
@@ -21,7 +21,7 @@ _component = components.declare_component("carte_territoires", path=str(Path(__f
 
 @lru_cache(maxsize=8)
 def _codes(level: str, stamp: float) -> tuple[list[str], dict[str, int]]:
-    codes = json.loads((GEO_DIR / f"{level}.json").read_text())["codes"]
+    codes = mapdata.read_layer(GEO_DIR / f"{level}.json")["codes"]
     return codes, {c: i for i, c in enumerate(codes)}
 
 
