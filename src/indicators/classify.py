@@ -1,14 +1,13 @@
 """Class methods and colour-blind-safe palettes for choropleths (mapclassify underneath)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import warnings
+from dataclasses import dataclass
 
 import mapclassify
 import numpy as np
 
-from .format import fr_number
+from .format import fr_number, parse_number
 
 METHODS = {
     "quantiles": "Quantiles (effectifs égaux)",
@@ -118,10 +117,11 @@ def parse_breaks(text: str) -> tuple[list[float], list[str]]:
     for part in (p.strip() for p in text.split(";")):
         if not part:
             continue
-        try:
-            values.append(float(part.replace("\u202f", "").replace(" ", "").replace("−", "-").replace(",", ".")))
-        except ValueError:
+        number = parse_number(part)
+        if number is None:
             bad.append(part)
+        else:
+            values.append(number)
     return sorted(set(values)), bad
 
 

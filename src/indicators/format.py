@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
@@ -55,3 +56,15 @@ def fr_signed(value: float | None, decimals: int = 0) -> str:
 def period_label(period_start: int, year: int) -> str:
     """`2018` for a year, `2013–2018` for a span."""
     return str(year) if period_start == year else f"{period_start}–{year}"
+
+
+def parse_number(text: str) -> float | None:
+    """`1 234,5`, `1234.5`, `−3`, `12,5 %` → float; anything else → None."""
+    t = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("−", "-").rstrip("%")
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", t):  # 1.234,5 (dots as thousands)
+        t = t.replace(".", "")
+    t = t.replace(",", ".")
+    try:
+        return float(t) if re.fullmatch(r"-?\d+(\.\d+)?([eE]-?\d+)?", t) else None
+    except ValueError:
+        return None

@@ -19,7 +19,8 @@ import pandas as pd
 
 from . import store
 from .errors import ObservatoireError
-from .territories import normalise
+from .format import parse_number
+from .territories import labels, normalise, slug
 
 MIN_YEAR, MAX_YEAR = 1900, datetime.now().year + 1
 KINDS = {"count": "effectif (s'additionne)", "ratio": "taux ou part (publié tel quel)",
@@ -191,18 +192,6 @@ def prepare(frame: pd.DataFrame, file: str, data: bytes) -> Prepared:
 
 
 # ---------------------------------------------------------------- validation
-def parse_number(text: str) -> float | None:
-    """`1 234,5`, `1234.5`, `−3`, `12,5 %` → float; anything else → None."""
-    t = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("−", "-").rstrip("%")
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", t):  # 1.234,5 (dots as thousands)
-        t = t.replace(".", "")
-    t = t.replace(",", ".")
-    try:
-        return float(t) if re.fullmatch(r"-?\d+(\.\d+)?([eE]-?\d+)?", t) else None
-    except ValueError:
-        return None
-
-
 def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str, str]
              ) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
     """Map each raw territory to a code: prefixed codes, INSEE codes, SIREN, or names (accent-blind).
@@ -416,8 +405,7 @@ def imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 # ---------------------------------------------------------------- templates
 def template(con: duckdb.DuckDBPyConnection, codes: list[str], shape: str, years: list[int]) -> bytes:
     """A CSV to fill in (French convention), pre-filled with the territories' codes and names."""
-    names = dict(con.execute(f"SELECT code, label FROM territory WHERE code IN ({', '.join('?' * len(codes))})",
-                             codes).fetchall()) if codes else {}
+    names = labels(con, codes)
     if shape == "large":
         frame = pd.DataFrame({"territoire": codes, "nom": [names.get(c, "") for c in codes],
                               "indicateur": "", **{str(y): "" for y in years}})
@@ -429,7 +417,7 @@ def template(con: duckdb.DuckDBPyConnection, codes: list[str], shape: str, years
 
 def slug_id(label: str) -> str:
     """An identifier for a new indicator from its label (`Ouvertures de commerces` → `user_ouvertures_de_commerces`)."""
-    return "user_" + (re.sub(r"\s+", "_", normalise(label))[:40] or "indicateur")
+    return "user_" + slug(label, "_", "indicateur")
 
 
 __all__ = ["Declaration", "ImportProblem", "KINDS", "Problem", "imports", "prepare", "read_table",

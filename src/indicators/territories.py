@@ -131,8 +131,9 @@ class GroupProblem(ObservatoireError):
     """A group edit that cannot be done, with the reason in French."""
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"\s+", "-", normalise(name))[:40] or "groupe"
+def slug(name: str, sep: str = "-", empty: str = "groupe") -> str:
+    """An identifier from a name: accent-free lower case, words joined by `sep`, at most 40 characters."""
+    return re.sub(r"\s+", sep, normalise(name))[:40] or empty
 
 
 def save_group(name: str, members: list[str], start_year: int | None, description: str = "",
@@ -155,9 +156,9 @@ def save_group(name: str, members: list[str], start_year: int | None, descriptio
         notes: dict[str, str] = {}
         if group_id is None:
             taken = {r[0] for r in con.execute("SELECT id FROM territory_group").fetchall()}
-            group_id, n = _slug(name), 2
+            group_id, n = slug(name), 2
             while group_id in taken:
-                group_id, n = f"{_slug(name)}-{n}", n + 1
+                group_id, n = f"{slug(name)}-{n}", n + 1
             con.execute("INSERT INTO territory_group VALUES (?, ?, ?, ?, ?, FALSE)",
                         [group_id, name, description, start_year, "Groupe créé par un utilisateur"])
         else:
