@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .charts import FONT, SOURCE_NOTE, ChartSpec, trend_chart
-from .format import MISSING, fr_number, period_label
+from .format import MISSING, fr_numbers, period_label
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -92,11 +92,10 @@ def stamp(fig: go.Figure, spec: ChartSpec, exported: date | None = None) -> go.F
     out = go.Figure(fig)
     when = (exported or date.today()).strftime("%d/%m/%Y")
     line = f"Exporté le {when}" + (f" · {spec.permalink}" if spec.permalink else "")
-    if any(a.name == SOURCE_NOTE for a in out.layout.annotations):
+    source = next((a for a in out.layout.annotations if a.name == SOURCE_NOTE), None)
+    if source is not None:
         # Under the source, on a line of its own: a long permalink never runs over the title.
-        out.update_annotations(selector={"name": SOURCE_NOTE},
-                               patch={"text": next(a.text for a in out.layout.annotations if a.name == SOURCE_NOTE)
-                                      + f"<br>{line}"})
+        source.update(text=f"{source.text}<br>{line}")
         out.update_layout(height=(out.layout.height or IMAGE_SIZE["height"]) + STAMP_LINE,
                           margin_b=(out.layout.margin.b if out.layout.margin.b is not None else 80) + STAMP_LINE)
     else:
@@ -149,7 +148,7 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
     from . import store, territories
 
     # References: the members' régions and France, for rates only (France's count would flatten the lines).
-    regions = [territories.references(con, c)[-2] for c in codes if len(territories.references(con, c)) >= 2]
+    regions = [r[-2] for r in (territories.references(con, c) for c in codes) if len(r) >= 2]
     refs = [r for r in dict.fromkeys(regions + ["FR"]) if r not in codes] if with_references and codes else []
     inds = store.indicators(con).set_index("id")
     items = []
@@ -286,7 +285,8 @@ def _chart_page(fig: go.Figure, notes: list[str]) -> go.Figure:
 
 def _table_page(it: PackItem) -> go.Figure:
     t = it.table
-    shown = t.assign(valeur=[fr_number(v, it.spec.decimals) for v in t["valeur"]]).head(40)
+    shown = t.head(40)
+    shown = shown.assign(valeur=fr_numbers(shown["valeur"].tolist(), it.spec.decimals))
     fig = go.Figure(go.Table(
         header={"values": ["Territoire", "Période", f"Valeur ({it.spec.unit})", "Statut"], "align": "left",
                 "fill_color": "#e8eef4"},

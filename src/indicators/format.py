@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime, timedelta
 from collections.abc import Iterable
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
@@ -14,9 +15,7 @@ _FRENCH = str.maketrans({",": NBSP, ".": ",", "-": "−"})
 
 def fr_number(value: float | int | None, decimals: int = 0, missing: str = MISSING) -> str:
     """`12345.61` → `12 345,6` (with 1 decimal); None or NaN → the missing-data text, never 0."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return missing
-    return f"{value:,.{decimals}f}".translate(_FRENCH)
+    return fr_numbers((value,), decimals, missing)[0]
 
 
 def fr_numbers(values: Iterable[float | None], decimals: int = 0, missing: str = MISSING) -> list[str]:
@@ -36,15 +35,13 @@ def fr_ordinal(rank: int) -> str:
 
 def fr_datetime(iso: str | None) -> str:
     """An ISO timestamp (as stored in the build metadata) read the French way: `24/11/2026 à 23 h 59 (UTC)`."""
-    from datetime import datetime, timezone
-
     if not iso:
         return MISSING
     try:
         when = datetime.fromisoformat(iso)
     except ValueError:
         return iso
-    zone = " (UTC)" if when.tzinfo is not None and when.utcoffset() == timezone.utc.utcoffset(None) else ""
+    zone = " (UTC)" if when.utcoffset() == timedelta(0) else ""
     return f"{when:%d/%m/%Y} à {when:%H} h {when:%M}{zone}"
 
 
