@@ -14,15 +14,12 @@ KEY_FIGURES = ("population", "net_migration_rate", "jobs", "unemployment_rate", 
 
 def legend(cl: classify.Classes, colours: list[str], decimals: int, unit: str) -> None:
     """Each class with its bounds and how many territories it holds, and the missing ones."""
-    rows = []
-    for i, (bounds, n) in enumerate(zip(classify.labels(cl, decimals), cl.counts)):
-        rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
-                    f'<span style="width:22px;height:14px;background:{colours[i]};border:1px solid #999"></span>'
-                    f'<span style="flex:1">{bounds}</span><span style="color:#555">{fr_int(n)}</span></div>')
-    rows.append(f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
-                f'<span style="width:22px;height:14px;background:{classify.MISSING_COLOUR};border:1px solid #999">'
-                f'</span><span style="flex:1">{MISSING}</span><span style="color:#555">{fr_int(cl.missing)}</span></div>')
-    st.markdown(f"**Légende** ({unit})<br>" + "".join(rows), unsafe_allow_html=True)
+    rows = [*zip(colours, classify.labels(cl, decimals), cl.counts), (classify.MISSING_COLOUR, MISSING, cl.missing)]
+    st.markdown(f"**Légende** ({unit})<br>" + "".join(
+        f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
+        f'<span style="width:22px;height:14px;background:{colour};border:1px solid #999"></span>'
+        f'<span style="flex:1">{text}</span><span style="color:#555">{fr_int(n)}</span></div>'
+        for colour, text, n in rows), unsafe_allow_html=True)
 
 
 def histogram_svg(values: np.ndarray, cl: classify.Classes, decimals: int, bins: int = 40) -> str:

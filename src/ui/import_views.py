@@ -104,8 +104,9 @@ def import_flow(con) -> None:
 
 def templates(con) -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
-    group = c1.selectbox("Territoires du modèle", territories.groups(con)["id"].tolist(), key="w_tpl_g",
-                         format_func=dict(zip(territories.groups(con)["id"], territories.groups(con)["name"])).get)
+    groups = territories.groups(con)
+    group = c1.selectbox("Territoires du modèle", groups["id"].tolist(), key="w_tpl_g",
+                         format_func=dict(zip(groups["id"], groups["name"])).get)
     shape = c2.radio("Format", ["long", "large"], key="w_tpl_shape", horizontal=True)
     first, last = c3.select_slider("Années", list(range(2010, 2027)), value=(2019, 2024), key="w_tpl_years")
     codes = territories.group_members(con, group)["code"].tolist()
