@@ -36,7 +36,9 @@ with c4:
     current = state.choice(labels, "p", labels[-1], parse=lambda s: s.replace("-", "–"))
     chosen = st.select_slider("Année ou période", labels, value=current, key="w_p") if len(labels) > 1 else labels[0]
     state.put("p", chosen.replace("–", "-"))
-period = tuple(int(x) for x in (periods.iloc[labels.index(chosen)][["period_start", "year"]]))
+# Periods as the URL writes them (2013-2018) → (period_start, year): one lookup for every year shown.
+spans = {lab.replace("–", "-"): (int(p), int(y)) for lab, p, y in zip(labels, periods["period_start"], periods["year"])}
+period = spans[chosen.replace("–", "-")]
 
 m1, m2, m3, m4, m5 = st.columns([1.6, 1, 1.3, 1.3, 1.6])
 methods = list(classify.METHODS)
@@ -70,10 +72,8 @@ if values.empty:
     st.stop()
 v = values["value"].to_numpy(dtype=float)
 # The widget's value is already current when a rerun starts; the URL has it only after this run.
-years = [y for y in st.session_state.get("w_annees", state.get_list("annees"))
-         if y in [lab.replace("–", "-") for lab in labels]][:6]
-other_values = {y: data.cached(store.level_values, ind["id"], level, int(y.split("-")[-1]), int(y.split("-")[0]), within,
-                               large=True)
+years = [y for y in st.session_state.get("w_annees", state.get_list("annees")) if y in spans][:6]
+other_values = {y: data.cached(store.level_values, ind["id"], level, spans[y][1], spans[y][0], within, large=True)
                 for y in years}
 all_v = np.concatenate([v] + [o["value"].to_numpy(dtype=float) for o in other_values.values()])
 cl = classify.classify(v, method, k, manual, bounds=classify.classify(all_v, method, k, manual).bounds if years else None)
@@ -128,7 +128,7 @@ with right:
     if selected and territories.level_of(selected) == level:
         carte_views.card(con, selected, ind, period)
 
-others = [lab.replace("–", "-") for lab in labels if lab != chosen]
+others = [y for y in spans if spans[y] != period]
 picked = st.multiselect("Comparer d'autres années (mêmes classes)", others, default=[y for y in years if y in others],
                         max_selections=5, key="w_annees", placeholder="Choisir des années")
 state.put("annees", picked)
