@@ -8,6 +8,9 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).parent / "src"))  # runs from a clone without `pip install -e .`
 
+from streamlit import config as st_config  # noqa: E402
+
+from indicators.config import ConfigError, settings  # noqa: E402
 from ui import data  # noqa: E402
 
 st.set_page_config(page_title="Observatoire de l'attractivité", page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
@@ -25,9 +28,16 @@ PAGES = [
     st.Page("app_pages/methodes.py", title="Méthodes", icon=":material/menu_book:", url_path="methodes"),
 ]
 
+try:
+    # Uploads over our limit must reach the page, which refuses them in French (see config.Settings).
+    st_config.set_option("server.maxUploadSize", settings().upload_hard_cap_mb)
+except ConfigError as exc:
+    st.error(f"Configuration invalide : {exc}")
+    st.stop()
+
 page = st.navigation(PAGES)
 with st.sidebar:
     st.markdown("### Observatoire de l'attractivité")
     st.caption("Attractivité des territoires et effets des programmes de revitalisation.")
 data.require_database()
-page.run()
+data.run_guarded(page)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from indicators import charts, classify, export, mapdata, store, territories
 from indicators.format import fr_int, period_label
+from indicators.text import md
 from ui import carte_views, data, mapview, state, widgets
 
 con = data.require_database()
@@ -29,7 +30,7 @@ periods = data.cached(store.periods, ind["id"], level)
 labels = [period_label(int(p), int(y)) for p, y in zip(periods["period_start"], periods["year"])]
 if not labels:
     st.info(f"Donnée non disponible au niveau « {territories.LEVELS[level]} » pour cet indicateur. "
-            f"Couverture : {ind['coverage']} Importez vos propres valeurs depuis la page Données.")
+            f"Couverture : {md(ind['coverage'])} Importez vos propres valeurs depuis la page Données.")
     widgets.source_caption(ind)
     st.stop()
 with c4:
@@ -45,7 +46,7 @@ methods = list(classify.METHODS)
 method = m1.selectbox("Classes", methods, format_func=classify.METHODS.get, key="w_methode",
                       index=methods.index(state.choice(methods, "methode", "quantiles")))
 state.put("methode", method)
-k = m2.number_input("Nombre de classes", 3, 9, state.get_int("k", 5), key="w_k", disabled=method in ("ecart", "manuel"))
+k = m2.number_input("Nombre de classes", 3, 9, state.get_int("k", 5, 3, 9), key="w_k", disabled=method in ("ecart", "manuel"))
 state.put("k", k)
 manual = []
 if method == "manuel":
@@ -72,7 +73,7 @@ if values.empty:
     st.stop()
 v = values["value"].to_numpy(dtype=float)
 # The widget's value is already current when a rerun starts; the URL has it only after this run.
-years = [y for y in st.session_state.get("w_annees", state.get_list("annees")) if y in spans][:6]
+years = [y for y in st.session_state.get("w_annees", state.get_list("annees")) if y in spans and spans[y] != period][:5]
 other_values = {y: data.cached(store.level_values, ind["id"], level, spans[y][1], spans[y][0], within, large=True)
                 for y in years}
 all_v = np.concatenate([v] + [o["value"].to_numpy(dtype=float) for o in other_values.values()])
@@ -81,7 +82,8 @@ reference = None
 if pal == "div":
     ref_code = "FR" if ref == "FR" else (territories.get(con, within)["parent_reg"] if within and within.startswith("DEP") else within)
     if ref == "val":
-        reference = float(st.number_input("Valeur de référence", value=state.get_float("refval", 0.0), key="w_refval"))
+        reference = float(st.number_input("Valeur de référence", -1e15, 1e15, state.get_float("refval", 0.0, -1e15, 1e15),
+                                          key="w_refval"))
         state.put("refval", f"{reference:g}")
     elif ref_code:
         s = store.series(con, [ref_code], [ind["id"]])
@@ -125,8 +127,10 @@ with right:
             st.caption("Aucun territoire de la carte ne correspond.")
         for code, lab in zip(hits["code"], hits["label"]):
             st.button(lab, key=f"w_hit_{code}", on_click=state.put, args=("sel", code))
-    if selected and territories.level_of(selected) == level:
+    if selected and territories.level_of(selected) == level and selected in set(codes):
         carte_views.card(con, selected, ind, period)
+    elif selected:
+        st.caption("Le territoire choisi n'est pas sur cette carte (autre niveau, autre emprise ou code inconnu).")
 
 others = [y for y in spans if spans[y] != period]
 picked = st.multiselect("Comparer d'autres années (mêmes classes)", others, default=[y for y in years if y in others],

@@ -7,6 +7,7 @@ import streamlit as st
 
 from indicators import territories
 from indicators.paths import db_path
+from indicators.text import md
 from ui import comparer_views as views
 from ui import data, state, widgets
 
@@ -19,8 +20,8 @@ with c1:
     group = widgets.group_select(con, "Groupe")
 members = territories.group_members(con, group["id"])
 start = int(group["start_year"]) if pd.notna(group["start_year"]) else "non renseigné"
-st.caption(f"{group['description'] or ''} Début du programme : {start}. "
-           f"Source : {group['source']}. {len(members)} membres.")
+st.caption(f"{md(group['description'] or '')} Début du programme : {start}. "
+           f"Source : {md(group['source'])}. {len(members)} membres.")
 
 SECTIONS = {"tableau": "Tableau", "similaires": "Territoires semblables", "effet": "Effet du programme",
             "profil": "Profil d'attractivité", "groupes": "Gérer les groupes"}

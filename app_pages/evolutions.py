@@ -7,6 +7,7 @@ import streamlit as st
 
 from indicators import charts, export, store, territories, transforms
 from indicators.format import fr_number, period_label
+from indicators.text import md
 from ui import data, state, widgets
 
 
@@ -90,20 +91,22 @@ mode = st.segmented_control("Mode", modes, format_func=transforms.MODES.get, key
 state.put("mode", mode)
 m2, m3 = st.columns([1, 3])
 with m2:
-    base = st.number_input("Année de base (indice)", 2005, 2023, state.get_int("base", 2013), key="w_base",
+    first, last = data.cached(store.year_range)
+    base = st.number_input("Année de base (indice)", first, last, state.get_int("base", min(max(2013, first), last),
+                                                                            first, last), key="w_base",
                            disabled=mode != "indice")
     state.put("base", base if mode == "indice" else None)
 with m3:
-    lo, hi = st.slider("Années", 2005, 2023, (state.get_int("de", 2005), state.get_int("a", 2023)), key="w_annees")
-    state.put("de", lo if lo != 2005 else None)
-    state.put("a", hi if hi != 2023 else None)
+    lo, hi = st.slider("Années", first, last, widgets.year_span(first, last, (first, last)), key="w_annees")
+    state.put("de", lo if lo != first else None)
+    state.put("a", hi if hi != last else None)
 
 marker = int(group["start_year"]) if group is not None and pd.notna(group["start_year"]) else None
 for ind_id, ind in inds.iterrows():
     raw = store.series(con, codes + refs, [ind_id])
     raw = raw[(raw["year"] >= lo) & (raw["period_start"] <= hi)]
     if mode == "pour1000" and ind["kind"] != "count":
-        st.info(f"{ind['label']} est déjà un taux : affiché en valeurs.")
+        st.info(f"{md(ind['label'])} est déjà un taux : affiché en valeurs.")
     shown, unit = raw, ind["unit"]
     if mode == "indice":
         shown, unit = transforms.index_base(raw, base), f"indice base 100 en {base}"
@@ -113,8 +116,8 @@ for ind_id, ind in inds.iterrows():
         shown = transforms.per_thousand(raw, store.series(con, codes + refs, ["population"]))
         unit = f"{ind['unit']} pour 1 000 habitants"
     if shown[shown["territory"].isin(codes)].empty:
-        st.info(f"{ind['label']} : donnée non disponible pour ces territoires dans ce mode et ces années. "
-                f"Couverture : {ind['coverage']}")
+        st.info(f"{md(ind['label'])} : donnée non disponible pour ces territoires dans ce mode et ces années. "
+                f"Couverture : {md(ind['coverage'])}")
         continue
     spec = charts.ChartSpec(title=ind["label"], subtitle=f"{transforms.MODES[mode]} · {lo}–{hi}", unit=unit,
                             source=ind["source"], decimals=1 if mode != "valeurs" else int(ind["decimals"]),
@@ -141,5 +144,5 @@ for ind_id, ind in inds.iterrows():
         st.caption("Les segments horizontaux sont des moyennes annuelles sur une période ("
                    + ", ".join(sorted({period_label(p, y) for p, y in zip(spans.period_start, spans.year)})) + ").")
     if ind["caution"]:
-        st.caption(f"⚠ {ind['caution']}")
+        st.caption(f"⚠ {md(ind['caution'])}")
     widgets.source_caption(ind)

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators import charts, export, store, territories
+from indicators.text import md
 from ui import data, state, widgets
 
 con = data.require_database()
@@ -18,7 +19,7 @@ french = st.radio("Format CSV", ["français (; et virgule décimale)", "internat
 state.put("csv", "fr" if french.startswith("français") else "int")
 series = store.series(con, codes, [ind["id"]])
 if series.empty:
-    st.info(f"Donnée non disponible pour ces territoires. Couverture : {ind['coverage']}")
+    st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind['coverage'])}")
 else:
     table = export.series_table(series)
     names = ", ".join(territories.labels(con, codes).values())
@@ -57,7 +58,9 @@ picked = st.multiselect("Indicateurs", list(catalog_rows.index), default=[i for 
                         format_func=lambda i: catalog_rows.at[i, "label"], key="w_ip",
                         placeholder="Choisir des indicateurs")
 state.put("ip", picked)
-lo, hi = st.slider("Années", 2005, 2023, (state.get_int("de", 2012), state.get_int("a", 2021)), key="w_pack_years")
+first, last = data.cached(store.year_range)
+lo, hi = st.slider("Années", first, last, widgets.year_span(first, last, (max(first, 2012), min(last, 2021))),
+                   key="w_pack_years")
 state.put("de", lo)
 state.put("a", hi)
 refs = st.toggle("Références : région(s) et France (pour les taux)", value=True, key="w_pack_refs")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from indicators import store
+from indicators.text import md
 from ui import data
 
 con = data.require_database()
@@ -38,11 +39,11 @@ valeur sont en gris et comptés dans la légende.
 """
 )
 for row in store.indicators(con).itertuples():
-    with st.expander(f"{row.label} ({row.unit})"):
+    with st.expander(f"{md(row.label)} ({md(row.unit)})"):
         st.markdown(
-            f"**Définition.** {row.definition}\n\n"
-            f"**Règle d'agrégation.** {row.rule}\n\n"
-            f"**Niveaux et années.** {row.coverage}\n\n"
-            f"**{row.source}.** Licence : {row.licence}. Millésime : {row.vintage}."
-            + (f"\n\n**Précautions.** {row.caution}" if row.caution else "")
+            f"**Définition.** {md(row.definition)}\n\n"
+            f"**Règle d'agrégation.** {md(row.rule)}\n\n"
+            f"**Niveaux et années.** {md(row.coverage)}\n\n"
+            f"**{md(row.source)}.** Licence : {md(row.licence)}. Millésime : {md(row.vintage)}."
+            + (f"\n\n**Précautions.** {md(row.caution)}" if row.caution else "")
         )

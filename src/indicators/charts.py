@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from . import mapdata
 from .classify import Classes, labels
 from .format import MISSING, fr_int, fr_number, period_label
+from .text import plot
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -36,7 +37,7 @@ class ChartSpec:
 
 def _layout(fig: go.Figure, spec: ChartSpec, height: int = 420) -> go.Figure:
     fig.update_layout(
-        title={"text": f"{spec.title}<br><sup>{spec.subtitle}</sup>" if spec.subtitle else spec.title,
+        title={"text": f"{plot(spec.title)}<br><sup>{plot(spec.subtitle)}</sup>" if spec.subtitle else plot(spec.title),
                "x": 0.01, "xanchor": "left"},  # the same on screen and in exports, whatever the template
         separators=", ",
         font={"family": FONT, "size": 13},
@@ -46,11 +47,11 @@ def _layout(fig: go.Figure, spec: ChartSpec, height: int = 420) -> go.Figure:
         plot_bgcolor="white",
     )
     # Added, not set: subplot titles are annotations too.
-    fig.add_annotation(name=SOURCE_NOTE, text="<br>".join(textwrap.wrap(spec.source, 150)), xref="paper",
+    fig.add_annotation(name=SOURCE_NOTE, text="<br>".join(plot(line) for line in textwrap.wrap(spec.source, 150)), xref="paper",
                        yref="paper", x=0, y=-0.3 if height < 700 else -0.06, showarrow=False, yanchor="top",
                        align="left", font={"size": 10, "color": "#555"}, xanchor="left")
     # French ticks: "16 500" and "5,25" rather than SI suffixes ("16.5k") that read as English.
-    fig.update_yaxes(title=spec.unit, gridcolor="#e5e5e5", zerolinecolor="#999", tickformat=",~r")
+    fig.update_yaxes(title=plot(spec.unit), gridcolor="#e5e5e5", zerolinecolor="#999", tickformat=",~r")
     fig.update_xaxes(gridcolor="#f0f0f0")
     return fig
 
@@ -67,10 +68,10 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
         is_ref = code in references
         colour = REFERENCE_COLOURS.get(str(rows["level"].iloc[0]), "#888") if is_ref else PALETTE[colour_index % len(PALETTE)]
         colour_index += 0 if is_ref else 1
-        label = str(rows["territory_label"].iloc[0]) + (" (référence)" if is_ref else "")
+        label = plot(str(rows["territory_label"].iloc[0]) + (" (référence)" if is_ref else ""))
         points = rows[rows["period_start"] == rows["year"]]
         spans = rows[rows["period_start"] != rows["year"]]
-        hover = [f"{label}<br>{period_label(p, y)} : {fr_number(v, spec.decimals)} {spec.unit}"
+        hover = [f"{label}<br>{period_label(p, y)} : {fr_number(v, spec.decimals)} {plot(spec.unit)}"
                  for p, y, v in zip(points["period_start"], points["year"], points["value"])]
         if not points.empty:
             fig.add_trace(go.Scatter(
@@ -79,7 +80,8 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
                 marker={"size": 4 if is_ref else 6}, hovertext=hover, hoverinfo="text", legendgroup=code,
             ))
         for i, s in enumerate(spans.itertuples()):
-            text = f"{label}<br>{period_label(s.period_start, s.year)} (moyenne annuelle) : {fr_number(s.value, spec.decimals)} {spec.unit}"
+            text = (f"{label}<br>{period_label(s.period_start, s.year)} (moyenne annuelle) : "
+                    f"{fr_number(s.value, spec.decimals)} {plot(spec.unit)}")
             fig.add_trace(go.Scatter(
                 x=[s.period_start, s.year], y=[s.value, s.value], mode="lines+markers",
                 name=f"{label}, {period_label(s.period_start, s.year)}", legendgroup=code,
@@ -91,7 +93,7 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
     _flagged_points(fig, series)
     if spec.marker_year is not None:
         fig.add_vline(x=spec.marker_year - 0.5, line={"color": "#CC79A7", "dash": "dash", "width": 2},
-                      annotation={"text": spec.marker_label or f"Début : {spec.marker_year}",
+                      annotation={"text": plot(spec.marker_label or f"Début : {spec.marker_year}"),
                                   "font": {"color": "#a0467f", "size": 11}},
                       annotation_position="top right")
     fig.update_xaxes(dtick=1 if series["year"].nunique() <= 20 else 2, tickformat="d")
@@ -109,7 +111,7 @@ def _flagged_points(fig: go.Figure, series: pd.DataFrame) -> None:
     fig.add_trace(go.Scatter(
         x=flagged["year"], y=flagged["value"], mode="markers", name="valeur signalée (voir note)",
         marker={"symbol": "circle-open", "size": 12, "color": "#555", "line": {"width": 1.5}},
-        hovertext=[f"{lab} : {flag}" for lab, flag in zip(flagged["territory_label"], flagged["flag"])],
+        hovertext=[plot(f"{lab} : {flag}") for lab, flag in zip(flagged["territory_label"], flagged["flag"])],
         hoverinfo="text",
     ))
 
@@ -125,7 +127,7 @@ def profile_chart(series: pd.DataFrame, indicators: pd.DataFrame, references: fr
     cols = 3
     rows = max(1, -(-len(ids) // cols))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[
-        indicators.at[i, "label"] for i in ids],
+        plot(indicators.at[i, "label"]) for i in ids],
         vertical_spacing=0.6 / rows, horizontal_spacing=0.07)
     for n, ind in enumerate(ids):
         r, c = n // cols + 1, n % cols + 1
@@ -142,7 +144,7 @@ def profile_chart(series: pd.DataFrame, indicators: pd.DataFrame, references: fr
                 x=x, y=s["value"], mode="lines+markers", showlegend=False,
                 line={"color": colour, "width": 1 if is_ref else 2, "dash": "dot" if is_ref else "solid"},
                 marker={"size": 3 if is_ref else 5},
-                hovertext=[f"{lab}<br>{period_label(p, y)} : {fr_number(v, dec)}"
+                hovertext=[f"{plot(lab)}<br>{period_label(p, y)} : {fr_number(v, dec)}"
                            for lab, p, y, v in zip(s["territory_label"], s["period_start"], s["year"], s["value"])],
                 hoverinfo="text"), row=r, col=c)
     fig.update_annotations(font={"size": 11})
@@ -157,12 +159,12 @@ def bar_chart(values: pd.DataFrame, spec: ChartSpec, highlight: frozenset[str] =
     data = values.dropna(subset=["value"]).sort_values("value")
     colours = [PALETTE[1] if c in highlight else PALETTE[0] for c in data["code"]]
     fig = go.Figure(go.Bar(
-        x=data["value"], y=data["label"], orientation="h", marker_color=colours,
-        hovertext=[f"{lab} : {fr_number(v, spec.decimals)} {spec.unit}" for lab, v in zip(data["label"], data["value"])],
+        x=data["value"], y=[plot(lab) for lab in data["label"]], orientation="h", marker_color=colours,
+        hovertext=[plot(f"{lab} : {fr_number(v, spec.decimals)} {spec.unit}") for lab, v in zip(data["label"], data["value"])],
         hoverinfo="text",
     ))
     fig = _layout(fig, spec, height=max(300, 28 * len(data) + 160))
-    fig.update_xaxes(title=spec.unit, tickformat=",~r")
+    fig.update_xaxes(title=plot(spec.unit), tickformat=",~r")
     fig.update_yaxes(title=None, tickformat="")
     return fig
 
@@ -194,7 +196,7 @@ def map_figure(layer: dict, codes: list[str], cl: Classes, colours: list[str], m
     height, top = 760, 80
     bottom = 24 + 15 * len(textwrap.wrap(spec.source, 150))  # room for every line of the source
     fig = _layout(fig, spec, height=height)
-    fig.update_layout(legend={"orientation": "v", "y": 0.5, "x": 1.0, "title": {"text": spec.unit}},
+    fig.update_layout(legend={"orientation": "v", "y": 0.5, "x": 1.0, "title": {"text": plot(spec.unit)}},
                       margin={"l": 20, "r": 20, "t": top, "b": bottom}, plot_bgcolor="white")
     fig.update_annotations(y=-12 / (height - top - bottom), selector={"name": SOURCE_NOTE})
     fig.update_xaxes(visible=False)

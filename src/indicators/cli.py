@@ -5,10 +5,11 @@ import argparse
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from . import store
-from .errors import ObservatoireError
+from .errors import DatabaseUnavailable, ObservatoireError
 from .format import fr_int
 
 
@@ -142,4 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ObservatoireError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:  # a file damaged after its header: found only when read
+        print(f"Erreur : {DatabaseUnavailable(args.db or store.db_path(), f'illisible ou corrompue ({type(exc).__name__})')}",
+              file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"Erreur : fichier « {exc.filename} » : {exc.strerror}.", file=sys.stderr)
         return 2

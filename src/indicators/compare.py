@@ -8,6 +8,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from . import store
+
 
 def ranks(con: duckdb.DuckDBPyConnection, indicator: str, period_start: int, year: int,
           codes: list[str], polarity: int) -> pd.DataFrame:
@@ -70,9 +72,7 @@ def group_aggregate(con: duckdb.DuckDBPyConnection, indicator: str, codes: list[
     Only periods where every member has a value are returned, with n_members, so a group total is
     never silently partial.
     """
-    ind = con.execute(
-        "SELECT kind, numerator, denominator, scale FROM indicator WHERE id = ?", [indicator]
-    ).fetchone()
+    ind = store.first(con, "SELECT kind, numerator, denominator, scale FROM indicator WHERE id = ?", [indicator])
     if ind is None or not codes:
         return pd.DataFrame(columns=["period_start", "year", "value", "n_members"])
     kind, num, den, scale = ind

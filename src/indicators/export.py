@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from .charts import FONT, SOURCE_NOTE, ChartSpec, trend_chart
 from .format import MISSING, fr_numbers, period_label
+from .text import plot
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -91,7 +92,7 @@ def stamp(fig: go.Figure, spec: ChartSpec, exported: date | None = None) -> go.F
     """A copy of the figure carrying its export date and permalink, as every exported image must."""
     out = go.Figure(fig)
     when = (exported or date.today()).strftime("%d/%m/%Y")
-    line = f"Exporté le {when}" + (f" · {spec.permalink}" if spec.permalink else "")
+    line = plot(f"Exporté le {when}" + (f" · {spec.permalink}" if spec.permalink else ""))
     source = next((a for a in out.layout.annotations if a.name == SOURCE_NOTE), None)
     if source is not None:
         # Under the source, on a line of its own: a long permalink never runs over the title.
@@ -170,7 +171,7 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
 def _empty_figure(spec: ChartSpec) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=MISSING, showarrow=False, font={"size": 18, "color": "#777"})
-    fig.update_layout(title=spec.title, height=400, xaxis={"visible": False}, yaxis={"visible": False})
+    fig.update_layout(title=plot(spec.title), height=400, xaxis={"visible": False}, yaxis={"visible": False})
     return fig
 
 
@@ -260,12 +261,12 @@ PAGE = {"width": 1123, "height": 794}  # A4 landscape at 96 dpi
 
 
 def _wrap(text: str, width: int = 130) -> str:
-    return "<br>".join(textwrap.wrap(str(text), width)) or " "
+    return "<br>".join(plot(line) for line in textwrap.wrap(str(text), width)) or " "
 
 
 def _text_page(title: str, lines: list[str]) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(title={"text": title, "font": {"size": 24}}, xaxis={"visible": False},
+    fig.update_layout(title={"text": plot(title), "font": {"size": 24}}, xaxis={"visible": False},
                       yaxis={"visible": False}, plot_bgcolor="white", font={"family": FONT})
     fig.add_annotation(text="<br>".join(_wrap(line) for line in lines), xref="paper", yref="paper", x=0, y=1,
                        xanchor="left", yanchor="top", align="left", showarrow=False, font={"size": 13})
@@ -288,11 +289,12 @@ def _table_page(it: PackItem) -> go.Figure:
     shown = t.head(40)
     shown = shown.assign(valeur=fr_numbers(shown["valeur"].tolist(), it.spec.decimals))
     fig = go.Figure(go.Table(
-        header={"values": ["Territoire", "Période", f"Valeur ({it.spec.unit})", "Statut"], "align": "left",
+        header={"values": ["Territoire", "Période", plot(f"Valeur ({it.spec.unit})"), "Statut"], "align": "left",
                 "fill_color": "#e8eef4"},
-        cells={"values": [shown["territoire"], shown["période"], shown["valeur"], shown["statut"]], "align": "left"}))
+        cells={"values": [[plot(v) for v in shown[c]] for c in ("territoire", "période", "valeur", "statut")],
+               "align": "left"}))
     more = f" (40 premières lignes sur {len(t)} ; toutes dans le ZIP)" if len(t) > 40 else ""
-    fig.update_layout(title=f"{it.spec.title} : valeurs{more}", font={"family": FONT, "size": 11})
+    fig.update_layout(title=plot(f"{it.spec.title} : valeurs{more}"), font={"family": FONT, "size": 11})
     return fig
 
 

@@ -55,13 +55,70 @@ def period_label(period_start: int, year: int) -> str:
     return str(year) if period_start == year else f"{period_start}–{year}"
 
 
-def parse_number(text: str) -> float | None:
-    """`1 234,5`, `1234.5`, `−3`, `12,5 %` → float; anything else → None."""
-    t = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("−", "-").rstrip("%")
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", t):  # 1.234,5 (dots as thousands)
-        t = t.replace(".", "")
-    t = t.replace(",", ".")
-    try:
-        return float(t) if re.fullmatch(r"-?\d+(\.\d+)?([eE]-?\d+)?", t) else None
-    except ValueError:
+_SPACES = str.maketrans({"\u202f": None, "\xa0": None, " ": None, "−": "-"})
+_PLAIN = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_GROUPED_DOT = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")     # 1.234.567,8
+_GROUPED_COMMA = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")   # 1,234,567.8
+_AMBIGUOUS = re.compile(r"-?[1-9]\d{0,2}[.,]\d{3}")                      # 1.250 or 1,250: ×1 or ×1 000?
+LARGEST = 1e15  # beyond this, a value is a typing or export error, not a territorial figure
+
+
+def _clean(text: str) -> str:
+    return str(text).translate(_SPACES).rstrip("%").strip()
+
+
+def decimal_convention(texts: Iterable[str]) -> str | None:
+    """Which decimal separator a column uses, decided from all its values: "comma", "point", or None
+    when no value settles it (only `1.250`-like values, or none with a separator)."""
+    comma = point = 0
+    for raw in texts:
+        t = _clean(raw)
+        if "," in t and "." in t:
+            comma, point = (comma + 1, point) if t.rfind(",") > t.rfind(".") else (comma, point + 1)
+        elif _AMBIGUOUS.fullmatch(t):
+            continue
+        elif t.count(".") > 1 and _GROUPED_DOT.fullmatch(t):
+            comma += 1
+        elif t.count(",") > 1 and _GROUPED_COMMA.fullmatch(t):
+            point += 1
+        elif "," in t:
+            comma += 1
+        elif "." in t:
+            point += 1
+    if comma and not point:
+        return "comma"
+    if point and not comma:
+        return "point"
+    return None
+
+
+def is_ambiguous(text: str, convention: str | None) -> bool:
+    """`1.250` in a column whose convention is unknown: read as 1,25, but worth a warning."""
+    return convention is None and bool(_AMBIGUOUS.fullmatch(_clean(text)))
+
+
+def parse_number(text: str, convention: str | None = None) -> float | None:
+    """`1 234,5`, `1234.5`, `−3`, `12,5 %` → float; anything else, or a non-finite or absurdly large
+    value, → None. With a column's `convention`, the other separator is a thousands separator only
+    where it groups digits by three; without one, a lone separator is decimal (never ×1 000)."""
+    t = _clean(text)
+    if len(t) > 40:
         return None
+    if convention == "comma" or (convention is None and "," in t and "." in t and t.rfind(",") > t.rfind(".")):
+        if "." in t and _GROUPED_DOT.fullmatch(t):
+            t = t.replace(".", "")
+        t = t.replace(",", ".")
+    elif convention == "point" or (convention is None and "," in t and "." in t):
+        if "," in t and _GROUPED_COMMA.fullmatch(t):
+            t = t.replace(",", "")
+        t = t.replace(",", ".") if t.count(",") == 1 and "." not in t else t
+    else:
+        if t.count(".") > 1 and _GROUPED_DOT.fullmatch(t):
+            t = t.replace(".", "")
+        elif t.count(",") > 1 and _GROUPED_COMMA.fullmatch(t):
+            t = t.replace(",", "")
+        t = t.replace(",", ".")
+    if not _PLAIN.fullmatch(t):
+        return None
+    value = float(t)
+    return value if math.isfinite(value) and abs(value) <= LARGEST else None

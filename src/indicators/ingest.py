@@ -6,9 +6,8 @@ store's writer path; a re-import of the same bytes is a no-op) → `undo` (the w
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,9 +16,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import store
-from .errors import ObservatoireError
-from .format import parse_number
+from . import store, tabular, text
+from .errors import ImportProblem, Problem
+from .format import LARGEST, MISSING, decimal_convention, fr_number, is_ambiguous, parse_number
+from .tabular import read_table, sheet_names
 from .territories import labels, normalise, slug
 
 MIN_YEAR, MAX_YEAR = 1900, datetime.now().year + 1
@@ -34,34 +34,8 @@ INDICATOR_COLUMNS = ("indicateur", "indicator", "variable")
 PERIOD_COLUMNS = ("annee", "annees", "periode", "year", "millesime", "date")
 VALUE_COLUMNS = ("valeur", "value", "valeurs", "nombre")
 UNIT_COLUMNS = ("unite", "unit")
+_NUMBERLIKE = re.compile(r"[+\-−]?(?:[\d.,]+(?:[eE][+\-]?\d+)?|inf(?:inity)?|nan)%?", re.IGNORECASE)
 PERIOD_RE = re.compile(r"^\s*(\d{4})(?:\s*[-–/à]\s*(\d{4}))?\s*$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the file, where it is, and whether it blocks the import."""
-
-    message: str
-    line: int | None = None
-    column: str | None = None
-    value: str | None = None
-    blocking: bool = True
-
-    def __str__(self) -> str:
-        where = ", ".join(p for p in (f"ligne {self.line}" if self.line else "",
-                                      f"colonne « {self.column} »" if self.column else "") if p)
-        shown = f" (valeur : « {self.value} »)" if self.value is not None else ""
-        return f"{where + ' : ' if where else ''}{self.message}{shown}"
-
-
-class ImportProblem(ObservatoireError):
-    """An import that cannot go on; carries every problem found so the report lists them all."""
-
-    def __init__(self, problems: list[Problem], file: str = ""):
-        self.problems = problems
-        head = f"Fichier « {file} » : " if file else ""
-        super().__init__(head + "; ".join(str(p) for p in problems[:5])
-                         + (f" … et {len(problems) - 5} autres problèmes." if len(problems) > 5 else ""))
 
 
 @dataclass(frozen=True)
@@ -86,7 +60,7 @@ class Prepared:
     file: str
     sha256: str
     shape: str  # "long" or "wide"
-    rows: pd.DataFrame  # line, column, territory_raw, indicator_raw, period_raw, value_raw, unit_raw
+    rows: pd.DataFrame  # line, column, territory_raw, indicator_raw, period_raw, value_raw, value_cell, unit_raw
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -96,6 +70,7 @@ class Validated:
     observations: pd.DataFrame  # territory, indicator, period_start, year, value
     problems: list[Problem]
     ambiguous: dict[str, list[tuple[str, str]]]  # name → [(code, label)]
+    already: tuple[str, str] | None = None  # (date, file name) when these exact bytes were imported before
 
     @property
     def blocking(self) -> list[Problem]:
@@ -106,52 +81,6 @@ class Validated:
         return [p for p in self.problems if not p.blocking]
 
 
-# ---------------------------------------------------------------- reading
-def sheet_names(data: bytes) -> list[str]:
-    from openpyxl import load_workbook
-
-    return load_workbook(io.BytesIO(data), read_only=True).sheetnames
-
-
-def read_table(data: bytes, file: str, sheet: str | None = None) -> pd.DataFrame:
-    """Every cell as text. CSV: `;`, `,` or tab, UTF-8 (with or without BOM) or Latin-1. XLSX: a sheet."""
-    if not data or not data.strip():
-        raise ImportProblem([Problem("le fichier est vide.")], file)
-    if file.lower().endswith((".xlsx", ".xlsm")):
-        try:
-            names = sheet_names(data)
-        except Exception as exc:  # openpyxl raises many types for a non-Excel file
-            raise ImportProblem([Problem(f"ce n'est pas un classeur Excel lisible ({type(exc).__name__}).")], file) from exc
-        if sheet is not None and sheet not in names:
-            raise ImportProblem([Problem(f"la feuille « {sheet} » n'existe pas ; feuilles présentes : "
-                                         + ", ".join(f"« {n} »" for n in names) + ".")], file)
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet or names[0], dtype=str, header=0)
-        frame = frame.dropna(how="all")
-    else:
-        text = _decode(data)
-        try:
-            dialect = csv.Sniffer().sniff(text[:20000], delimiters=";,\t")
-            sep = dialect.delimiter
-        except csv.Error:
-            sep = ";" if text.count(";") >= text.count(",") else ","
-        try:
-            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                                skip_blank_lines=True)
-        except (pd.errors.ParserError, UnicodeError) as exc:
-            raise ImportProblem([Problem(f"CSV illisible : {str(exc).splitlines()[0]}")], file) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
-        raise ImportProblem([Problem("le fichier n'a pas de ligne de données sous l'en-tête.")], file)
-    return frame.fillna("")
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
 # ---------------------------------------------------------------- shaping
 def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
     keyed = {normalise(c).replace(" ", "_"): c for c in columns}
@@ -159,6 +88,30 @@ def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
         if n in keyed:
             return keyed[n]
     return None
+
+
+def _as_text(cell: object) -> str:
+    """A cell as the user typed it; an Excel number without a spurious `.0`."""
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    return str(cell).strip()
+
+
+def _texts(frame: pd.DataFrame, column: str | None) -> pd.Series:
+    if column is None:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame[column].map(_as_text)
+
+
+def _value_column(frame: pd.DataFrame, used: set[str], file: str) -> str:
+    """The long format's value column when it is not called « valeur »: the one column left over
+    (named after the indicator, say), or a message saying which column to rename."""
+    left = [c for c in frame.columns if c not in used and _find([c], ("nom", "libelle", "name")) is None]
+    if len(left) == 1:
+        return left[0]
+    raise ImportProblem([Problem("aucune colonne « valeur » : renommez en « valeur » la colonne qui porte les "
+                                 "chiffres" + (" (" + ", ".join(f"« {c} »" for c in left) + ")" if left else "")
+                                 + ".")], file)
 
 
 def prepare(frame: pd.DataFrame, file: str, data: bytes) -> Prepared:
@@ -172,26 +125,28 @@ def prepare(frame: pd.DataFrame, file: str, data: bytes) -> Prepared:
         raise ImportProblem([Problem("aucune colonne de territoire (attendu : « territoire », « code », "
                                      "« code_insee », « siren » ou « nom ») ; colonnes lues : "
                                      + ", ".join(f"« {c} »" for c in cols) + ".")], file)
-    if per is not None and val is not None:
-        rows = pd.DataFrame({
-            "line": lines, "column": val, "territory_raw": frame[terr].str.strip(),
-            "indicator_raw": frame[ind].str.strip() if ind else "", "period_raw": frame[per].str.strip(),
-            "value_raw": frame[val].str.strip(), "unit_raw": frame[unit].str.strip() if unit else "",
-        })
-        return Prepared(file, sha, "long", rows.reset_index(drop=True))
     year_cols = [c for c in cols if PERIOD_RE.match(c)]
+    common = {"territory_raw": _texts(frame, terr), "indicator_raw": _texts(frame, ind),
+              "unit_raw": _texts(frame, unit)}
+    if per is not None and not year_cols:
+        val = val or _value_column(frame, {c for c in (terr, ind, per, unit) if c}, file)
+        rows = pd.DataFrame({"line": lines, "column": val, **common, "period_raw": _texts(frame, per),
+                             "value_raw": _texts(frame, val), "value_cell": frame[val]})
+        return Prepared(file, sha, "long", rows.reset_index(drop=True))
     if not year_cols:
         raise ImportProblem([Problem("format non reconnu : il faut soit des colonnes « année » et « valeur » "
                                      "(format long), soit une colonne par année, nommée 2019, 2020… (format large).")], file)
-    parts = [pd.DataFrame({
-        "line": lines, "column": c, "territory_raw": frame[terr].str.strip(),
-        "indicator_raw": frame[ind].str.strip() if ind else "", "period_raw": c,
-        "value_raw": frame[c].str.strip(), "unit_raw": frame[unit].str.strip() if unit else "",
-    }) for c in year_cols]
+    parts = [pd.DataFrame({"line": lines, "column": c, **common, "period_raw": c,
+                           "value_raw": _texts(frame, c), "value_cell": frame[c]}) for c in year_cols]
     return Prepared(file, sha, "wide", pd.concat(parts).sort_values(["line", "column"]).reset_index(drop=True))
 
 
-# ---------------------------------------------------------------- validation
+def load(data: bytes, file: str, sheet: str | None = None) -> Prepared:
+    """Read and shape a user's file in one call (the page keeps the result: a file is read once)."""
+    return prepare(read_table(data, file, sheet), file, data)
+
+
+# ---------------------------------------------------------------- validation: one function per check
 def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str, str]
              ) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
     """Map each raw territory to a code: prefixed codes, INSEE codes, SIREN, or names (accent-blind).
@@ -238,25 +193,27 @@ def _period(text: str) -> tuple[int, int] | None:
     return (start, end) if start <= end else None
 
 
-def validate(con: duckdb.DuckDBPyConnection, prepared: Prepared, declaration: Declaration,
-             choices: dict[str, str] | None = None) -> Validated:
-    """Every problem of the file, each with its line, column and value; nothing is written here."""
-    rows = prepared.rows.copy()
-    problems: list[Problem] = list(prepared.problems)
-    known = store.indicators(con).set_index("id")
-    # Indicators: the file's column (ids or labels of known ones) or the declaration for every row.
+def check_declaration(known: pd.DataFrame, declaration: Declaration) -> list[Problem]:
+    """A new indicator needs an unused id, a label, a unit, a known nature and a source, each plain text."""
+    if not declaration.is_new:
+        return [] if declaration.id in known.index else [Problem(f"indicateur inconnu « {declaration.id} ».")]
+    problems = []
+    if declaration.id in known.index:
+        problems.append(Problem(f"l'indicateur « {declaration.label} » existe déjà : choisissez « Compléter un "
+                                "indicateur existant » pour y ajouter des valeurs."))
+    for field_name, required in (("label", True), ("unit", True), ("source", True), ("licence", False),
+                                 ("definition", False)):
+        message = text.check(field_name, getattr(declaration, field_name), required)
+        if message:
+            problems.append(Problem(message))
+    if declaration.kind not in KINDS:
+        problems.append(Problem(f"nature inconnue « {declaration.kind} » (effectif, taux ou niveau)."))
+    return problems
+
+
+def _assign_indicators(rows: pd.DataFrame, known: pd.DataFrame, declaration: Declaration) -> list[Problem]:
+    """The file's `indicateur` column (ids or labels of known ones), or the declared indicator."""
     label_to_id = {normalise(lab): i for i, lab in known["label"].items()}
-    if declaration.is_new:
-        if declaration.id in known.index:
-            problems.append(Problem(f"l'indicateur « {declaration.id} » existe déjà : choisissez-le pour le compléter."))
-        if not declaration.label.strip() or not declaration.unit.strip():
-            problems.append(Problem("un nouvel indicateur doit avoir un libellé et une unité."))
-        if declaration.kind not in KINDS:
-            problems.append(Problem(f"nature inconnue « {declaration.kind} » (effectif, taux ou niveau)."))
-        if not declaration.source.strip():
-            problems.append(Problem("indiquez la source du nouvel indicateur (producteur, jeu de données)."))
-    elif declaration.id not in known.index:
-        problems.append(Problem(f"indicateur inconnu « {declaration.id} »."))
 
     def indicator_of(raw: str) -> str | None:
         if not raw:
@@ -268,21 +225,25 @@ def validate(con: duckdb.DuckDBPyConnection, prepared: Prepared, declaration: De
         return label_to_id.get(normalise(raw))
 
     rows["indicator"] = rows["indicator_raw"].map(indicator_of)
-    for r in rows[rows["indicator"].isna()].drop_duplicates("indicator_raw").itertuples():
-        problems.append(Problem("indicateur inconnu : déclarez-le dans le formulaire ou corrigez son nom",
-                                r.line, "indicateur", r.indicator_raw))
-    kind = declaration.kind if declaration.is_new else (known.at[declaration.id, "kind"] if declaration.id in known.index else "count")
-    unit = declaration.unit if declaration.is_new else (known.at[declaration.id, "unit"] if declaration.id in known.index else "")
-    # Units given in the file must match the indicator's unit.
-    for r in rows[(rows["unit_raw"] != "") & (rows["unit_raw"].map(normalise) != normalise(unit))].drop_duplicates("unit_raw").itertuples():
-        problems.append(Problem(f"unité différente de celle de l'indicateur (« {unit} »)", r.line, "unité", r.unit_raw))
+    return [Problem("indicateur inconnu : déclarez-le dans le formulaire ou corrigez son nom", r.line, "indicateur",
+                    r.indicator_raw)
+            for r in rows[rows["indicator"].isna()].drop_duplicates("indicator_raw").itertuples()]
 
-    # Territories.
+
+def _check_units(rows: pd.DataFrame, unit: str) -> list[Problem]:
+    """Units given in the file must match the indicator's unit."""
+    differ = (rows["unit_raw"] != "") & (rows["unit_raw"].map(normalise) != normalise(unit))
+    return [Problem(f"unité différente de celle de l'indicateur (« {unit} »)", r.line, "unité", r.unit_raw)
+            for r in rows[differ].drop_duplicates("unit_raw").itertuples()]
+
+
+def _assign_territories(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, choices: dict[str, str]
+                        ) -> tuple[list[Problem], dict[str, list[tuple[str, str]]]]:
     raws = rows["territory_raw"].unique().tolist()
-    resolved, ambiguous = _resolve(con, [r for r in raws if r], choices or {})
+    resolved, ambiguous = _resolve(con, [r for r in raws if r], choices)
     rows["territory"] = rows["territory_raw"].map(resolved)
-    for r in rows[rows["territory_raw"] == ""].itertuples():
-        problems.append(Problem("territoire manquant", r.line, "territoire", ""))
+    problems = [Problem("territoire manquant", r.line, "territoire", "")
+                for r in rows[rows["territory_raw"] == ""].itertuples()]
     for r in rows[(rows["territory_raw"] != "") & rows["territory"].isna()].drop_duplicates("territory_raw").itertuples():
         if r.territory_raw in ambiguous:
             options = ", ".join(f"{lab} [{code}]" for code, lab in ambiguous[r.territory_raw])
@@ -290,51 +251,120 @@ def validate(con: duckdb.DuckDBPyConnection, prepared: Prepared, declaration: De
         else:
             problems.append(Problem("territoire inconnu (code INSEE, SIREN ou nom attendu)", r.line, "territoire",
                                     r.territory_raw))
+    return problems, ambiguous
 
-    # Periods.
+
+def _assign_periods(rows: pd.DataFrame, shape: str) -> list[Problem]:
     parsed = rows["period_raw"].map(_period)
-    for r in rows[parsed.isna()].itertuples():
-        problems.append(Problem("année ou période illisible (attendu : 2019 ou 2013-2018)", r.line, r.column
-                                if prepared.shape == "wide" else "année", r.period_raw))
+    problems = [Problem("année ou période illisible (attendu : 2019 ou 2013-2018)", r.line,
+                        r.column if shape == "wide" else "année", r.period_raw)
+                for r in rows[parsed.isna()].itertuples()]
     rows["period_start"] = parsed.map(lambda p: p[0] if p else None)
     rows["year"] = parsed.map(lambda p: p[1] if p else None)
-    out_of_range = parsed.notna() & ~rows["period_start"].between(MIN_YEAR, MAX_YEAR, inclusive="both") | \
-        parsed.notna() & ~rows["year"].between(MIN_YEAR, MAX_YEAR, inclusive="both")
-    for r in rows[out_of_range].itertuples():
-        problems.append(Problem(f"année hors limites ({MIN_YEAR}–{MAX_YEAR})", r.line, "année", r.period_raw))
+    out_of_range = parsed.notna() & ~(rows["period_start"].between(MIN_YEAR, MAX_YEAR)
+                                      & rows["year"].between(MIN_YEAR, MAX_YEAR))
+    problems += [Problem(f"année hors limites ({MIN_YEAR}–{MAX_YEAR})", r.line, "année", r.period_raw)
+                 for r in rows[out_of_range].itertuples()]
+    return problems
 
-    # Values: empty cells are skipped (missing is not zero), others must be numbers.
+
+def _conventions(rows: pd.DataFrame) -> dict[str, str | None]:
+    """Each column's decimal separator from all its text values; a column that nothing settles takes
+    the file's, when the other columns agree on one."""
+    texts = rows[rows["value_cell"].map(lambda c: isinstance(c, str))]
+    if texts.empty:
+        return {}
+    per_column = {c: decimal_convention(v) for c, v in texts.groupby("column")["value_raw"]}
+    decided = {v for v in per_column.values() if v}
+    file_wide = decided.pop() if len(decided) == 1 else None
+    return {c: v or file_wide for c, v in per_column.items()}
+
+
+def _assign_values(rows: pd.DataFrame, kind: str, indicator_id: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Numbers from the cells: Excel numbers as they are, text by its column's decimal convention.
+    Empty cells are skipped (missing is not zero)."""
+    problems = []
     empty = rows["value_raw"] == ""
     if empty.any():
         first = rows[empty].iloc[0]
-        problems.append(Problem(f"{int(empty.sum())} cellule(s) vide(s) ignorée(s) : elles resteront « donnée non "
-                                "disponible », jamais 0", int(first["line"]), str(first["column"]), "", blocking=False))
-    rows = rows[~empty]
-    rows["value"] = rows["value_raw"].map(parse_number)
-    for r in rows[rows["value"].isna()].itertuples():
-        problems.append(Problem("valeur non numérique", r.line, r.column, r.value_raw))
-    if kind == "count" and declaration.id not in SIGNED_COUNTS:
-        for r in rows[rows["value"] < 0].itertuples():
-            problems.append(Problem("effectif négatif", r.line, r.column, r.value_raw))
+        problems.append(Problem(f"{int(empty.sum())} cellule(s) vide(s) ignorée(s) : elles resteront « {MISSING} », "
+                                "jamais 0", int(first["line"]), str(first["column"]), "", blocking=False))
+    rows = rows[~empty].copy()
+    conventions = _conventions(rows)
+    rows["value"] = [(cell if math.isfinite(cell) and abs(cell) <= LARGEST else None) if isinstance(cell, float)
+                     else parse_number(raw, conventions.get(col))
+                     for cell, raw, col in zip(rows["value_cell"], rows["value_raw"], rows["column"])]
+    rows["value"] = rows["value"].astype(float)
+    numeric = rows["value"].notna()
+    for r in rows[~numeric].itertuples():
+        shaped = _NUMBERLIKE.fullmatch(r.value_raw.replace("\u202f", "").replace("\xa0", "").replace(" ", ""))
+        problems.append(Problem(f"valeur hors limites (nombres finis jusqu'à {fr_number(LARGEST)})" if shaped
+                                else "valeur non numérique", r.line, r.column, r.value_raw[:60]))
+    for r in rows.itertuples():
+        if isinstance(r.value_cell, str) and r.value == r.value and is_ambiguous(r.value_raw, conventions.get(r.column)):
+            problems.append(Problem(f"séparateur ambigu : lu {fr_number(r.value, 3)} et non {fr_number(r.value * 1000)} "
+                                    "(aucune autre valeur de la colonne ne dit si le point est décimal)",
+                                    r.line, r.column, r.value_raw, blocking=False))
+    if kind == "count" and indicator_id not in SIGNED_COUNTS:
+        problems += [Problem("effectif négatif", r.line, r.column, r.value_raw) for r in rows[rows["value"] < 0].itertuples()]
+    return rows, problems
 
-    # Duplicates within the file, and values that already exist in the database.
+
+KEY = ["territory", "indicator", "period_start", "year"]
+
+
+def _check_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     ok = rows.dropna(subset=["territory", "indicator", "period_start", "value"])
-    key = ["territory", "indicator", "period_start", "year"]
-    dup = ok[ok.duplicated(key, keep="first")]
-    for r in dup.itertuples():
-        problems.append(Problem("doublon : même territoire, indicateur et période qu'une ligne précédente", r.line,
-                                "territoire", r.territory_raw))
-    ok = ok.drop_duplicates(key)
-    obs = ok[key + ["value"]].astype({"period_start": int, "year": int})
-    if not obs.empty and not declaration.is_new:
-        con.register("_incoming", obs)
-        clash = con.execute("""SELECT i.territory, i.period_start, i.year FROM _incoming i JOIN observation o
-                               USING (territory, indicator, period_start, year) LIMIT 20""").fetchall()
-        con.unregister("_incoming")
-        for t, p0, y in clash:
-            line = int(ok[(ok.territory == t) & (ok.period_start == p0) & (ok.year == y)]["line"].iloc[0])
-            problems.append(Problem("une valeur existe déjà dans la base pour ce territoire et cette période "
-                                    "(annulez d'abord l'import qui l'a apportée)", line, "territoire", t))
+    problems = [Problem("doublon : même territoire, indicateur et période qu'une ligne précédente", r.line,
+                        "territoire", r.territory_raw) for r in ok[ok.duplicated(KEY, keep="first")].itertuples()]
+    return ok.drop_duplicates(KEY), problems
+
+
+def _check_existing(con: duckdb.DuckDBPyConnection, ok: pd.DataFrame, obs: pd.DataFrame) -> list[Problem]:
+    """A known indicator is completed, never overwritten: values already in the base are refused."""
+    cur = store.cursor(con)  # its own statement state: `register` needs no half-read result before it
+    cur.register("_incoming", obs)
+    clash = cur.execute("""SELECT i.territory, i.period_start, i.year FROM _incoming i JOIN observation o
+                           USING (territory, indicator, period_start, year) LIMIT 20""").fetchall()
+    cur.unregister("_incoming")
+    cur.close()
+    problems = []
+    for t, p0, y in clash:
+        line = int(ok[(ok.territory == t) & (ok.period_start == p0) & (ok.year == y)]["line"].iloc[0])
+        problems.append(Problem("une valeur existe déjà dans la base pour ce territoire et cette période "
+                                "(annulez d'abord l'import qui l'a apportée)", line, "territoire", t))
+    return problems
+
+
+def already_imported(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[str, str] | None:
+    """(date, file) of an earlier import of exactly these bytes, or None."""
+    row = store.first(con, "SELECT strftime(imported_at, '%d/%m/%Y'), file FROM import_log WHERE sha256 = ?", [sha256])
+    return (row[0], row[1]) if row else None
+
+
+def validate(con: duckdb.DuckDBPyConnection, prepared: Prepared, declaration: Declaration,
+             choices: dict[str, str] | None = None) -> Validated:
+    """Every problem of the file, each with its line, column and value; nothing is written here."""
+    empty_obs = pd.DataFrame(columns=[*KEY, "value"])
+    seen = already_imported(con, prepared.sha256)
+    if seen:
+        return Validated(prepared, empty_obs, [], {}, already=seen)
+    rows = prepared.rows.copy()
+    known = store.indicators(con).set_index("id")
+    problems = list(prepared.problems) + check_declaration(known, declaration)
+    problems += _assign_indicators(rows, known, declaration)
+    existing = declaration.id in known.index and not declaration.is_new
+    kind = known.at[declaration.id, "kind"] if existing else declaration.kind
+    unit = known.at[declaration.id, "unit"] if existing else declaration.unit
+    problems += _check_units(rows, unit)
+    territory_problems, ambiguous = _assign_territories(con, rows, choices or {})
+    problems += territory_problems + _assign_periods(rows, prepared.shape)
+    rows, value_problems = _assign_values(rows, kind, declaration.id)
+    ok, duplicate_problems = _check_duplicates(rows)
+    problems += value_problems + duplicate_problems
+    obs = ok[[*KEY, "value"]].astype({"period_start": int, "year": int})
+    if not obs.empty and existing:
+        problems += _check_existing(con, ok, obs)
     if obs.empty and not any(p.blocking for p in problems):
         problems.append(Problem("aucune valeur à importer."))
     return Validated(prepared, obs.reset_index(drop=True), problems, ambiguous)
@@ -351,12 +381,15 @@ def write(validated: Validated, declaration: Declaration, accept_warnings: bool 
                             validated.prepared.file)
     prep = validated.prepared
     with store.replacing(path) as con:
-        seen = con.execute("SELECT id FROM import_log WHERE sha256 = ?", [prep.sha256]).fetchone()
+        seen = store.first(con, "SELECT id FROM import_log WHERE sha256 = ?", [prep.sha256])
         if seen:
             return int(seen[0]), False
-        import_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM import_log").fetchone()[0]
+        import_id = store.first(con, "SELECT coalesce(max(id), 0) + 1 FROM import_log")[0]
         if declaration.is_new:
             d = declaration
+            if store.first(con, "SELECT 1 FROM indicator WHERE id = ?", [d.id]):  # declared meanwhile by someone else
+                raise ImportProblem([Problem(f"l'indicateur « {d.label} » existe déjà (créé entre-temps) : "
+                                             "choisissez « Compléter un indicateur existant ».")], prep.file)
             con.execute(
                 """INSERT INTO indicator (id, label, unit, kind, scale, polarity, decimals, theme, definition,
                        coverage, caution, rule, source, licence, vintage, small_count, user_defined)
@@ -387,10 +420,10 @@ def _decimals(values: pd.Series) -> int:
 def undo(import_id: int, path: Path | None = None) -> int:
     """Remove every value of an import, and the indicators it created once they have no value left."""
     with store.replacing(path) as con:
-        row = con.execute("SELECT indicator_ids FROM import_log WHERE id = ?", [import_id]).fetchone()
+        row = store.first(con, "SELECT indicator_ids FROM import_log WHERE id = ?", [import_id])
         if row is None:
             raise ImportProblem([Problem(f"import n° {import_id} introuvable.")])
-        n = con.execute("SELECT count(*) FROM observation WHERE import_id = ?", [import_id]).fetchone()[0]
+        n = store.first(con, "SELECT count(*) FROM observation WHERE import_id = ?", [import_id])[0]
         con.execute("DELETE FROM observation WHERE import_id = ?", [import_id])
         con.execute("""DELETE FROM indicator WHERE user_defined AND id NOT IN
                        (SELECT DISTINCT indicator FROM observation)""")
@@ -420,5 +453,5 @@ def slug_id(label: str) -> str:
     return "user_" + slug(label, "_", "indicateur")
 
 
-__all__ = ["Declaration", "ImportProblem", "KINDS", "Problem", "imports", "prepare", "read_table",
-           "template", "undo", "validate", "write"]
+__all__ = ["Declaration", "ImportProblem", "KINDS", "Problem", "already_imported", "imports", "load", "prepare",
+           "read_table", "sheet_names", "template", "undo", "validate", "write"]

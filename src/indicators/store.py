@@ -8,16 +8,18 @@ readers never see half a change.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import shutil
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from .errors import DatabaseBusy, DatabaseUnavailable
+from .errors import DatabaseBusy, DatabaseUnavailable, DatabaseWriteFailed, ReadOnlyMode
 from .paths import db_path
 
 SCHEMA_VERSION = "2"
@@ -65,13 +67,20 @@ def connect_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
         con.execute(f"ATTACH '{_sql_string(path)}' AS obs (READ_ONLY)")
         con.execute("USE obs")
-        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = first(con, "SELECT value FROM meta WHERE key = 'schema_version'")
     except duckdb.Error as exc:
         raise DatabaseUnavailable(path, f"illisible ou corrompue ({type(exc).__name__})") from exc
     if not version or version[0] != SCHEMA_VERSION:
         con.close()
         raise DatabaseUnavailable(path, "d'une version de schéma incompatible")
     return con
+
+
+def first(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | None = None) -> tuple | None:
+    """The first row of a query, read to the end: a half-read result (`fetchone`) blocks the next
+    statement on the same connection (`register`, an insert), as DuckDB 2 reports."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
 
 
 def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -94,7 +103,11 @@ def file_version(path: Path | None = None) -> tuple[int, int]:
 @contextlib.contextmanager
 def _lock(path: Path) -> Iterator[None]:
     lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "w") as fh:
+    try:
+        fh = open(lock_path, "a")
+    except OSError as exc:
+        raise DatabaseWriteFailed(path.parent, _reason(exc)) from exc
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -105,36 +118,71 @@ def _lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _reason(exc: OSError) -> str:
+    """An operating-system failure in the words of the person who has to fix it."""
+    if exc.errno == errno.ENOSPC:
+        return "disque plein (libérez de la place puis recommencez)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "dossier en lecture seule ou droits insuffisants"
+    return exc.strerror or type(exc).__name__
+
+
+def _private_copies(path: Path) -> list[Path]:
+    """Every writer's private copy of this database and DuckDB's journal beside it (`.tmp.wal`)."""
+    return [p for p in path.parent.glob(f".{path.name}.*.tmp*") if p.is_file()]
+
+
 @contextlib.contextmanager
 def replacing(path: Path | None = None, start_from_copy: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """The one writer path: yields a read-write connection to a private copy, swapped in on success.
 
     With start_from_copy=False the copy starts empty (the build). Any exception, or the process being
-    killed, leaves the original file exactly as it was.
+    killed, leaves the original file exactly as it was. A copy is named by process and a random token,
+    so a later writer never replays a killed writer's journal, and leftovers are removed under the lock.
     """
+    from .config import settings
+
+    if not settings().editable:
+        raise ReadOnlyMode()
     path = Path(path or db_path())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseWriteFailed(path.parent, _reason(exc)) from exc
     with _lock(path):
-        # Holding the lock, any other private copy is a killed writer's leftover.
-        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        for stale in _private_copies(path):  # holding the lock: a killed writer's leftovers
             stale.unlink(missing_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        if start_from_copy:
-            if not path.exists():
-                raise DatabaseUnavailable(path, "introuvable")
-            shutil.copyfile(path, tmp)
-        con = duckdb.connect(str(tmp))
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+        con = None
         try:
+            if start_from_copy:
+                if not path.exists():
+                    raise DatabaseUnavailable(path, "introuvable")
+                shutil.copyfile(path, tmp)
+            con = duckdb.connect(str(tmp))
             con.execute("BEGIN TRANSACTION")
             yield con
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
             os.replace(tmp, path)
+        except OSError as exc:
+            _discard(con, tmp)
+            raise DatabaseWriteFailed(path, _reason(exc)) from exc
+        except duckdb.IOException as exc:
+            _discard(con, tmp)
+            raise DatabaseWriteFailed(path, f"erreur d'entrée-sortie ({str(exc).splitlines()[0][:120]})") from exc
         except BaseException:
-            con.close()
-            tmp.unlink(missing_ok=True)
+            _discard(con, tmp)
             raise
+
+
+def _discard(con: duckdb.DuckDBPyConnection | None, tmp: Path) -> None:
+    if con is not None:
+        with contextlib.suppress(duckdb.Error):
+            con.close()
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
 
 
 def _in_list(values: Sequence[str]) -> tuple[str, list[str]]:
@@ -191,6 +239,12 @@ def level_values(
     ).df()
 
 
+def year_range(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """The first and last years the base holds values for: the bounds of every year control."""
+    first_year, last_year = first(con, "SELECT min(period_start), max(year) FROM observation")
+    return int(first_year), int(last_year)
+
+
 def counts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """Figures for `python -m indicators info` and the Méthodes page."""
     levels = dict(
@@ -198,7 +252,7 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
             "SELECT level, count(*) FROM territory WHERE valid_until IS NULL GROUP BY level"
         ).fetchall()
     )
-    n_obs, y0, y1 = con.execute("SELECT count(*), min(period_start), max(year) FROM observation").fetchone()
+    n_obs, y0, y1 = first(con, "SELECT count(*), min(period_start), max(year) FROM observation")
     per_indicator = con.execute(
         """SELECT i.id, i.label, count(o.value) AS n, min(o.period_start) AS first, max(o.year) AS last
            FROM indicator i LEFT JOIN observation o ON o.indicator = i.id

@@ -162,7 +162,7 @@ def save_group(name: str, members: list[str], start_year: int | None, descriptio
             con.execute("INSERT INTO territory_group VALUES (?, ?, ?, ?, ?, FALSE)",
                         [group_id, name, description, start_year, "Groupe créé par un utilisateur"])
         else:
-            if not con.execute("SELECT count(*) FROM territory_group WHERE id = ?", [group_id]).fetchone()[0]:
+            if not store.first(con, "SELECT count(*) FROM territory_group WHERE id = ?", [group_id])[0]:
                 raise GroupProblem(f"Groupe inconnu : « {group_id} ».")
             con.execute("UPDATE territory_group SET name = ?, description = ?, start_year = ? WHERE id = ?",
                         [name, description, start_year, group_id])
@@ -179,7 +179,7 @@ def delete_group(group_id: str, path: Path | None = None) -> None:
     from . import store
 
     with store.replacing(path) as con:
-        row = con.execute("SELECT builtin FROM territory_group WHERE id = ?", [group_id]).fetchone()
+        row = store.first(con, "SELECT builtin FROM territory_group WHERE id = ?", [group_id])
         if row is None:
             raise GroupProblem(f"Groupe inconnu : « {group_id} ».")
         if row[0]:

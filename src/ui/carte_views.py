@@ -7,6 +7,7 @@ import streamlit as st
 
 from indicators import classify, compare, store, territories
 from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, period_label
+from indicators.text import html_text, md
 
 KEY_FIGURES = ("population", "net_migration_rate", "jobs", "unemployment_rate", "vacancy_rate", "median_income",
                "co2_ets_per_inhabitant")
@@ -15,7 +16,7 @@ KEY_FIGURES = ("population", "net_migration_rate", "jobs", "unemployment_rate", 
 def legend(cl: classify.Classes, colours: list[str], decimals: int, unit: str) -> None:
     """Each class with its bounds and how many territories it holds, and the missing ones."""
     rows = [*zip(colours, classify.labels(cl, decimals), cl.counts), (classify.MISSING_COLOUR, MISSING, cl.missing)]
-    st.markdown(f"**Légende** ({unit})<br>" + "".join(
+    st.markdown(f"**Légende** ({html_text(unit)})<br>" + "".join(
         f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
         f'<span style="width:22px;height:14px;background:{colour};border:1px solid #999"></span>'
         f'<span style="flex:1">{text}</span><span style="color:#555">{fr_int(n)}</span></div>'
@@ -60,24 +61,24 @@ def sparkline_svg(x: np.ndarray, y: np.ndarray, w: float = 300, h: float = 60) -
 def card(con, code: str, ind: pd.Series, period: tuple[int, int]) -> None:
     """Key figures with units and years, ranks, a sparkline, and links to the other pages."""
     t = territories.get(con, code)
-    st.markdown(f"#### {t['label']}")
+    st.markdown(f"#### {md(t['label'])}")
     st.caption(territories.LEVELS[t["level"]])
     r = compare.ranks(con, ind["id"], period[0], period[1], [code], int(ind["polarity"]))
     if not r.empty and pd.notna(r["value"].iloc[0]):
         row = r.iloc[0]
-        st.metric(f"{ind['label']} ({period_label(*period)})", f"{fr_number(row['value'], int(ind['decimals']))} {ind['unit']}")
+        st.metric(f"{md(ind['label'])} ({period_label(*period)})", f"{fr_number(row['value'], int(ind['decimals']))} {ind['unit']}")
         ranks = [f"{fr_ordinal(row[f'rank_{s}'])} / {fr_int(row[f'n_{s}'])} {name}" for s, name in
                  (("dep", "dans le département"), ("reg", "dans la région"), ("fr", "en France"))
                  if pd.notna(row[f"rank_{s}"]) and t["level"] not in ({"dep": ("DEP", "REG"), "reg": ("REG",), "fr": ()}[s])]
         st.caption(" · ".join(ranks))
     else:
-        st.metric(ind["label"], MISSING)
+        st.metric(md(ind["label"]), MISSING)
     spark = store.series(con, [code], [ind["id"]])
     spark = spark[spark["period_start"] == spark["year"]]
     if len(spark) >= 2:
         st.markdown(sparkline_svg(spark["year"].to_numpy(dtype=float), spark["value"].to_numpy(dtype=float)),
                     unsafe_allow_html=True)
-        st.caption(f"{ind['label']}, {int(spark['year'].min())}–{int(spark['year'].max())}")
+        st.caption(f"{md(ind['label'])}, {int(spark['year'].min())}–{int(spark['year'].max())}")
     figures = store.series(con, [code], list(KEY_FIGURES))
     table = store.indicators(con).set_index("id")
     lines = []
@@ -86,8 +87,8 @@ def card(con, code: str, ind: pd.Series, period: tuple[int, int]) -> None:
         if rows.empty or ind_id not in table.index:
             continue
         last = rows.sort_values(["year", "period_start"]).iloc[-1]
-        lines.append(f"- {table.at[ind_id, 'label']} : **{fr_number(last['value'], int(table.at[ind_id, 'decimals']))}** "
-                     f"{table.at[ind_id, 'unit']} ({period_label(int(last['period_start']), int(last['year']))})")
+        lines.append(f"- {md(table.at[ind_id, 'label'])} : **{fr_number(last['value'], int(table.at[ind_id, 'decimals']))}** "
+                     f"{md(table.at[ind_id, 'unit'])} ({period_label(int(last['period_start']), int(last['year']))})")
     st.markdown("\n".join(lines))
     st.page_link("app_pages/evolutions.py", label="Évolutions de ce territoire", icon=":material/show_chart:",
                  query_params={"t": code, "i": ind["id"]})

@@ -7,6 +7,7 @@ import streamlit as st
 from indicators import charts, compare, store, territories
 from indicators.errors import ObservatoireError
 from indicators.format import fr_int, fr_number, fr_ordinal, fr_signed, period_label
+from indicators.text import md
 
 from . import state, widgets
 
@@ -60,7 +61,7 @@ def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) ->
     periods = store.periods(con, ind["id"], codes=members["code"].tolist())
     period = widgets.period_select(periods)
     if period is None:
-        st.info(f"Donnée non disponible pour ces territoires. Couverture : {ind['coverage']}")
+        st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind['coverage'])}")
         return
     r = compare.ranks(con, ind["id"], period[0], period[1], members["code"].tolist(), int(ind["polarity"]))
     table = pd.DataFrame({
@@ -95,15 +96,20 @@ def weights_editor(level: str, key: str, labels: pd.DataFrame) -> dict[str, floa
 
 
 def similar(con, members: pd.DataFrame, followed: list[str]) -> None:
-    codes = list(dict.fromkeys(members["code"].tolist() + followed))
+    # The followed territory first: « semblables à » reads as « semblables au territoire que je suis ».
+    codes = list(dict.fromkeys(followed + members["code"].tolist()))
     names = territories.labels(con, codes)
-    target = st.selectbox("Territoire (membre du groupe ou territoire suivi)", codes, format_func=names.get,
+    target = st.selectbox("Territoire (territoire suivi ou membre du groupe)", codes, format_func=names.get,
                           index=codes.index(state.choice(codes, "cible", codes[0])), key="w_cible")
     state.put("cible", target)
     level = territories.level_of(target)
+    if level not in compare.SIMILARITY_VARIABLES:
+        st.info(f"Pas de territoires semblables pour le niveau « {territories.LEVELS[level]} » : choisissez une "
+                "commune, une intercommunalité, un département ou une région.")
+        return
     c1, c2 = st.columns([1, 2])
     with c1:
-        k = st.slider("Nombre de territoires semblables", 3, 20, state.get_int("k", 5), key="w_k")
+        k = st.slider("Nombre de territoires semblables", 3, 20, state.get_int("k", 5, 3, 20), key="w_k")
         state.put("k", k if k != 5 else None)
         weights = weights_editor(level, "w", widgets.indicator_table(con))
     matrix = compare.feature_matrix(con, level, list(weights), include=[target])
@@ -133,7 +139,7 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
         return
     c1, c2 = st.columns([1, 2])
     with c1:
-        k = st.slider("Voisins par membre", 1, 10, state.get_int("kc", 3), key="w_kc")
+        k = st.slider("Voisins par membre", 1, 10, state.get_int("kc", 3, 1, 10), key="w_kc")
         state.put("kc", k if k != 3 else None)
         ind = widgets.indicator_select(con, "Indicateur de l'effet", key="ie")
         index_mode = st.toggle(f"Indice base 100 en {start - 1}", value=state.get_str("me", "1") == "1", key="w_me")
@@ -165,8 +171,8 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
             st.info(f"Pas de valeur en {base} pour les deux groupes : affichage en valeurs.")
     did = compare.difference_in_differences(g, c, start)
     if did is None:
-        st.info(f"Donnée non disponible : {ind['label']} n'a pas de série annuelle commune aux deux groupes avant et "
-                f"après {start} (couverture : {ind['coverage']}). Choisissez par exemple la population ou les émissions.")
+        st.info(f"Donnée non disponible : {md(ind['label'])} n'a pas de série annuelle commune aux deux groupes avant et "
+                f"après {start} (couverture : {md(ind['coverage'])}). Choisissez par exemple la population ou les émissions.")
         return
     frame = pd.concat([
         pd.DataFrame({"territory": "G", "territory_label": group["name"][:60], "level": "GRP", "period_start": g.index,
@@ -225,7 +231,7 @@ def profile(con, members: pd.DataFrame) -> None:
 def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db_path) -> None:
     names = territories.labels(con, list(dict.fromkeys(members["code"].tolist() + followed)))
     with st.form("edit_group"):
-        st.markdown(f"**Modifier « {group['name']} »**")
+        st.markdown(f"**Modifier « {md(group['name'])} »**")
         name = st.text_input("Nom", group["name"])
         start = st.number_input("Année de démarrage", 1990, 2100, int(group["start_year"]) if pd.notna(group["start_year"]) else 2020)
         desc = st.text_area("Description", group["description"] or "")
@@ -245,7 +251,7 @@ def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db
             if gid:
                 state.put("g", gid)
                 st.rerun()
-    if not group["builtin"] and st.button(f"Supprimer « {group['name']} »", type="secondary"):
+    if not group["builtin"] and st.button(f"Supprimer « {md(group['name'])} »", type="secondary"):
         if _write(lambda: territories.delete_group(group["id"], path=db_path)) is not False:
             state.put("g", None)
             st.rerun()

@@ -43,6 +43,16 @@ def require_database() -> duckdb.DuckDBPyConnection:
 T = TypeVar("T")
 
 
+def run_guarded(page) -> None:
+    """Run a page; a database that turns out damaged while reading (a truncated or corrupt file passes
+    the opening check) gives the French message and the rebuild command, never a traceback."""
+    try:
+        page.run()
+    except duckdb.Error as exc:
+        st.error(str(DatabaseUnavailable(db_path(), f"illisible ou corrompue ({type(exc).__name__})")))
+        st.code(REBUILD_COMMAND.split("  ")[0], language="bash")
+
+
 def cached(query: Callable[..., T], *args: object, large: bool = False) -> T:
     """`query(connection, *args)` from a library module, remembered per database file: a warm server
     answers the map's 35 000 values without asking DuckDB again, and a rebuild or an import (a new

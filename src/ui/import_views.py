@@ -1,18 +1,18 @@
 """The import flow of the Données page: file, preview, indicator, report, confirm; templates; undo."""
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import streamlit as st
 
-from indicators import ingest, territories
+from indicators import ingest, tabular, territories, text
+from indicators.config import settings
 from indicators.errors import ObservatoireError
+from indicators.format import fr_number
+from indicators.text import md
 from indicators.paths import db_path
 
-from . import state, widgets
+from . import widgets
 
-MAX_UPLOAD_MB = float(os.environ.get("OBS_MAX_UPLOAD_MB", "20"))
 POLARITY = {1: "plus = mieux", 0: "neutre", -1: "moins = mieux"}
 
 
@@ -26,61 +26,134 @@ def problems_table(problems: list[ingest.Problem]) -> pd.DataFrame:
     })
 
 
+_DECLARATION = ("label", "unit", "kind", "polarity", "source", "licence", "definition")
+
+
+def _kept(name: str, default: object = "") -> object:
+    """A declaration field survives a corrected re-upload: widgets not drawn in a run lose their state,
+    so each value is also kept under a key of its own."""
+    return st.session_state.get(f"imp_decl_{name}", default)
+
+
 def declaration_form(con) -> ingest.Declaration:
     mode = st.radio("Indicateur", ["Nouvel indicateur", "Compléter un indicateur existant"], horizontal=True,
-                    key="w_imp_mode")
+                    key="w_imp_mode", index=int(_kept("mode", 0)))
+    st.session_state["imp_decl_mode"] = 0 if mode == "Nouvel indicateur" else 1
     if mode != "Nouvel indicateur":
         table = widgets.indicator_table(con)
-        ind = st.selectbox("Indicateur à compléter", list(table.index), key="w_imp_known",
+        options = list(table.index)
+        known = _kept("known", options[0])
+        ind = st.selectbox("Indicateur à compléter", options, key="w_imp_known",
+                           index=options.index(known) if known in options else 0,
                            format_func=lambda i: f"{table.at[i, 'label']} ({table.at[i, 'unit']})")
+        st.session_state["imp_decl_known"] = ind
         return ingest.Declaration(id=ind)
     c1, c2 = st.columns(2)
-    label = c1.text_input("Libellé", key="w_imp_label", placeholder="Ouvertures de commerces")
-    unit = c2.text_input("Unité", key="w_imp_unit", placeholder="ouvertures")
-    kind = c1.selectbox("Nature", list(ingest.KINDS), format_func=ingest.KINDS.get, key="w_imp_kind")
-    polarity = c2.selectbox("Sens", list(POLARITY), format_func=POLARITY.get, key="w_imp_pol")
-    source = c1.text_input("Source (producteur, jeu de données)", key="w_imp_source")
-    licence = c2.text_input("Licence", key="w_imp_licence", placeholder="Licence Ouverte")
-    definition = st.text_input("Définition (facultatif)", key="w_imp_def")
-    return ingest.Declaration(id=ingest.slug_id(label), label=label, unit=unit, kind=kind, polarity=polarity,
-                              source=source, licence=licence, definition=definition, is_new=True)
+    values = {
+        "label": c1.text_input("Libellé", _kept("label"), key="w_imp_label", placeholder="Ouvertures de commerces",
+                               max_chars=text.LIMITS["label"]),
+        "unit": c2.text_input("Unité", _kept("unit"), key="w_imp_unit", placeholder="ouvertures",
+                              max_chars=text.LIMITS["unit"]),
+        "kind": c1.selectbox("Nature", list(ingest.KINDS), format_func=ingest.KINDS.get, key="w_imp_kind",
+                             index=list(ingest.KINDS).index(_kept("kind", "count"))),
+        "polarity": c2.selectbox("Sens", list(POLARITY), format_func=POLARITY.get, key="w_imp_pol",
+                                 index=list(POLARITY).index(_kept("polarity", 0))),
+        "source": c1.text_input("Source (producteur, jeu de données)", _kept("source"), key="w_imp_source",
+                                max_chars=text.LIMITS["source"]),
+        "licence": c2.text_input("Licence", _kept("licence"), key="w_imp_licence", placeholder="Licence Ouverte",
+                                 max_chars=text.LIMITS["licence"]),
+        "definition": st.text_input("Définition (facultatif)", _kept("definition"), key="w_imp_def",
+                                    max_chars=text.LIMITS["definition"]),
+    }
+    for name, value in values.items():
+        st.session_state[f"imp_decl_{name}"] = value
+    return ingest.Declaration(id=ingest.slug_id(values["label"]), is_new=True, **values)
+
+
+def _read_once(upload, sheet: str | None) -> ingest.Prepared | ObservatoireError:
+    """The upload read and shaped once per file and sheet (a rerun never parses it again)."""
+    key = (upload.file_id, upload.size, sheet)
+    cached = st.session_state.get("imp_file")
+    if cached and cached[0] == key:
+        return cached[1]
+    try:
+        result: ingest.Prepared | ObservatoireError = ingest.load(upload.getvalue(), upload.name, sheet)
+    except ObservatoireError as exc:
+        result = exc
+    st.session_state["imp_file"] = (key, result)
+    return result
+
+
+def _sheets_once(upload) -> list[str] | ObservatoireError:
+    key = (upload.file_id, upload.size)
+    cached = st.session_state.get("imp_sheets")
+    if cached and cached[0] == key:
+        return cached[1]
+    try:
+        result: list[str] | ObservatoireError = ingest.sheet_names(upload.getvalue(), upload.name)
+    except ObservatoireError as exc:
+        result = exc
+    st.session_state["imp_sheets"] = (key, result)
+    return result
+
+
+def preview(prepared: ingest.Prepared) -> pd.DataFrame:
+    """The first rows as read, each cell cut to 60 characters: the browser never receives a huge cell."""
+    head = prepared.rows.drop_duplicates("line").head(10)
+    cut = lambda v: v if len(v) <= 60 else v[:59] + "…"  # noqa: E731
+    return pd.DataFrame({"Ligne": head["line"], "Territoire": head["territory_raw"].map(cut),
+                         "Indicateur": head["indicator_raw"].map(cut), "Période": head["period_raw"].map(cut),
+                         "Valeur": head["value_raw"].map(cut)})
 
 
 def import_flow(con) -> None:
-    upload = st.file_uploader("Fichier CSV ou Excel (format long : territoire, année, valeur ; ou large : une "
-                              "colonne par année)", type=["csv", "txt", "xlsx"], key="w_upload")
+    limit = settings().max_upload_mb
+    upload = st.file_uploader(f"Fichier CSV ou Excel, {fr_number(limit, 0 if limit >= 1 else 2)} Mo au plus (format "
+                              "long : territoire, année, valeur ; ou large : une colonne par année)",
+                              type=["csv", "txt", "xlsx"], key="w_upload",
+                              max_upload_size=settings().upload_hard_cap_mb)
+    if st.session_state.get("imp_done"):
+        kind, message = st.session_state.pop("imp_done")
+        (st.success if kind == "ok" else st.info)(message)
+    if st.session_state.get("imp_last"):
+        ind_id, codes = st.session_state.pop("imp_last")
+        st.page_link("app_pages/evolutions.py", label="Voir la série importée", icon=":material/show_chart:",
+                     query_params={"i": ind_id, "t": ",".join(codes)})
     if upload is None:
         return
-    data = upload.getvalue()
-    if len(data) > MAX_UPLOAD_MB * 1e6:
-        st.error(f"Fichier trop volumineux ({len(data) / 1e6:.1f} Mo) : la limite est de {MAX_UPLOAD_MB:g} Mo "
-                 "(variable OBS_MAX_UPLOAD_MB).")
+    if upload.size > limit * 1e6:
+        st.error(f"Fichier trop volumineux ({fr_number(upload.size / 1e6, 1)} Mo) : la limite est de "
+                 f"{fr_number(limit, 0 if limit >= 1 else 2)} Mo (réglage OBS_MAX_UPLOAD_MB).")
         return
-    try:
-        sheet = None
-        if upload.name.lower().endswith(".xlsx"):
-            sheet = st.selectbox("Feuille", ingest.sheet_names(data), key="w_imp_sheet")
-        frame = ingest.read_table(data, upload.name, sheet)
-        prepared = ingest.prepare(frame, upload.name, data)
-    except ObservatoireError as exc:
-        st.error(str(exc))
+    sheet = None
+    if tabular.is_excel(upload.name):
+        sheets = _sheets_once(upload)
+        if isinstance(sheets, ObservatoireError):
+            st.error(md(str(sheets)))
+            return
+        sheet = st.selectbox("Feuille", sheets, key="w_imp_sheet")
+    prepared = _read_once(upload, sheet)
+    if isinstance(prepared, ObservatoireError):
+        st.error(md(str(prepared)))
         return
-    except Exception as exc:  # noqa: BLE001 - an unreadable upload must never show a traceback
-        st.error(f"Fichier « {upload.name} » illisible : {type(exc).__name__}.")
-        return
-    st.markdown(f"**Aperçu** ({len(frame)} lignes, format {'long' if prepared.shape == 'long' else 'large'})")
-    st.dataframe(frame.head(10), hide_index=True, width="stretch")
+    lines = prepared.rows["line"].nunique()
+    st.markdown(f"**Aperçu** ({fr_number(lines)} lignes, format {'long' if prepared.shape == 'long' else 'large'})")
+    st.dataframe(preview(prepared), hide_index=True, width="stretch")
     decl = declaration_form(con)
     choices = st.session_state.setdefault("imp_choices", {})
     checked = ingest.validate(con, prepared, decl, choices)
+    if checked.already:
+        when, file = checked.already
+        st.info(f"Ce fichier a déjà été importé le {when} (« {md(file)} ») : rien à faire.")
+        return
     for name, options in checked.ambiguous.items():
         codes = [c for c, _ in options]
-        pick = st.selectbox(f"« {name} » désigne plusieurs territoires : lequel ?", codes, key=f"w_amb_{name}",
+        pick = st.selectbox(f"« {md(name)} » désigne plusieurs territoires : lequel ?", codes, key=f"w_amb_{name}",
                             format_func=dict(options).get)
-        if st.button(f"Retenir pour « {name} »", key=f"w_amb_ok_{name}"):
+        if st.button(f"Retenir pour « {md(name)} »", key=f"w_amb_ok_{name}"):
             choices[name] = pick
             st.rerun()
-    st.markdown(f"**Rapport de validation** : {len(checked.observations)} valeurs prêtes, "
+    st.markdown(f"**Rapport de validation** : {fr_number(len(checked.observations))} valeurs prêtes, "
                 f"{len(checked.blocking)} problème(s) bloquant(s), {len(checked.warnings)} avertissement(s).")
     if checked.problems:
         st.dataframe(problems_table(checked.problems), hide_index=True, width="stretch")
@@ -89,17 +162,16 @@ def import_flow(con) -> None:
         accept = st.checkbox("J'ai lu les avertissements et j'importe quand même", key="w_imp_accept")
     if st.button("Importer", type="primary", disabled=bool(checked.blocking) or not accept, key="w_imp_go"):
         try:
-            import_id, created = ingest.write(checked, decl, accept_warnings=accept, path=db_path())
+            _, created = ingest.write(checked, decl, accept_warnings=accept, path=db_path())
         except ObservatoireError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
             return
-        if created:
-            st.success(f"Import n° {import_id} enregistré : {len(checked.observations)} valeurs. L'indicateur est "
-                       "disponible sur toutes les pages (carte, évolutions, comparaisons, exports).")
-            st.page_link("app_pages/evolutions.py", label="Voir la série", icon=":material/show_chart:",
-                         query_params={"i": decl.id, "t": ",".join(checked.observations["territory"].unique()[:5])})
-        else:
-            st.info(f"Ce fichier a déjà été importé (import n° {import_id}) : rien n'a changé.")
+        n = fr_number(len(checked.observations))
+        st.session_state["imp_done"] = ("ok", f"Import enregistré : {n} valeurs. L'indicateur est disponible sur "
+                                              "toutes les pages (carte, évolutions, comparaisons, exports).") \
+            if created else ("info", "Ce fichier a déjà été importé : rien n'a changé.")
+        st.session_state["imp_last"] = (decl.id, checked.observations["territory"].unique()[:5].tolist())
+        st.rerun()
 
 
 def templates(con) -> None:
@@ -116,18 +188,23 @@ def templates(con) -> None:
 
 
 def import_log(con) -> None:
+    if st.session_state.get("imp_undone"):
+        st.success(st.session_state.pop("imp_undone"))
     log = ingest.imports(con)
     if log.empty:
         st.info("Aucun import pour l'instant : la base ne contient que les sources publiques listées sur la page Méthodes.")
         return
-    st.dataframe(log.rename(columns={"id": "N°", "imported_at": "Date", "file": "Fichier", "sha256": "Empreinte SHA-256",
-                                     "rows": "Valeurs", "indicator_ids": "Indicateurs"}), hide_index=True, width="stretch")
+    shown = log.assign(imported_at=log["imported_at"].dt.strftime("%d/%m/%Y %H:%M"))
+    st.dataframe(shown.rename(columns={"id": "N°", "imported_at": "Date (UTC)", "file": "Fichier",
+                                       "sha256": "Empreinte SHA-256", "rows": "Valeurs", "indicator_ids": "Indicateurs"}),
+                 hide_index=True, width="stretch")
     c1, c2 = st.columns([1, 2])
     target = c1.selectbox("Import à annuler", log["id"].tolist(), key="w_undo_id")
     if c2.button("Annuler cet import en entier", key="w_undo"):
         try:
             n = ingest.undo(int(target), path=db_path())
-            st.success(f"Import n° {target} annulé : {n} valeurs retirées.")
-            state.put("undone", target)
         except ObservatoireError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
+            return
+        st.session_state["imp_undone"] = f"Import n° {target} annulé : {fr_number(n)} valeurs retirées."
+        st.rerun()

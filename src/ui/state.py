@@ -4,6 +4,7 @@ Every page reads and writes its controls through these helpers; nothing else tou
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -16,11 +17,16 @@ TERRITORIES = "t"
 INDICATOR = "i"
 
 
+MAX_TEXT = 2_000  # characters of one URL value: a longer one is hostile, not a view
+
+
 def _raw(key: str) -> str | None:
-    """The URL's value; else the last value of this session (page switches drop query parameters)."""
-    if key in st.query_params:
-        return st.query_params[key]
-    return st.session_state.get(_MEMO + key)
+    """The URL's value; else the last value of this session (page switches drop query parameters).
+    An empty value means "not set": the default applies."""
+    raw = st.query_params[key] if key in st.query_params else st.session_state.get(_MEMO + key)
+    if raw is None or raw == "" or len(raw) > MAX_TEXT:
+        return None
+    return raw
 
 
 def get_str(key: str, default: str | None = None) -> str | None:
@@ -28,24 +34,32 @@ def get_str(key: str, default: str | None = None) -> str | None:
     return default if raw is None else raw
 
 
-def get_int(key: str, default: int | None = None) -> int | None:
+def get_int(key: str, default: int, low: int, high: int) -> int:
+    """An integer from the URL, clamped into [low, high]: a crafted link never asks for more work
+    than the control itself allows (`kc=-5` or `k=99999` used to cost minutes)."""
     try:
-        return int(_raw(key))
-    except (TypeError, ValueError):
+        value = int(float(_raw(key)))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
         return default
+    return min(max(value, low), high)
 
 
-def get_float(key: str, default: float | None = None) -> float | None:
+def get_float(key: str, default: float, low: float, high: float) -> float:
+    """A finite number from the URL, clamped into [low, high]; `inf`, `nan` and text give the default."""
     try:
-        return float(_raw(key))
-    except (TypeError, ValueError):
+        value = float(_raw(key))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
         return default
+    if not math.isfinite(value):
+        return default
+    return min(max(value, low), high)
 
 
-def get_list(key: str) -> list[str]:
-    """A list parameter, written as one comma-separated value (short, readable links)."""
+def get_list(key: str, limit: int = 50) -> list[str]:
+    """A list parameter, written as one comma-separated value (short, readable links); repeated
+    entries once, at most `limit` of them."""
     raw = _raw(key) or ""
-    return [v for v in raw.split(",") if v]
+    return list(dict.fromkeys(v for v in raw.split(",") if v))[:limit]
 
 
 def put(key: str, value: object) -> None:
@@ -71,16 +85,22 @@ def choice(options: Sequence[T], key: str, default: T, parse: Callable[[str], T]
     return value if value in options else default
 
 
+MAX_WEIGHT = 10.0
+
+
 def get_weights(key: str, defaults: dict[str, float]) -> dict[str, float]:
-    """Weights written as `population:2,density:1`; unknown names are ignored, missing ones default."""
+    """Weights written as `population:2,density:1`, each in [0, 10]; unknown names and non-finite
+    numbers are ignored, missing ones default."""
     out = dict(defaults)
     for part in get_list(key):
         name, _, value = part.partition(":")
         if name in out:
             try:
-                out[name] = max(0.0, float(value))
+                number = float(value)
             except ValueError:
-                pass
+                continue
+            if math.isfinite(number):
+                out[name] = min(max(number, 0.0), MAX_WEIGHT)
     return out
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from indicators import store, territories
 from indicators.format import fr_numbers, period_label
+from indicators.text import md
 
 from . import state
 
@@ -70,6 +71,13 @@ def period_select(periods: pd.DataFrame, key: str = "p", label: str = "Période"
     return pairs[labels.index(chosen)]
 
 
+def year_span(first: int, last: int, default: tuple[int, int]) -> tuple[int, int]:
+    """The URL's year range (`de`, `a`), kept inside the years the base holds, in order."""
+    lo = state.get_int("de", default[0], first, last)
+    hi = state.get_int("a", default[1], first, last)
+    return (min(lo, hi), max(lo, hi))
+
+
 def territory_sidebar(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Search and keep a list of territories (URL `t`); returns their codes."""
     chosen = [c for c in state.get_list(state.TERRITORIES) or DEFAULT_TERRITORIES]
@@ -105,7 +113,7 @@ def format_values(values: pd.Series, decimals: int) -> pd.Series:
 
 
 def source_caption(ind: pd.Series) -> None:
-    st.caption(f"{ind['source']}. Couverture : {ind['coverage']}")
+    st.caption(f"{md(ind['source'])}. Couverture : {md(ind['coverage'])}")
 
 
 def export_chart(fig, spec, series: pd.DataFrame, ind: pd.Series, key: str) -> None:

@@ -116,7 +116,7 @@ def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, step: Callable[[str],
     """Keep what users added (imports, their indicators, groups, edited start years) across a rebuild."""
     try:
         con.execute(f"ATTACH '{store._sql_string(old)}' AS old (READ_ONLY)")
-        version = con.execute("SELECT value FROM old.meta WHERE key = 'schema_version'").fetchone()
+        version = store.first(con, "SELECT value FROM old.meta WHERE key = 'schema_version'")
     except duckdb.Error:
         step("  ancienne base illisible : rien à reprendre")
         return
@@ -126,8 +126,8 @@ def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, step: Callable[[str],
         return
     con.execute("INSERT INTO indicator SELECT * FROM old.indicator WHERE user_defined")
     con.execute("INSERT INTO import_log SELECT * FROM old.import_log")
-    kept = con.execute("""INSERT OR IGNORE INTO observation SELECT * FROM old.observation
-                          WHERE import_id IS NOT NULL AND territory IN (SELECT code FROM territory)""").fetchone()[0]
+    kept = store.first(con, """INSERT OR IGNORE INTO observation SELECT * FROM old.observation
+                          WHERE import_id IS NOT NULL AND territory IN (SELECT code FROM territory)""")[0]
     con.execute("INSERT INTO territory_group SELECT * FROM old.territory_group WHERE NOT builtin")
     con.execute("""INSERT INTO group_member SELECT m.* FROM old.group_member m
                    JOIN old.territory_group g ON g.id = m.group_id AND NOT g.builtin

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from .. import geo
+from .. import geo, store
 
 CENSUS_FROM, CENSUS_TO = 2013, 2018
 SPAN_YEARS = CENSUS_TO - CENSUS_FROM
@@ -192,9 +192,9 @@ def load_ets_emissions(con: duckdb.DuckDBPyConnection, sources: Path, shapes: di
                   ON e.commune = s.code AND e.year = y.year
            WHERE s.code IN (SELECT code_insee FROM commune_src)"""
     )
-    total, placed = con.execute(
+    total, placed = store.first(con,
         """SELECT sum(emissions), sum(emissions) FILTER (WHERE seqe_id IN (SELECT seqe_id FROM ets_site))
            FROM ets"""
-    ).fetchone()
+    )
     return {"sites": len(sites), "unplaced_sites": sum(c is None for c in codes),
             "share_placed": round(placed / total, 6)}

@@ -1,0 +1,58 @@
+"""User text made safe for every place it is shown (Streamlit markdown, HTML, plotly), and checked on
+the way in. Imported indicator labels, units, sources and group names come from anyone who can reach
+the import page: they are data, never markup."""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# CommonMark lets any ASCII punctuation be escaped with a backslash; escaping every markup character
+# means a label can never become a link, an image (an outside request), a heading or a colour
+# directive (`:red[...]`), and `$` never starts LaTeX.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'^])")
+# Bare addresses: GFM turns `www.x.fr` and `https://x.fr` into links even when escaped around.
+_URL = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)")
+# Letters of any script, digits, spaces and the punctuation a French label or unit needs.
+_ALLOWED = re.compile(r"^[\w\s'’,.;:()/%‰€°²³+&–—«»?-]*$")
+LIMITS = {"label": 120, "unit": 40, "source": 300, "licence": 120, "definition": 600, "name": 120,
+          "description": 600}
+FIELD_NAMES = {"label": "libellé", "unit": "unité", "source": "source", "licence": "licence",
+               "definition": "définition", "name": "nom", "description": "description"}
+
+
+def md(text: object) -> str:
+    """Text shown literally by `st.markdown`, `st.caption`, `st.info`, widget labels and metrics."""
+    plain = str(text if text is not None else "").replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", plain)
+
+
+def html_text(text: object) -> str:
+    """Text for an HTML fragment (quotes included, so it is safe in attributes too)."""
+    return html.escape(str(text if text is not None else ""), quote=True)
+
+
+def plot(text: object) -> str:
+    """Text for plotly titles, legends, hovers and annotations: plotly reads `<a href>`, `<b>`, `<br>`…
+    as markup and turns entities back into characters, so escaped text shows as typed."""
+    return html.escape(str(text if text is not None else ""), quote=False)
+
+
+def check(field: str, value: str, required: bool = True) -> str | None:
+    """A French message saying what is wrong with a user-supplied label, unit, source…, or None."""
+    name = FIELD_NAMES.get(field, field)
+    text = value or ""
+    if not text.strip():
+        return f"le champ « {name} » est obligatoire." if required else None
+    limit = LIMITS.get(field, 120)
+    if len(text) > limit:
+        return f"le champ « {name} » dépasse {limit} caractères ({len(text)})."
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in text if c not in " "):
+        return f"le champ « {name} » contient un caractère de contrôle ou invisible."
+    if _URL.search(text):
+        return f"le champ « {name} » ne peut pas contenir d'adresse web : nommez le producteur et le jeu de données."
+    bad = sorted({c for c in text if not _ALLOWED.match(c)})
+    if bad:
+        return (f"le champ « {name} » contient des caractères non admis : "
+                + " ".join(f"« {c} »" for c in bad[:8]) + " (lettres, chiffres, espaces et ponctuation courante).")
+    return None
