@@ -101,12 +101,13 @@ colours = classify.palette(cl.k, int(ind["polarity"]), min(centre, cl.k - 1) if 
 codes = values["code"].tolist()
 outline = territories.codes_at_level(con, territories.group_members(con, group["id"])["code"].tolist(), level) if group is not None else set()
 selected = state.get_str("sel")
+include_small = state.get_str("petits", "0") == "1"
 left, right = st.columns([3, 1.1])
 with left:
     clicked = mapview.territory_map(level, codes, v, cl.classes, colours,
                                     classify.MISSING_COLOUR, str(ind["unit"]), int(ind["decimals"]),
                                     visible=set(codes) if within else None, outline=outline, selected=selected,
-                                    key="carte")
+                                    key="carte", small=values["small"].to_numpy(dtype=bool))
     if clicked and clicked["code"] != selected:
         state.put("sel", clicked["code"])
         st.rerun()
@@ -116,7 +117,8 @@ with left:
                + (f" {fr_int(shapeless)} sans contour dans la source cartographique : voir le tableau." if shapeless else "")
                + (f" Référence : {reference:.2f}".replace(".", ",") if reference is not None else ""))
 with right:
-    carte_views.legend(cl, colours, int(ind["decimals"]), str(ind["unit"]))
+    small_rule = data.cached(store.small_rule, ind["id"])
+    carte_views.legend(cl, colours, int(ind["decimals"]), str(ind["unit"]), int(values["small"].sum()), small_rule)
     if cl.k:
         st.markdown(carte_views.histogram_svg(v, cl, int(ind["decimals"])), unsafe_allow_html=True)
     query = st.text_input("Rechercher sur la carte", key="w_sel_search", placeholder="Nom ou code")
@@ -128,7 +130,7 @@ with right:
         for code, lab in zip(hits["code"], hits["label"]):
             st.button(lab, key=f"w_hit_{code}", on_click=state.put, args=("sel", code))
     if selected and territories.level_of(selected) == level and selected in set(codes):
-        carte_views.card(con, selected, ind, period)
+        carte_views.card(con, selected, ind, period, include_small, small_rule)
     elif selected:
         st.caption("Le territoire choisi n'est pas sur cette carte (autre niveau, autre emprise ou code inconnu).")
 
@@ -161,10 +163,17 @@ with left:
         spec, spec_table, ind, f"carte_{level}_{ind['id']}")
 
 st.subheader("Les mêmes données en tableau")
-order = values.assign(rank=values["value"].rank(ascending=int(ind["polarity"]) < 0, method="min"))
-table = pd.DataFrame({"Rang": order["rank"].astype("Int64"), "Territoire": order["label"],
-                      f"{ind['label']} ({ind['unit']})": widgets.format_values(order["value"], int(ind["decimals"]))})
-st.dataframe(table.sort_values("Rang", na_position="last"), hide_index=True, width="stretch", height=320)
+if small_rule:
+    include_small = st.toggle(f"Classer aussi les effectifs faibles ({small_rule})", include_small, key="w_petits",
+                              help="Une valeur calculée sur un petit effectif varie beaucoup d'une période à l'autre : "
+                                   "par défaut elle reste sur la carte (hachurée) mais hors des rangs.")
+    state.put("petits", "1" if include_small else None)
+ranked = values["value"].where(~values["small"] | include_small)
+table = pd.DataFrame({"Rang": ranked.rank(ascending=int(ind["polarity"]) < 0, method="min").astype("Int64"),
+                      "Territoire": values["label"], f"{ind['label']} ({ind['unit']})": values["value"],
+                      "Effectif faible": values["small"].map({True: "oui", False: ""})})
+widgets.french_table(table.sort_values("Rang", na_position="last"), {f"{ind['label']} ({ind['unit']})": int(ind["decimals"])},
+                     height=320)
 st.download_button("Télécharger le tableau (CSV)", lambda t=spec_table: export.to_csv(export.series_table(t)),
                    f"carte_{level}_{ind['id']}_{chosen}.csv", "text/csv", on_click="ignore")
 widgets.source_caption(ind)

@@ -6,21 +6,25 @@ import pandas as pd
 import streamlit as st
 
 from indicators import charts, export, store, territories, transforms
-from indicators.format import fr_number, period_label
+from indicators.format import MISSING, fr_number, period_label
 from indicators.text import md
 from ui import data, state, widgets
 
 
 
-def values_table(series: pd.DataFrame, order: list[str], labels: dict[str, str], decimals: int) -> pd.DataFrame:
+def values_table(series: pd.DataFrame, order: list[str], decimals: int) -> pd.DataFrame:
     """Territories × periods in French format; « donnée non disponible » where there is no value."""
     table = series.assign(
         période=[period_label(p, y) for p, y in zip(series["period_start"], series["year"])],
         valeur=widgets.format_values(series["value"], decimals),
-    ).pivot_table(index="territory", columns="période", values="valeur", aggfunc="first")
-    rows = [c for c in order if c in table.index]
-    table = table.loc[rows, sorted(table.columns, key=lambda p: (len(p) > 4, p))]
-    return table.rename(index=labels).rename_axis(index="Territoire").fillna("donnée non disponible")
+    ).pivot_table(index="territory_label", columns="période", values="valeur", aggfunc="first")
+    # Rows in the order of the codes; a territory with two scopes (France, France métropolitaine) gets both.
+    seen = series.drop_duplicates(["territory", "territory_label"])
+    rank = {c: i for i, c in enumerate(order)}
+    rows = sorted(seen["territory_label"], key=lambda lab: rank.get(seen.loc[seen["territory_label"] == lab,
+                                                                              "territory"].iloc[0], len(rank)))
+    table = table.loc[list(dict.fromkeys(rows)), sorted(table.columns, key=lambda p: (len(p) > 4, p))]
+    return table.rename_axis(index="Territoire").fillna(MISSING)
 
 
 def key_figures(series: pd.DataFrame, table: pd.DataFrame, target: str, refs: list[str],
@@ -34,11 +38,13 @@ def key_figures(series: pd.DataFrame, table: pd.DataFrame, target: str, refs: li
             continue
         last = own.sort_values(["year", "period_start"]).iloc[-1]
         same = series[(series["indicator"] == ind_id) & (series["year"] == last["year"])
-                      & (series["period_start"] == last["period_start"])].set_index("territory")["value"]
+                      & (series["period_start"] == last["period_start"])].drop_duplicates("territory").set_index("territory")
         row = {"Indicateur": f"{ind['label']} ({ind['unit']})",
                "Période": period_label(int(last["period_start"]), int(last["year"]))}
         for code in [target, *refs]:
-            row[labels[code]] = fr_number(same.get(code), int(ind["decimals"]))
+            value = same["value"].get(code)
+            scope = " (France métropolitaine)" if same["flag"].get(code) == store.METRO_ONLY else ""
+            row[labels[code]] = fr_number(value, int(ind["decimals"])) + (scope if value is not None else "")
         rows.append(row)
     return pd.DataFrame(rows).fillna("donnée non disponible")
 
@@ -128,7 +134,7 @@ for ind_id, ind in inds.iterrows():
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
     widgets.export_chart(fig, spec, shown, ind, f"evo_{ind_id}")
     with st.expander("Tableau des valeurs"):
-        st.dataframe(values_table(shown, [*codes, *refs], all_names, spec.decimals), width="stretch")
+        st.dataframe(values_table(shown, [*codes, *refs], spec.decimals), width="stretch")
     grow = transforms.growth(shown)
     if not grow.empty:
         dec = spec.decimals

@@ -39,7 +39,9 @@ class Indicator:
     decimals: int = 0
     caution: str = ""
     theme: str = "Population"
-    small_count: float | None = None  # under this count, a value is flagged as fragile
+    # Small numbers are unstable. A count under `small_count` is flagged; a ratio is flagged when its
+    # denominator at the start of the period (the population, the dwellings…) is under `small_count`.
+    small_count: float | None = None
     user_defined: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -129,6 +131,7 @@ _METRO_NOTE = (
     "la valeur « France » est alors celle de la France métropolitaine."
 )
 _SMALL = 20.0
+_SMALL_POPULATION = 500.0  # a rate per 1 000 inhabitants moves by 2 ‰ for one person below this
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
@@ -227,6 +230,7 @@ INDICATORS: tuple[Indicator, ...] = (
         coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, annuel 2012–2020.",
         caution="Taux d'un agrégat = rapport des sommes. " + _CENSUS_CAUTION,
         theme="Attractivité résidentielle",
+        small_count=_SMALL_POPULATION,
     ),
     Indicator(
         id="business_creations",
@@ -388,6 +392,7 @@ INDICATORS: tuple[Indicator, ...] = (
         sources=(COMPARATEUR,),
         coverage="Communes et tous niveaux, 2018.",
         theme="Économie",
+        small_count=100.0,
     ),
     Indicator(
         id="dwellings",
@@ -426,6 +431,7 @@ INDICATORS: tuple[Indicator, ...] = (
         sources=(COMPARATEUR,),
         coverage="Communes et tous niveaux, 2018.",
         theme="Cadre de vie",
+        small_count=100.0,
     ),
     Indicator(
         id="co2_ets",

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from . import mapdata
 from .classify import Classes, labels
 from .format import MISSING, fr_int, fr_number, period_label
+from .store import METRO_ONLY
 from .text import plot
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
@@ -63,7 +64,8 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
     """
     fig = go.Figure()
     colour_index = 0
-    for code, rows in series.groupby("territory", sort=False):
+    # One line per territory and scope: France (communes) and France métropolitaine (départements) differ.
+    for (code, _), rows in series.groupby(["territory", "territory_label"], sort=False):
         rows = rows.sort_values(["year", "period_start"])
         is_ref = code in references
         colour = REFERENCE_COLOURS.get(str(rows["level"].iloc[0]), "#888") if is_ref else PALETTE[colour_index % len(PALETTE)]
@@ -105,11 +107,14 @@ def _flagged_points(fig: go.Figure, series: pd.DataFrame) -> None:
     open ring, so an estimate never looks like a measure."""
     if "flag" not in series:
         return
-    flagged = series[series["flag"].notna() & (series["flag"] != "") & (series["period_start"] == series["year"])]
+    # The metropolitan scope is said by the line's own label; other flags (estimates) get a ring.
+    flagged = series[series["flag"].notna() & ~series["flag"].isin(["", METRO_ONLY])
+                     & (series["period_start"] == series["year"])]
     if flagged.empty:
         return
+    kinds = ", ".join(sorted(set(flagged["flag"])))
     fig.add_trace(go.Scatter(
-        x=flagged["year"], y=flagged["value"], mode="markers", name="valeur signalée (voir note)",
+        x=flagged["year"], y=flagged["value"], mode="markers", name=plot(f"valeur signalée : {kinds}"),
         marker={"symbol": "circle-open", "size": 12, "color": "#555", "line": {"width": 1.5}},
         hovertext=[plot(f"{lab} : {flag}") for lab, flag in zip(flagged["territory_label"], flagged["flag"])],
         hoverinfo="text",

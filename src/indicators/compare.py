@@ -12,31 +12,39 @@ from . import store
 
 
 def ranks(con: duckdb.DuckDBPyConnection, indicator: str, period_start: int, year: int,
-          codes: list[str], polarity: int) -> pd.DataFrame:
+          codes: list[str], polarity: int, include_small: bool = False) -> pd.DataFrame:
     """Value, rank and percentile of each territory among the current territories of its level.
 
     Rank 1 is the best by the indicator's polarity (the highest, or the lowest when less is better;
     the highest when neutral); ranks are taken in France, in the région and in the département.
     A territory that no longer exists (a dissolved EPCI in its 2016 perimeter) gets the rank it would
-    have among the current ones, without shifting theirs.
+    have among the current ones, without shifting theirs. Values resting on a small count (the
+    catalog's rule) are unstable: they are left out of the ranking unless `include_small`, and get
+    no rank themselves; `n` and `small` say why.
     """
     if not codes:
-        return pd.DataFrame(columns=["code", "label", "level", "value", "rank_fr", "n_fr", "percentile",
+        return pd.DataFrame(columns=["code", "label", "level", "value", "n", "small", "rank_fr", "n_fr", "percentile",
                                      "rank_reg", "n_reg", "rank_dep", "n_dep"])
+    from .store import BASE_COUNT, BASE_COUNT_JOIN, SMALL
+
     better, worse = ("<", ">") if polarity < 0 else (">", "<")
     order = "ASC" if polarity < 0 else "DESC"
     marks = ", ".join("?" * len(codes))
     return con.execute(
-        f"""WITH target AS (
-                SELECT t.code, t.label, t.level, t.parent_reg, t.parent_dep, t.valid_until, o.value
+        f"""WITH target_all AS (
+                SELECT t.code, t.label, t.level, t.parent_reg, t.parent_dep, t.valid_until, o.value,
+                       {BASE_COUNT} AS n, {SMALL} AS small
                 FROM territory t LEFT JOIN observation o ON o.territory = t.code AND o.indicator = ?
                      AND o.period_start = ? AND o.year = ?
+                {BASE_COUNT_JOIN}
                 WHERE t.code IN ({marks})),
+            target AS (SELECT * REPLACE (CASE WHEN small AND NOT ? THEN NULL ELSE value END AS value) FROM target_all),
             pool AS (
                 SELECT t.code, t.level, t.parent_reg, t.parent_dep, o.value
                 FROM territory t JOIN observation o ON o.territory = t.code
+                {BASE_COUNT_JOIN}
                 WHERE o.indicator = ? AND o.period_start = ? AND o.year = ? AND t.valid_until IS NULL
-                  AND t.level IN (SELECT level FROM target)),
+                  AND t.level IN (SELECT level FROM target) AND (? OR NOT {SMALL})),
             ranked AS (  -- current territories: window ranks over their level
                 SELECT code,
                   rank() OVER (PARTITION BY level ORDER BY value {order}) AS rank_fr,
@@ -57,11 +65,15 @@ def ranks(con: duckdb.DuckDBPyConnection, indicator: str, period_start: int, yea
                   count(p.value) FILTER (WHERE p.parent_dep = g.parent_dep) AS n_dep
                 FROM target g JOIN pool p ON p.level = g.level
                 WHERE g.valid_until IS NOT NULL AND g.value IS NOT NULL GROUP BY g.code)
-            SELECT g.code, g.label, g.level, g.value, r.rank_fr, r.n_fr, r.percentile, r.rank_reg, r.n_reg,
-                   r.rank_dep, r.n_dep
-            FROM target g LEFT JOIN (SELECT * FROM ranked UNION ALL BY NAME SELECT * FROM gone) r ON r.code = g.code
-            ORDER BY g.value {order} NULLS LAST""",
-        [indicator, period_start, year, *codes, indicator, period_start, year],
+            SELECT a.code, a.label, a.level, a.value, a.n, a.small,
+                   CASE WHEN g.value IS NOT NULL THEN r.rank_fr END AS rank_fr, r.n_fr,
+                   CASE WHEN g.value IS NOT NULL THEN r.percentile END AS percentile,
+                   CASE WHEN g.value IS NOT NULL THEN r.rank_reg END AS rank_reg, r.n_reg,
+                   CASE WHEN g.value IS NOT NULL THEN r.rank_dep END AS rank_dep, r.n_dep
+            FROM target_all a JOIN target g USING (code)
+            LEFT JOIN (SELECT * FROM ranked UNION ALL BY NAME SELECT * FROM gone) r ON r.code = a.code
+            ORDER BY a.value {order} NULLS LAST""",
+        [indicator, period_start, year, *codes, include_small, indicator, period_start, year, include_small],
     ).df()
 
 

@@ -23,6 +23,7 @@ from .errors import DatabaseBusy, DatabaseUnavailable, DatabaseWriteFailed, Read
 from .paths import db_path
 
 SCHEMA_VERSION = "2"
+METRO_ONLY = "France métropolitaine"  # the flag (and label) of a France value summed from the 96 départements
 
 SCHEMA = """
 CREATE TABLE meta(key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -199,8 +200,10 @@ def series(con: duckdb.DuckDBPyConnection, codes: Sequence[str], indicator_ids: 
     tin, tparams = _in_list(codes)
     iin, iparams = _in_list(indicator_ids)
     return con.execute(
-        f"""SELECT o.territory, t.label AS territory_label, t.level, o.indicator, o.period_start, o.year,
-                   o.value, o.flag
+        f"""SELECT o.territory,
+                   -- « France » is not one scope: the département panel's France is metropolitan only
+                   CASE WHEN o.territory = 'FR' AND o.flag = '{METRO_ONLY}' THEN '{METRO_ONLY}' ELSE t.label END
+                       AS territory_label, t.level, o.indicator, o.period_start, o.year, o.value, o.flag
             FROM observation o JOIN territory t ON t.code = o.territory
             WHERE o.territory IN ({tin}) AND o.indicator IN ({iin})
             ORDER BY o.indicator, o.territory, o.year, o.period_start""",
@@ -222,21 +225,46 @@ def periods(con: duckdb.DuckDBPyConnection, indicator_id: str, level: str | None
     ).df()
 
 
+# The count behind a value, for the small-numbers rule of the catalog: the value itself for a count,
+# the denominator at the start of the period for a ratio. Joined as `b` onto an observation `o`.
+BASE_COUNT_JOIN = """
+    LEFT JOIN indicator i ON i.id = o.indicator
+    LEFT JOIN observation d ON i.kind = 'ratio' AND d.territory = o.territory AND d.indicator = i.denominator
+         AND d.year = o.period_start AND d.period_start = o.period_start"""
+BASE_COUNT = "CASE WHEN i.kind = 'ratio' THEN d.value ELSE o.value END"
+SMALL = f"coalesce(i.small_count IS NOT NULL AND abs({BASE_COUNT}) < i.small_count, FALSE)"
+
+
 def level_values(
     con: duckdb.DuckDBPyConnection, indicator_id: str, level: str, year: int, period_start: int,
     within: str | None = None,
 ) -> pd.DataFrame:
-    """All territories of a level (optionally inside a région/département) with their value or NULL."""
+    """All territories of a level (optionally inside a région/département) with their value or NULL,
+    the count behind it (`n`) and whether that count is too small for the value to be stable."""
     return con.execute(
-        """SELECT t.code, t.label, t.parent_dep, t.parent_reg, t.population, o.value, o.flag
+        f"""SELECT t.code, t.label, t.parent_dep, t.parent_reg, t.population, o.value, o.flag,
+                   {BASE_COUNT} AS n, {SMALL} AS small
            FROM territory t
            LEFT JOIN observation o ON o.territory = t.code AND o.indicator = ? AND o.year = ?
                 AND o.period_start = ?
+           {BASE_COUNT_JOIN}
            WHERE t.level = ? AND t.valid_until IS NULL
              AND (? IS NULL OR t.parent_reg = ? OR t.parent_dep = ?)
            ORDER BY t.code""",
         [indicator_id, year, period_start, level, within, within, within],
     ).df()
+
+
+def small_rule(con: duckdb.DuckDBPyConnection, indicator_id: str) -> str | None:
+    """The small-numbers rule of an indicator in French (`moins de 500 habitants`), or None."""
+    row = first(con, """SELECT i.small_count, CASE WHEN i.kind = 'ratio' THEN d.unit ELSE i.unit END
+                        FROM indicator i LEFT JOIN indicator d ON d.id = i.denominator WHERE i.id = ?""",
+                [indicator_id])
+    if not row or row[0] is None:
+        return None
+    from .format import fr_number
+
+    return f"moins de {fr_number(row[0])} {row[1]}"
 
 
 def year_range(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:

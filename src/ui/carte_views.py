@@ -13,9 +13,17 @@ KEY_FIGURES = ("population", "net_migration_rate", "jobs", "unemployment_rate", 
                "co2_ets_per_inhabitant")
 
 
-def legend(cl: classify.Classes, colours: list[str], decimals: int, unit: str) -> None:
-    """Each class with its bounds and how many territories it holds, and the missing ones."""
+HATCH = "repeating-linear-gradient(135deg,#00000088 0 1px,transparent 1px 5px)"
+
+
+def legend(cl: classify.Classes, colours: list[str], decimals: int, unit: str, small: int = 0,
+           small_rule: str | None = None) -> None:
+    """Each class with its bounds and how many territories it holds, the missing ones, and the values
+    hatched because they rest on a small count."""
     rows = [*zip(colours, classify.labels(cl, decimals), cl.counts), (classify.MISSING_COLOUR, MISSING, cl.missing)]
+    if small and small_rule:
+        rows.append((f"#ffffff;background-image:{HATCH}", f"hachures : effectif faible ({html_text(small_rule)}), "
+                     "valeur fragile", small))
     st.markdown(f"**Légende** ({html_text(unit)})<br>" + "".join(
         f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
         f'<span style="width:22px;height:14px;background:{colour};border:1px solid #999"></span>'
@@ -58,19 +66,25 @@ def sparkline_svg(x: np.ndarray, y: np.ndarray, w: float = 300, h: float = 60) -
             f'<polyline points="{points}" fill="none" stroke="#0072B2" stroke-width="2"/></svg>')
 
 
-def card(con, code: str, ind: pd.Series, period: tuple[int, int]) -> None:
+def card(con, code: str, ind: pd.Series, period: tuple[int, int], include_small: bool = False,
+         small_rule: str | None = None) -> None:
     """Key figures with units and years, ranks, a sparkline, and links to the other pages."""
     t = territories.get(con, code)
     st.markdown(f"#### {md(t['label'])}")
     st.caption(territories.LEVELS[t["level"]])
-    r = compare.ranks(con, ind["id"], period[0], period[1], [code], int(ind["polarity"]))
+    r = compare.ranks(con, ind["id"], period[0], period[1], [code], int(ind["polarity"]), include_small)
     if not r.empty and pd.notna(r["value"].iloc[0]):
         row = r.iloc[0]
-        st.metric(f"{md(ind['label'])} ({period_label(*period)})", f"{fr_number(row['value'], int(ind['decimals']))} {ind['unit']}")
+        st.markdown(f"**{md(ind['label'])}** ({period_label(*period)})  \n"
+                    f"### {fr_number(row['value'], int(ind['decimals']))}  \n{md(ind['unit'])}")
+        if row["small"]:
+            st.caption(f"Effectif faible : n = {fr_number(row['n'])} ({md(small_rule or '')}) : valeur fragile"
+                       + ("." if include_small else ", hors des rangs."))
         ranks = [f"{fr_ordinal(row[f'rank_{s}'])} / {fr_int(row[f'n_{s}'])} {name}" for s, name in
                  (("dep", "dans le département"), ("reg", "dans la région"), ("fr", "en France"))
                  if pd.notna(row[f"rank_{s}"]) and t["level"] not in ({"dep": ("DEP", "REG"), "reg": ("REG",), "fr": ()}[s])]
-        st.caption(" · ".join(ranks))
+        if ranks:
+            st.caption(" · ".join(ranks))
     else:
         st.metric(md(ind["label"]), MISSING)
     spark = store.series(con, [code], [ind["id"]])

@@ -6,7 +6,7 @@ import streamlit as st
 
 from indicators import charts, compare, store, territories
 from indicators.errors import ObservatoireError
-from indicators.format import fr_int, fr_number, fr_ordinal, fr_signed, period_label
+from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, fr_signed, period_label
 from indicators.text import md
 
 from . import state, widgets
@@ -44,17 +44,32 @@ def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
             colours[ind["label"]] = "color: #888"
             continue
         p0, y = int(periods["period_start"].iloc[-1]), int(periods["year"].iloc[-1])
-        r = compare.ranks(con, ind_id, p0, y, codes, int(ind["polarity"])).set_index("code").reindex(codes)
+        r = compare.ranks(con, ind_id, p0, y, codes, int(ind["polarity"]), include_small()).set_index("code").reindex(codes)
         col = f"{ind['label']} ({period_label(p0, y)})"
         shown[col] = [
-            "donnée non disponible" if pd.isna(v) else
-            f"{fr_number(v, int(ind['decimals']))} · {fr_ordinal(rk)}/{fr_int(n)}"
-            for v, rk, n in zip(r["value"], r["rank_fr"], r["n_fr"])]
+            MISSING if pd.isna(v) else
+            f"{fr_number(v, int(ind['decimals']))} · " + (f"{fr_ordinal(rk)}/{fr_int(n)}" if pd.notna(rk)
+                                                          else f"effectif faible (n = {fr_number(b)})")
+            for v, rk, n, b in zip(r["value"], r["rank_fr"], r["n_fr"], r["n"])]
         colours[col] = [_colour(p, int(ind["polarity"])) for p in r["percentile"]]
     st.dataframe(shown.style.apply(lambda _: colours, axis=None), hide_index=True, width="stretch")
     st.caption("Chaque case : valeur · rang en France parmi les territoires du même niveau (1er = le plus "
                "favorable selon le sens de l'indicateur). Vert : moitié favorable, orange : l'autre moitié, "
-               "d'autant plus foncé que le territoire est loin de la médiane.")
+               "d'autant plus foncé que le territoire est loin de la médiane. Une valeur calculée sur un effectif "
+               "faible (règle de l'indicateur, page Méthodes) n'est pas classée, et les autres sont classées sans elles.")
+    small_toggle()
+
+
+def include_small() -> bool:
+    return state.get_str("petits", "0") == "1"
+
+
+def small_toggle() -> None:
+    """Bring the values resting on small counts back into the ranks (URL `petits=1`)."""
+    on = st.toggle("Classer aussi les effectifs faibles", include_small(), key="w_petits",
+                   help="Une valeur calculée sur un petit effectif (moins de 500 habitants pour un taux par "
+                        "habitant, par exemple) varie beaucoup : par défaut elle n'est pas classée.")
+    state.put("petits", "1" if on else None)
 
 
 def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) -> None:
@@ -63,15 +78,16 @@ def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) ->
     if period is None:
         st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind['coverage'])}")
         return
-    r = compare.ranks(con, ind["id"], period[0], period[1], members["code"].tolist(), int(ind["polarity"]))
+    r = compare.ranks(con, ind["id"], period[0], period[1], members["code"].tolist(), int(ind["polarity"]),
+                      include_small())
     table = pd.DataFrame({
-        "Territoire": r["label"], "Niveau": r["level"].map(territories.LEVELS),
-        "Valeur": widgets.format_values(r["value"], int(ind["decimals"])),
-        "Rang en France": [f"{fr_int(a)} / {fr_int(b)}" if pd.notna(a) else "–" for a, b in zip(r["rank_fr"], r["n_fr"])],
-        "Centile (100 = meilleur)": [fr_number(p, 0) if pd.notna(p) else "–" for p in r["percentile"]],
-        "Rang dans la région": [f"{fr_int(a)} / {fr_int(b)}" if pd.notna(a) else "–" for a, b in zip(r["rank_reg"], r["n_reg"])],
+        "Territoire": r["label"], "Niveau": r["level"].map(territories.LEVELS), "Valeur": r["value"],
+        "Rang en France": r["rank_fr"].astype("Float64"), "Sur": r["n_fr"].astype("Float64"),
+        "Centile (100 = meilleur)": r["percentile"], "Rang dans la région": r["rank_reg"].astype("Float64"),
+        "Effectif faible": [f"oui (n = {fr_number(n)})" if s else "" for s, n in zip(r["small"], r["n"])],
     })
-    st.dataframe(table, hide_index=True, width="stretch")
+    widgets.french_table(table, {"Valeur": int(ind["decimals"]), "Rang en France": 0, "Sur": 0,
+                                 "Centile (100 = meilleur)": 0, "Rang dans la région": 0})
     spec = charts.ChartSpec(title=f"{ind['label']}, {period_label(*period)}", subtitle=group_name,
                             unit=ind["unit"], source=ind["source"], decimals=int(ind["decimals"]))
     if r["value"].notna().any():
@@ -215,12 +231,11 @@ def profile(con, members: pd.DataFrame) -> None:
     out = pd.concat(rows)
     used = [v for v, w in weights.items() if w > 0 and v in out.columns]
     dropped = [tab.at[v, "label"] for v, w in weights.items() if w > 0 and v not in out.columns]
-    table = pd.DataFrame({"Territoire": out["Territoire"],
-                          "Score": [fr_number(v, 2) for v in out["score"]],
-                          **{tab.at[v, "label"]: [fr_signed(x, 2) if pd.notna(x) else "donnée non disponible"
-                                                   for x in out[v]] for v in used}})
-    table["Score"] = table["Score"].where(out["score"].notna().to_numpy(), "donnée non disponible")
-    st.dataframe(table.sort_values("Score"), hide_index=True, width="stretch")
+    table = pd.DataFrame({"Territoire": out["Territoire"], "Score": out["score"],
+                          **{tab.at[v, "label"]: out[v] for v in used}})
+    # Numbers, not formatted text: a sort puts −1,2 before 0,3 (text put the minus sign after the digits).
+    widgets.french_table(table.sort_values("Score", ascending=False, na_position="last"),
+                         {c: 2 for c in table.columns if c != "Territoire"})
     if dropped:
         st.caption("Sans donnée pour certains niveaux, donc hors du score de ces territoires : " + ", ".join(dropped) + ".")
     st.caption("Score = moyenne pondérée des écarts à la moyenne (en écarts-types) parmi les territoires du même "

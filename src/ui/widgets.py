@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators import store, territories
-from indicators.format import fr_numbers, period_label
+from indicators.format import MISSING, fr_numbers, period_label
 from indicators.text import md
 
 from . import state
@@ -110,6 +110,20 @@ def _add_territory(current: list[str], code: str) -> None:
 def format_values(values: pd.Series, decimals: int) -> pd.Series:
     """French numbers for display; missing values say so instead of showing 0 or blank."""
     return pd.Series(fr_numbers(values.astype(float).tolist(), decimals), index=values.index, dtype=object)
+
+
+STYLED_ROWS = 5_000  # above this, pandas' Styler costs more than a rerun should (1 s for 35 000 rows)
+
+
+def french_table(frame: pd.DataFrame, numbers: dict[str, int], **kwargs: object) -> None:
+    """A table whose number columns sort as numbers and read the French way (`12 345,6`, « donnée non
+    disponible »). Very long tables show French text, to be sorted by their rank column."""
+    if len(frame) <= STYLED_ROWS:
+        shown = frame.style.format({c: (lambda v, d=d: fr_numbers([v], d)[0]) for c, d in numbers.items()},
+                                   na_rep=MISSING)
+    else:
+        shown = frame.assign(**{c: format_values(frame[c], d) for c, d in numbers.items()})
+    st.dataframe(shown, hide_index=True, width="stretch", **kwargs)
 
 
 def source_caption(ind: pd.Series) -> None:

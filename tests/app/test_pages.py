@@ -50,7 +50,7 @@ def test_carte_restores_level_indicator_and_period_from_the_url():
     assert at.select_slider(key="w_p").value == "2020"
     table = at.dataframe[0].value
     assert len(table) == 18
-    assert "68\u202f" not in table.iloc[:, 2].iloc[0]  # a région, not France
+    assert table.iloc[:, 2].iloc[0] < 20e6  # a région (sorted as a number), not France
     assert table["Rang"].iloc[0] == 1 and table["Territoire"].iloc[0] == "Île-de-France"
     assert at.query_params["niveau"] == "REG"
 
@@ -92,7 +92,8 @@ def test_comparer_pilot_sites_table_has_the_eight_sites():
     assert len(table) == 8
     assert {"Revel (31)", "Lourdes (65)", "CA Rodez Agglomération"} <= set(table["Territoire"])
     cell = table.set_index("Territoire").loc["Foix (09)", "Taux de nouveaux résidents (2013–2018)"]
-    assert re.fullmatch(r"−?\d+,\d · \d[\d\u202f]*(er|e)/34\u202f\d{3}", cell), cell
+    # ranked among the 16 503 communes of 500 inhabitants or more (small counts left out)
+    assert re.fullmatch(r"−?\d+,\d · \d[\d\u202f]*(er|e)/16\u202f503", cell), cell
     detail = at.dataframe[1].value
     assert len(detail) == 8 and all(detail["Valeur"] != "0")
 
@@ -252,8 +253,8 @@ def test_import_flow_validates_then_writes_and_the_indicator_appears(tmp_path, m
     carte = open_page("carte", niveau="COM", dans="DEP:09", i="user_ouvertures_de_commerces")
     assert not carte.exception
     table = carte.dataframe[0].value
-    assert table.iloc[0, 1] == "Pamiers (09)" and table.iloc[0, 2] == "12"
-    assert (table.iloc[:, 2] == "donnée non disponible").sum() == len(table) - 1
+    assert table.iloc[0, 1] == "Pamiers (09)" and table.iloc[0, 2] == 12
+    assert table.iloc[:, 2].isna().sum() == len(table) - 1  # shown « donnée non disponible », never 0
 
 
 def test_upload_size_limit_is_explained(tmp_path, monkeypatch):
@@ -284,9 +285,26 @@ def test_carte_card_of_a_selected_commune():
     at = open_page("carte", niveau="COM", dans="DEP:09", i="population", p="2023", sel="COM:09225")
     assert not at.exception
     assert any(m.value == r"#### Pamiers \(09\)" for m in at.markdown)
-    metric = at.metric[0]
-    assert metric.value.endswith("habitants") and "Population municipale (2023)" in metric.label
+    figure = next(m.value for m in at.markdown if m.value.startswith("**Population municipale**"))
+    assert figure == "**Population municipale** (2023)  \n### 15\u202f744  \nhabitants" or "### " in figure, figure
     assert any("1er / 325 dans le département" in c.value for c in at.caption)
+
+
+def test_carte_card_says_a_small_count_and_leaves_it_out_of_the_ranks():
+    at = open_page("carte", niveau="COM", dans="DEP:09", i="net_migration_rate", p="2013-2018", sel="COM:09001")
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Effectif faible : n = 53 (moins de 500 habitants)") and "hors des rangs" in c
+               for c in captions), captions
+    assert not any("dans le département" in c for c in captions)
+    table = at.dataframe[0].value
+    row = table.set_index("Territoire").loc["Aigues-Juntes (09)"]
+    assert row["Effectif faible"] == "oui" and row.isna()["Rang"]
+    assert table["Rang"].max() == 68  # the 68 communes of Ariège with 500 inhabitants or more
+    legend = next(m.value for m in at.markdown if m.value.startswith("**Légende**"))
+    assert "effectif faible (moins de 500 habitants)" in legend
+    at.toggle(key="w_petits").set_value(True).run()
+    assert at.query_params["petits"] == "1" and at.dataframe[0].value["Rang"].max() <= 325
 
 
 def test_carte_search_selects_a_territory():

@@ -10,7 +10,7 @@ import duckdb
 
 from .. import catalog
 
-METRO_ONLY = "France métropolitaine"
+from ..store import METRO_ONLY
 
 
 def roll_up_counts(con: duckdb.DuckDBPyConnection) -> None:

@@ -34,9 +34,10 @@ def geometry_codes(level: str) -> tuple[list[str], dict[str, int]]:
 def territory_map(level: str, codes: list[str], values: np.ndarray, classes: np.ndarray, colours: list[str],
                   missing_colour: str, unit: str, decimals: int, visible: set[str] | None = None,
                   outline: set[str] = frozenset(), selected: str | None = None, height: int = 620,
-                  key: str = "carte") -> dict | None:
+                  key: str = "carte", small: np.ndarray | None = None) -> dict | None:
     """Draw the map of `codes` with their values and classes (aligned arrays); returns {"code": ...}
-    once per click on a territory (a component keeps its last value across reruns: without this, an
+    once per click on a territory; `small` (aligned with `codes`) marks values resting on a small count,
+    hatched on the map, (a component keeps its last value across reruns: without this, an
     old click would undo a later choice made elsewhere). Only values and classes travel on each
     rerun, in the geometry's order; one key for every level keeps the same frame and its geometry."""
     geo_codes, index = geometry_codes(level)
@@ -52,6 +53,7 @@ def territory_map(level: str, codes: list[str], values: np.ndarray, classes: np.
         unit=unit, decimals=decimals,
         visible=sorted(index[c] for c in visible if c in index) if visible is not None else None,
         outline=sorted(index[c] for c in outline if c in index),
+        small=sorted(index[c] for c, s in zip(codes, small) if s and c in index) if small is not None else [],
         selected=index.get(selected, -1) if selected else -1, height=height, key=key, default=None,
     )
     seen = f"_{key}_click"

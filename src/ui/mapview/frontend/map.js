@@ -104,6 +104,11 @@ function draw() {
     if (borders) ctx.stroke(geom.paths[i]);
     drawn++;
   }
+  if (args.small && args.small.length) {
+    // Values resting on a small count (the catalog's rule) are hatched: readable, but marked fragile.
+    ctx.fillStyle = hatch(dpr);
+    for (const i of args.small) ctx.fill(geom.paths[i]);
+  }
   if (args.outline && args.outline.length) {
     ctx.lineWidth = 2.2 / view.scale;
     ctx.strokeStyle = "#111111";
@@ -117,6 +122,22 @@ function draw() {
   pickDirty = true;
   window.__map.lastDrawMs = performance.now() - t0;
   statusEl.textContent = "";
+}
+
+let hatchTile = null;
+function hatch(dpr) {
+  if (!hatchTile) {
+    hatchTile = document.createElement("canvas");
+    hatchTile.width = hatchTile.height = 6;
+    const h = hatchTile.getContext("2d");
+    h.strokeStyle = "rgba(0,0,0,0.55)";
+    h.lineWidth = 1;
+    h.beginPath(); h.moveTo(0, 6); h.lineTo(6, 0); h.stroke();
+  }
+  const p = ctx.createPattern(hatchTile, "repeat");
+  // The pattern lives in screen pixels whatever the zoom.
+  p.setTransform(new DOMMatrix().scale(1 / view.scale, 1 / view.scale));
+  return p;
 }
 
 function drawPick() {
