@@ -35,6 +35,19 @@ daltonismes courants : verts quand « plus » est favorable, oranges quand il es
 sinon ; palette divergente centrée sur la classe qui contient la référence. Les territoires sans
 valeur sont en gris et comptés dans la légende.
 
+**Petits effectifs.** Un taux calculé sur peu d'habitants, de logements ou d'actifs varie beaucoup d'une
+période à l'autre : une personne de plus dans une commune de 100 habitants fait 10 ‰. Chaque indicateur
+porte sa règle (ci-dessous) : un effectif sous 20 pour un compte, un dénominateur sous 500 habitants pour un
+taux par habitant, sous 100 logements ou 100 actifs pour les taux de vacance et de chômage. Ces valeurs
+restent sur la carte, hachurées et comptées dans la légende ; la fiche et les tableaux disent « effectif
+faible » avec l'effectif ; elles sont exclues des rangs par défaut (un interrupteur les y remet), et les
+autres territoires sont classés sans elles.
+
+**France.** Les séries calculées depuis les communes couvrent la métropole et les départements d'outre-mer
+hors Mayotte ; celles du panel départemental (estimations annuelles, créations d'entreprises) couvrent les
+96 départements métropolitains : leur total est nommé « France métropolitaine » sur les graphiques, les
+tableaux et les exports, jamais « France ».
+
 **Attribution.** « © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL).
 """
 )
@@ -46,4 +59,6 @@ for row in store.indicators(con).itertuples():
             f"**Niveaux et années.** {md(row.coverage)}\n\n"
             f"**{md(row.source)}.** Licence : {md(row.licence)}. Millésime : {md(row.vintage)}."
             + (f"\n\n**Précautions.** {md(row.caution)}" if row.caution else "")
+            + (f"\n\n**Petits effectifs.** Valeur signalée fragile sous ce seuil : {md(rule)}."
+               if (rule := store.small_rule(con, row.id)) else "")
         )

@@ -69,8 +69,13 @@ def connect_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
         con.execute(f"ATTACH '{_sql_string(path)}' AS obs (READ_ONLY)")
         con.execute("USE obs")
         version = first(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+        block_size, blocks = first(con, "SELECT block_size, used_blocks FROM pragma_database_size() "
+                                        "WHERE database_name = 'obs'")
     except duckdb.Error as exc:
         raise DatabaseUnavailable(path, f"illisible ou corrompue ({type(exc).__name__})") from exc
+    if path.stat().st_size < block_size * blocks:  # a cut copy: its header promises more than it holds
+        con.close()
+        raise DatabaseUnavailable(path, "tronquée (copie ou écriture interrompue)")
     if not version or version[0] != SCHEMA_VERSION:
         con.close()
         raise DatabaseUnavailable(path, "d'une version de schéma incompatible")

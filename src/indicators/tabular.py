@@ -15,6 +15,7 @@ import zlib
 import pandas as pd
 
 from .errors import ImportProblem, Problem
+from .format import fr_number
 
 MAX_ROWS = 200_000         # data rows of one file
 MAX_COLUMNS = 200
@@ -44,9 +45,8 @@ def _parts(data: bytes, file: str) -> zipfile.ZipFile:
         raise refuse(f"classeur refusé : {len(infos)} parties internes (au plus {MAX_PARTS}).", file)
     declared = sum(i.file_size for i in infos)
     if declared > MAX_UNPACKED:
-        raise refuse(f"classeur refusé : il se décompresse en {declared / 1e6:,.0f} Mo (au plus "
-                     f"{MAX_UNPACKED / 1e6:.0f} Mo). Enregistrez les données utiles seules, ou en CSV.".replace(",", " "),
-                     file)
+        raise refuse(f"classeur refusé : il se décompresse en {fr_number(declared / 1e6)} Mo (au plus "
+                     f"{fr_number(MAX_UNPACKED / 1e6)} Mo). Enregistrez les données utiles seules, ou en CSV.", file)
     return zf
 
 
@@ -62,8 +62,8 @@ def _streamed_size_and_rows(zf: zipfile.ZipFile, name: str, file: str) -> int:
             rows += len(_ROW_TAG.findall(tail + chunk)) - len(_ROW_TAG.findall(tail))
             tail = chunk[-16:]
             if rows > MAX_ROWS + 1:
-                raise refuse(f"trop de lignes : plus de {MAX_ROWS:,} lignes (au plus {MAX_ROWS:,}). "
-                             "Découpez le fichier.".replace(",", " "), file)
+                raise refuse(f"trop de lignes : plus de {fr_number(MAX_ROWS)} (au plus {fr_number(MAX_ROWS)}). "
+                             "Découpez le fichier.", file)
     return rows
 
 
@@ -99,7 +99,7 @@ def _read_excel(data: bytes, file: str, sheet: str | None) -> pd.DataFrame:
     rows: list[list[object]] = []
     for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
         if n > MAX_ROWS + 1:
-            raise refuse(f"trop de lignes (au plus {MAX_ROWS:,}).".replace(",", " "), file)
+            raise refuse(f"trop de lignes (au plus {fr_number(MAX_ROWS)}).", file)
         if len(row) > MAX_COLUMNS:
             row = row[:MAX_COLUMNS + 1]
         rows.append([_excel_cell(v) for v in row])
@@ -149,8 +149,8 @@ def decode(data: bytes, file: str) -> str:
 def _read_csv(data: bytes, file: str) -> pd.DataFrame:
     text = decode(data, file)
     if text.count("\n") > MAX_ROWS + 1:
-        raise refuse(f"trop de lignes : {text.count(chr(10)):,} (au plus {MAX_ROWS:,}). "
-                     "Découpez le fichier.".replace(",", " "), file)
+        raise refuse(f"trop de lignes : {fr_number(text.count(chr(10)))} (au plus {fr_number(MAX_ROWS)}). "
+                     "Découpez le fichier.", file)
     try:
         sep = csv.Sniffer().sniff(text[:20000], delimiters=";,\t").delimiter
     except csv.Error:
@@ -186,7 +186,7 @@ def _frame(header: list[str], body: list[list[object]], file: str) -> pd.DataFra
     for n, r in enumerate(body, start=2):
         for name, cell in zip(header, r):
             if isinstance(cell, str) and len(cell) > MAX_CELL:
-                raise refuse(f"cellule trop longue ({len(cell):,} caractères, au plus {MAX_CELL})".replace(",", " "),
+                raise refuse(f"cellule trop longue ({fr_number(len(cell))} caractères, au plus {fr_number(MAX_CELL)})",
                              file, line=n, column=name or None, value=cell[:40] + "…")
     if not body:
         raise refuse("le fichier n'a pas de ligne de données sous l'en-tête.", file)

@@ -26,7 +26,7 @@ def index_base(series: pd.DataFrame, base_year: int) -> pd.DataFrame:
     s = yearly(series)
     base = s[s["year"] == base_year].set_index("territory")["value"]
     out = s[s["territory"].isin(base.index[base.notna() & (base != 0)])].copy()
-    out["value"] = out["value"] / out["territory"].map(base) * 100
+    out["value"] = out["value"] / out["territory"].map(base.to_dict()).astype(float) * 100
     return out
 
 

@@ -106,9 +106,13 @@ def preview(prepared: ingest.Prepared) -> pd.DataFrame:
                          "Valeur": head["value_raw"].map(cut)})
 
 
+def _mb(size: float) -> str:
+    return fr_number(size, 0 if size >= 10 else 1 if size >= 1 else 3)
+
+
 def import_flow(con) -> None:
     limit = settings().max_upload_mb
-    upload = st.file_uploader(f"Fichier CSV ou Excel, {fr_number(limit, 0 if limit >= 1 else 2)} Mo au plus (format "
+    upload = st.file_uploader(f"Fichier CSV ou Excel, {_mb(limit)} Mo au plus (format "
                               "long : territoire, année, valeur ; ou large : une colonne par année)",
                               type=["csv", "txt", "xlsx"], key="w_upload",
                               max_upload_size=settings().upload_hard_cap_mb)
@@ -122,8 +126,8 @@ def import_flow(con) -> None:
     if upload is None:
         return
     if upload.size > limit * 1e6:
-        st.error(f"Fichier trop volumineux ({fr_number(upload.size / 1e6, 1)} Mo) : la limite est de "
-                 f"{fr_number(limit, 0 if limit >= 1 else 2)} Mo (réglage OBS_MAX_UPLOAD_MB).")
+        st.error(f"Fichier trop volumineux ({_mb(upload.size / 1e6)} Mo) : la limite est de {_mb(limit)} Mo "
+                 "(réglage OBS_MAX_UPLOAD_MB).")
         return
     sheet = None
     if tabular.is_excel(upload.name):

@@ -257,22 +257,6 @@ def test_import_flow_validates_then_writes_and_the_indicator_appears(tmp_path, m
     assert table.iloc[:, 2].isna().sum() == len(table) - 1  # shown « donnée non disponible », never 0
 
 
-def test_upload_size_limit_is_explained(tmp_path, monkeypatch):
-    monkeypatch.setenv("OBS_MAX_UPLOAD_MB", "0.00001")
-    import importlib
-
-    import ui.import_views
-    importlib.reload(ui.import_views)
-    try:
-        at = open_page("donnees")
-        at.file_uploader[0].set_value(("gros.csv", b"territoire;annee;valeur\n" + b"09225;2021;1\n" * 10, "text/csv"))
-        at.run()
-        assert "Fichier trop volumineux" in at.error[0].value
-    finally:
-        monkeypatch.delenv("OBS_MAX_UPLOAD_MB")
-        importlib.reload(ui.import_views)
-
-
 def test_carte_legend_counts_every_territory_and_the_missing():
     at = open_page("carte", niveau="DEP", i="business_creation_rate", p="2019", methode="quantiles", k="4")
     assert not at.exception
@@ -360,3 +344,43 @@ def test_carte_extent_without_territories_of_the_level_says_so():
     at = open_page("carte", niveau="REG", dans="DEP:09", i="population", p="2023")
     assert not at.exception
     assert "Aucun territoire du niveau « Région » dans l'emprise « Ariège (09) »" in all_text(at)
+
+
+def test_completing_an_existing_indicator_from_the_page(tmp_path, monkeypatch):
+    import shutil
+
+    from indicators import store
+    from indicators.paths import db_path
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(db_path(), copy)
+    monkeypatch.setenv("OBS_DB", str(copy))
+    at = open_page("donnees")
+    at.file_uploader[0].set_value(("pop_2024.csv", "territoire;année;valeur\n09225;2024;15\u202f800\n".encode(), "text/csv"))
+    at.run()
+    at.radio(key="w_imp_mode").set_value("Compléter un indicateur existant").run()
+    at.selectbox(key="w_imp_known").set_value("population").run()
+    assert not at.exception
+    assert not at.button(key="w_imp_go").disabled
+    at.button(key="w_imp_go").click().run()
+    assert not at.exception
+    assert "Import enregistré : 1 valeurs" in at.success[0].value
+    assert store.connect_readonly(copy).execute(
+        "SELECT value FROM observation WHERE territory = 'COM:09225' AND indicator = 'population' AND year = 2024"
+    ).fetchall() == [(15800.0,)]
+    # The same file again: « déjà importé », with its date and name, no internal number.
+    at.file_uploader[0].set_value(("pop_2024_bis.csv", "territoire;année;valeur\n09225;2024;15\u202f800\n".encode(),
+                                   "text/csv"))
+    at.run()
+    assert any(i.value.startswith("Ce fichier a déjà été importé le ") and "pop\\_2024\\.csv" in i.value
+               for i in at.info), [i.value for i in at.info]
+
+
+def test_an_over_limit_upload_is_refused_in_french(monkeypatch):
+    monkeypatch.setenv("OBS_MAX_UPLOAD_MB", "0.001")
+    at = open_page("donnees")
+    at.file_uploader[0].set_value(("gros.csv", b"territoire;annee;valeur\n" + b"09225;2021;1\n" * 200, "text/csv"))
+    at.run()
+    assert at.error[0].value == ("Fichier trop volumineux (0,003 Mo) : la limite est de 0,001 Mo "
+                                 "(réglage OBS_MAX_UPLOAD_MB).")
+    assert at.file_uploader[0].proto.max_upload_size_mb == 50  # the widget lets it through for a French refusal
