@@ -21,15 +21,25 @@ FIELD_NAMES = {"label": "libellé", "unit": "unité", "source": "source", "licen
                "definition": "définition", "name": "nom", "description": "description"}
 
 
+_ZWSP = "\u200b"
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
+
+
+def _unlinked(text: object) -> str:
+    """GFM turns `http://…`, `www.…` and `a@b.fr` into links even inside escaped text: a zero-width
+    space after `:`, `www` and `@` keeps them plain text, and the text reads the same."""
+    return _AUTOLINK.sub(lambda m: m.group(0)[0] + _ZWSP + m.group(0)[1:], str(text if text is not None else ""))
+
+
 def md(text: object) -> str:
     """Text shown literally by `st.markdown`, `st.caption`, `st.info`, widget labels and metrics."""
-    plain = str(text if text is not None else "").replace("\r", " ").replace("\n", " ")
+    plain = _unlinked(text).replace("\r", " ").replace("\n", " ")
     return _MD_SPECIAL.sub(r"\\\1", plain)
 
 
 def html_text(text: object) -> str:
-    """Text for an HTML fragment (quotes included, so it is safe in attributes too)."""
-    return html.escape(str(text if text is not None else ""), quote=True)
+    """Text for an HTML fragment shown through markdown (quotes escaped, so safe in attributes too)."""
+    return html.escape(_unlinked(text), quote=True)
 
 
 def plot(text: object) -> str:

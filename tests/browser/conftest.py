@@ -39,18 +39,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """The app on a private copy of the database: browser tests may import or edit groups."""
-    from indicators.paths import db_path
-
-    copy = tmp_path_factory.mktemp("db") / "observatoire.duckdb"
-    shutil.copyfile(db_path(), copy)
+def start_server(database: Path, env: dict[str, str] | None = None):
+    """A Streamlit server on a free port for this database; yields its base URL, stops it after."""
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OBS_DB": str(copy)},
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "OBS_DB": str(database), **(env or {})},
     )
     base = f"http://localhost:{port}"
     deadline = time.monotonic() + 60
@@ -63,9 +59,33 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("the Streamlit server did not answer /_stcore/health within 60 s")
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app on a private copy of the database: browser tests may import or edit groups."""
+    from indicators.paths import db_path
+
+    copy = tmp_path_factory.mktemp("db") / "observatoire.duckdb"
+    shutil.copyfile(db_path(), copy)
+    yield from start_server(copy)
+
+
+@pytest.fixture(scope="session")
+def hostile_server(tmp_path_factory):
+    """The app on a copy holding markup payloads where user text lives (synthetic, see fixtures/hostile.py)."""
+    from indicators.paths import db_path
+    from tests.fixtures.hostile import plant_payloads
+
+    copy = tmp_path_factory.mktemp("hostile") / "observatoire.duckdb"
+    shutil.copyfile(db_path(), copy)
+    plant_payloads(copy)
+    yield from start_server(copy)
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +105,16 @@ def browser():
 @pytest.fixture()
 def page(browser, server, request):
     """A page whose every non-localhost request is blocked and recorded: the app must work offline."""
+    yield from _page(browser, server, request)
+
+
+@pytest.fixture()
+def hostile_page(browser, hostile_server, request):
+    """A page on the hostile base that also records dialogs (an `alert` would mean script ran)."""
+    yield from _page(browser, hostile_server, request)
+
+
+def _page(browser, server, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     pg = context.new_page()
     pg.external_requests = []
@@ -99,6 +129,9 @@ def page(browser, server, request):
 
     pg.route("**/*", route)
     pg.base = server
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    context.on("page", lambda p: pg.dialogs.append(f"new window: {p.url}"))
     yield pg
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
