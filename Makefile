@@ -36,6 +36,7 @@ info: data ## counts of territories, indicators, observations, groups
 
 bench: data ## build, queries, imports, exports, and map speed against naive plotly/folium
 	$(PY) bench/run.py
+	$(PY) bench/bombs.py
 	$(PY) bench/maps.py
 
 screenshots: data ## screenshots of every page into artifacts/screenshots (server must run on PORT)
