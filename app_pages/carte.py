@@ -21,11 +21,14 @@ level = c1.selectbox("Niveau", levels, index=levels.index(state.choice(levels, "
 state.put("niveau", level)
 with c2:
     ind = widgets.indicator_select(con)
-extents = [""] + [c for lv in ("REG", "DEP") for c in data.cached(territories.by_level, lv)["code"]]
-names = data.cached(territories.labels, tuple(extents[1:]))
-within = c3.selectbox("Emprise", extents, index=extents.index(state.choice(extents, "dans", "DEP:12" if level == "COM" else "")),
-                      format_func=lambda c: names.get(c, "France entière"), key="w_dans") or None
-state.put("dans", within)
+# « FR » is France entière, written in the link (an empty value would fall back to the default).
+extents = ["FR"] + [c for lv in ("REG", "DEP") for c in data.cached(territories.by_level, lv)["code"]]
+names = data.cached(territories.labels, tuple(extents))
+chosen_extent = c3.selectbox("Emprise", extents, key="w_dans",
+                             format_func=lambda c: "France entière" if c == "FR" else names.get(c, c),
+                             index=extents.index(state.choice(extents, "dans", "DEP:12" if level == "COM" else "FR")))
+state.put("dans", chosen_extent)
+within = None if chosen_extent == "FR" else chosen_extent
 periods = data.cached(store.periods, ind["id"], level)
 labels = [period_label(int(p), int(y)) for p, y in zip(periods["period_start"], periods["year"])]
 if not labels:

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from . import text
 from .errors import ObservatoireError, UnknownTerritory
 
 LEVELS: dict[str, str] = {
@@ -144,6 +145,10 @@ def save_group(name: str, members: list[str], start_year: int | None, descriptio
     name = name.strip()
     if not name:
         raise GroupProblem("Donnez un nom au groupe.")
+    for field_name, value, required in (("name", name, True), ("description", description, False)):
+        message = text.check(field_name, value, required)
+        if message:
+            raise GroupProblem(message[0].upper() + message[1:])
     if not members:
         raise GroupProblem("Un groupe doit compter au moins un territoire.")
     if start_year is not None and not 1990 <= start_year <= 2100:

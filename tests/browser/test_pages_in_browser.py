@@ -113,7 +113,7 @@ def test_upload_a_file_and_see_its_indicator_on_the_map(page):
     page.get_by_label("Source (producteur, jeu de données)").press("Enter")
     expect(page.get_by_text(re.compile(r"2 valeurs prêtes, 0 problème"))).to_be_visible(timeout=TIMEOUT)
     page.get_by_role("button", name="Importer").click()
-    expect(page.get_by_text(re.compile(r"Import n° \d+ enregistré : 2 valeurs"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"Import enregistré : 2 valeurs"))).to_be_visible(timeout=TIMEOUT)
     open_view(page, "carte?niveau=COM&dans=DEP:09&i=user_participation_aux_ateliers&p=2023")
     expect(page.get_by_text(re.compile(r"^2 territoires avec une valeur"))).to_be_visible(timeout=TIMEOUT)
     wait_map(page)
@@ -151,7 +151,7 @@ def test_review_pack_zip_downloads(page):
 
 
 def test_national_commune_map_draws_every_commune_offline(page):
-    open_view(page, "carte?niveau=COM&dans=&i=population&p=2023")
+    open_view(page, "carte?niveau=COM&dans=FR&i=population&p=2023")
     frame = wait_map(page)
     handle = page.locator(MAP_IFRAME).first.element_handle().content_frame()
     assert handle.evaluate("() => window.__map.drawn()") == 34857  # every commune with a non-empty boundary

@@ -243,3 +243,11 @@ def test_a_damaged_database_gives_the_rebuild_command_on_the_command_line(db_cop
 def test_unknown_database_states_are_french(tmp_path):
     with pytest.raises(DatabaseUnavailable, match="introuvable"):
         store.connect_readonly(tmp_path / "absent.duckdb")
+
+
+def test_group_names_refuse_markup(db_copy):
+    from indicators import territories
+
+    with pytest.raises(territories.GroupProblem, match="caractères non admis"):
+        territories.save_group(PAYLOADS[6], ["COM:09225"], 2020, path=db_copy)
+    assert territories.save_group("Bastides d'Ariège (test)", ["COM:09225"], 2020, path=db_copy)
