@@ -153,8 +153,8 @@ if picked:
                                   visible=set(vy["code"]) if within else None, outline=outline, height=320,
                                   key=f"carte_{y}")
 
-spec = charts.ChartSpec(
-    title=f"{ind['label']}, {chosen}", unit=str(ind["unit"]), source=str(ind["source"]), decimals=int(ind["decimals"]),
+spec = widgets.chart_spec(
+    ind, title=f"{ind['label']}, {chosen}",
     subtitle=f"{territories.LEVELS[level]} · {names.get(within, 'France entière')} · {classify.METHODS[method]}",
     permalink=export.permalink("carte", **st.query_params.to_dict()))
 spec_table = values.rename(columns={"code": "territory", "label": "territory_label"}).assign(
@@ -163,7 +163,7 @@ with left:
     widgets.export_chart(
         lambda: charts.map_figure(mapdata.read_layer(mapview.GEO_DIR / f"{level}.json"), codes, cl, colours,
                                   classify.MISSING_COLOUR, spec, visible=set(codes) if within else None, outline=outline),
-        spec, spec_table, ind, f"carte_{level}_{ind['id']}")
+        spec, spec_table, f"carte_{level}_{ind['id']}")
 
 st.subheader("Les mêmes données en tableau")
 if small_rule:
@@ -177,6 +177,6 @@ table = pd.DataFrame({"Rang": ranked.rank(ascending=int(ind["polarity"]) < 0, me
                       "Effectif faible": values["small"].map({True: "oui", False: ""})})
 widgets.french_table(table.sort_values("Rang", na_position="last"), {f"{ind['label']} ({ind['unit']})": int(ind["decimals"])},
                      height=320)
-st.download_button("Télécharger le tableau (CSV)", lambda t=spec_table: export.to_csv(export.series_table(t)),
+st.download_button("Télécharger le tableau (CSV)", lambda t=spec_table: export.to_csv(export.series_table(t, spec)),
                    f"carte_{level}_{ind['id']}_{chosen}.csv", "text/csv", on_click="ignore")
 widgets.source_caption(ind)

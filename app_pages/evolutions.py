@@ -63,11 +63,16 @@ view = st.segmented_control("Vue", list(views), format_func=views.get, key="w_vu
 state.put("vue", view)
 
 c1, c2, c3 = st.columns([3, 1, 1.3])
+# `ref`: 1 (the first territory's département, région and France), 0 (none) or the codes themselves
+# (a review pack's link names its references: the members' régions and France).
+ref_param = state.get_str("ref", "1")
+named_refs = [c for c in (ref_param or "").split(",") if ":" in c or c == "FR"]
+named_refs = [c for c in named_refs if c in territories.labels(con, named_refs) and c not in codes]
 with c2:
-    with_refs = st.toggle("Références", value=state.get_str("ref", "1") == "1", key="w_ref",
+    with_refs = st.toggle("Références", value=ref_param != "0", key="w_ref",
                           help="Département, région et France du premier territoire")
-    state.put("ref", "1" if with_refs else "0")
-refs = [r for r in territories.references(con, codes[0]) if r not in codes] if with_refs else []
+refs = (named_refs or [r for r in territories.references(con, codes[0]) if r not in codes]) if with_refs else []
+state.put("ref", ",".join(named_refs) if with_refs and named_refs else "1" if with_refs else "0")
 all_names = territories.labels(con, codes + refs)
 
 if view == "profil":
@@ -84,7 +89,7 @@ if view == "profil":
     fig = charts.profile_chart(series, table, frozenset(target_refs), f"Séries annuelles : {names[target]}",
                                "Sources : voir la page Méthodes (une source par indicateur). Effectifs sans "
                                "référence ; taux avec département, région et France en gris.")
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    widgets.show_chart(fig)
     st.stop()
 
 with c1:
@@ -121,30 +126,39 @@ for ind_id, ind in inds.iterrows():
     elif mode == "pour1000" and ind["kind"] == "count":
         shown = transforms.per_thousand(raw, store.series(con, codes + refs, ["population"]))
         unit = f"{ind['unit']} pour 1 000 habitants"
-    if shown[shown["territory"].isin(codes)].empty:
-        st.info(f"{md(ind['label'])} : donnée non disponible pour ces territoires dans ce mode et ces années. "
-                f"Couverture : {md(ind['coverage'])}")
+    without = [names[c] for c in codes if c not in set(shown["territory"])]
+    if shown.empty:
+        st.info(f"{md(ind['label'])} : donnée non disponible pour ces territoires et leurs références dans ce mode "
+                f"et ces années. Couverture : {md(ind['coverage'])}")
         continue
-    spec = charts.ChartSpec(title=ind["label"], subtitle=f"{transforms.MODES[mode]} · {lo}–{hi}", unit=unit,
-                            source=ind["source"], decimals=1 if mode != "valeurs" else int(ind["decimals"]),
-                            marker_year=marker, marker_label=f"Début {group['name'][:40]} ({marker})" if marker else "",
-                            permalink=export.permalink("evolutions", t=codes, i=ind_id, mode=mode, de=lo, a=hi,
-                                                       g=group["id"] if group is not None else None))
+    if without:  # the references still show, so the territory's absence reads as absence, not as zero
+        st.info(f"{md(ind['label'])} : donnée non disponible pour {md(', '.join(without))} dans ce mode et ces "
+                f"années ; les références restent affichées. Couverture : {md(ind['coverage'])}")
+    transform = (f"indice base 100 en {base}" if mode == "indice" else transforms.MODES[mode].lower())
+    spec = widgets.chart_spec(ind, title=ind["label"], subtitle=f"{transforms.MODES[mode]} · {lo}–{hi}", unit=unit,
+                              decimals=1 if mode != "valeurs" else int(ind["decimals"]), transform=transform,
+                              marker_year=marker,
+                              marker_label=f"Début {group['name'][:40]} ({marker})" if marker else "",
+                              permalink=export.permalink("evolutions", **st.query_params.to_dict()))
     fig = charts.trend_chart(shown, spec, frozenset(refs))
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
-    widgets.export_chart(fig, spec, shown, ind, f"evo_{ind_id}")
+    widgets.show_chart(fig)
+    widgets.export_chart(fig, spec, shown, f"evo_{ind_id}")
     with st.expander("Tableau des valeurs"):
         st.dataframe(values_table(shown, [*codes, *refs], spec.decimals), width="stretch")
     grow = transforms.growth(shown)
     if not grow.empty:
         dec = spec.decimals
-        st.dataframe(pd.DataFrame({
-            "Territoire": grow["territory"].map(all_names),
-            "Période": [f"{a}–{b}" for a, b in zip(grow["from"], grow["to"])],
-            "Début": [fr_number(v, dec) for v in grow["first"]], "Fin": [fr_number(v, dec) for v in grow["last"]],
-            "Évolution": [fr_number(v, 1, "–") + " %" if pd.notna(v) else "–" for v in grow["change_pct"]],
-            "Par an (moyenne géométrique)": [fr_number(v, 2, "–") + " %" if pd.notna(v) else "–" for v in grow["cagr_pct"]],
-        }), hide_index=True, width="stretch")
+        columns = {"Territoire": grow["territory"].map(all_names),
+                   "Période": [f"{a}–{b}" for a, b in zip(grow["from"], grow["to"])],
+                   "Début": grow["first"], "Fin": grow["last"]}
+        if ind["kind"] == "ratio" and mode == "valeurs":
+            # A growth rate of a rate means nothing: the change of a rate is read in points.
+            columns["Écart (points)"] = grow["last"] - grow["first"]
+            formats = {"Début": dec, "Fin": dec, "Écart (points)": dec}
+        else:
+            columns.update({"Évolution (%)": grow["change_pct"], "Par an, moyenne géométrique (%)": grow["cagr_pct"]})
+            formats = {"Début": dec, "Fin": dec, "Évolution (%)": 1, "Par an, moyenne géométrique (%)": 2}
+        widgets.french_table(pd.DataFrame(columns), formats)
     spans = shown[shown["period_start"] != shown["year"]]
     if not spans.empty:
         st.caption("Les segments horizontaux sont des moyennes annuelles sur une période ("

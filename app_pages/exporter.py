@@ -21,27 +21,24 @@ series = store.series(con, codes, [ind["id"]])
 if series.empty:
     st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind['coverage'])}")
 else:
-    table = export.series_table(series)
     names = ", ".join(territories.labels(con, codes).values())
-    link = export.permalink("evolutions", t=codes, i=ind["id"])
-    spec = charts.ChartSpec(title=str(ind["label"]), subtitle=names, unit=str(ind["unit"]), source=str(ind["source"]),
-                            decimals=int(ind["decimals"]), permalink=link)
+    # The same chart on Évolutions: these territories, this indicator, no references.
+    spec = widgets.chart_spec(ind, subtitle=names, permalink=export.permalink("evolutions", t=codes, i=ind["id"], ref="0"))
+    table = export.series_table(series, spec, {ind["id"]: str(ind["label"])})
     fig = charts.trend_chart(series, spec)
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
-    meta = export.ExportMeta(title=f"{ind['label']} · {names}", source=ind["source"], licence=ind["licence"],
-                             unit=ind["unit"], permalink=link, note=ind["caution"] or "")
+    widgets.show_chart(fig)
     stem = f"observatoire_{ind['id']}"
     c1, c2, c3 = st.columns(3)
     # Deferred files: the callables run on click, after this script, so they get their values now.
     c1.download_button("Télécharger le CSV",
                        lambda t=table, fr=state.get_str("csv") == "fr": export.to_csv(t, french=fr),
                        file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", width="stretch")
-    c2.download_button("Télécharger le classeur XLSX", lambda t=table, m=meta: export.to_xlsx(t, m),
+    c2.download_button("Télécharger le classeur XLSX", lambda t=table, m=spec: export.to_xlsx(t, m),
                        file_name=f"{stem}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", width="stretch")
     with c3:
-        widgets.export_chart(fig, spec, series, ind, f"exp_{ind['id']}")
+        widgets.export_chart(fig, spec, series, f"exp_{ind['id']}")
     with st.expander("Données"):
         st.dataframe(table.assign(valeur=widgets.format_values(table["valeur"], int(ind["decimals"]))),
                      hide_index=True, width="stretch")
@@ -69,14 +66,16 @@ if st.button("Préparer le dossier (ZIP et PDF)", type="primary", disabled=not p
     bar = st.progress(0.0, "Préparation…")
     start = int(group["start_year"]) if group is not None and pd.notna(group["start_year"]) else None
     items = export.pack_items(con, pack_codes, picked, lo, hi, refs,
-                              lambda i: export.permalink("evolutions", t=pack_codes, i=i, de=lo, a=hi),
+                              export.pack_permalink(pack_codes, group["id"] if group is not None else None, lo, hi),
                               start_year=start, subtitle=title)
     zipped = export.review_zip(items, f"Dossier d'évaluation : {title}", title,
                                lambda f, m: bar.progress(0.5 * f, f"Images et données : {m}"))
     pdf = export.review_pdf(items, f"Dossier d'évaluation : {title}", title,
-                            lambda f, m: bar.progress(0.5 + 0.5 * f, f"Rapport PDF : {m}"))
+                            lambda f, m: bar.progress(0.5 + 0.5 * f, f"Rapport PDF : {m}"),
+                            members=list(territories.labels(con, pack_codes).values()), period=f"{lo}–{hi}")
     st.session_state["pack"] = (zipped, pdf)
     bar.progress(1.0, "Dossier prêt")
+widgets.link_warning()
 if "pack" in st.session_state:
     zipped, pdf = st.session_state["pack"]
     c1, c2 = st.columns(2)

@@ -21,9 +21,13 @@ SOURCE_NOTE = "source"  # name of the annotation that carries a figure's source 
 FONT = "DejaVu Sans, Arial, sans-serif"  # system fonts only: the app makes no web-font request
 
 
+TEMPLATE = "plotly_white"  # set on every figure: Streamlit's default template must not leak into exports
+
+
 @dataclass(frozen=True)
 class ChartSpec:
-    """What a chart says about itself: it travels with the figure to the screen and to exports."""
+    """The one description of a chart: the screen and every export (PNG, SVG, CSV, XLSX, PDF) are
+    drawn from it, so titles, units, sources and links never differ between them."""
 
     title: str
     unit: str
@@ -34,23 +38,101 @@ class ChartSpec:
     notes: tuple[str, ...] = field(default_factory=tuple)
     marker_year: int | None = None  # e.g. a programme's start year, drawn as a vertical line
     marker_label: str = ""
+    licence: str = ""
+    transform: str = "valeurs"  # what the values are: « valeurs », « indice base 100 en 2013 »…
+
+    def rows(self) -> list[tuple[str, str]]:
+        """The metadata sheet of an export."""
+        from datetime import date
+
+        return [("Titre", self.title), ("Sous-titre", self.subtitle), ("Unité", self.unit),
+                ("Valeurs", self.transform), ("Source", self.source), ("Licence", self.licence),
+                ("Date d'export", date.today().isoformat()), ("Lien", self.permalink),
+                ("Note", " ".join(self.notes))]
 
 
-def _layout(fig: go.Figure, spec: ChartSpec, height: int = 420) -> go.Figure:
+# Vertical layout in pixels, top to bottom: title, plot, x axis, legend, source, notes, export line.
+# Every block gets its own band and the figure grows to hold them: nothing can overlap, whatever the
+# number of series or the length of a source.
+AXIS_BAND = 48
+LEGEND_ROW = 21
+TEXT_LINE = 15
+LEGEND_ENTRY = 300  # px per legend entry when the width is known (exports): entries flow in columns
+LEGEND_CHARS = 40
+NOTES = "notes"
+
+
+def short(label: str, limit: int = LEGEND_CHARS) -> str:
+    """A legend entry that fits its column (the hover keeps the full name)."""
+    return label if len(label) <= limit else label[:limit - 1].rstrip() + "…"
+
+
+def _legend_count(fig: go.Figure) -> int:
+    shown = [t for t in fig.data if t.showlegend is not False and t.name]
+    return len(shown) if len(fig.data) > 1 or any(t.showlegend for t in fig.data) else 0
+
+
+def frame(fig: go.Figure, spec: ChartSpec, plot_height: int = 300, legend: str = "below",
+          width: int | None = None, notes: tuple[str, ...] = (), stamp: str = "",
+          height: int | None = None) -> go.Figure:
+    """Lay a figure out in bands (see above). `legend` is "below", "right" (maps) or "none"; with a
+    known `width` the legend flows in columns. `height` fixes the total (a PDF page): the plot takes
+    what the other bands leave."""
+    fig.layout.annotations = [a for a in fig.layout.annotations if a.name not in (SOURCE_NOTE, NOTES)]
+    title = "<br>".join(plot(line) for line in textwrap.wrap(spec.title, 90) or [""])
+    subtitle = textwrap.wrap(spec.subtitle, 120)
+    if subtitle:
+        title += "".join(f"<br><span style='font-size:13px;color:#444'>{plot(line)}</span>" for line in subtitle)
+    top = 28 + 24 * len(textwrap.wrap(spec.title, 90) or [""]) + 18 * len(subtitle) + 10
+    n = _legend_count(fig) if legend == "below" else 0
+    # plotly adds the symbol and padding (about 50 px) to each entry's width
+    columns = 1 if width is None else max(1, (width - 64 - 24) // (LEGEND_ENTRY + 50))
+    legend_band = (-(-n // columns) * LEGEND_ROW + 10) if n else 0
+    # The export line wraps like the source: a long permalink goes on, whole, on the next line.
+    source = [plot(line) for line in [*textwrap.wrap(spec.source, 150), *textwrap.wrap(stamp, 150)]]
+    note_lines = [plot(line) for note in notes for line in textwrap.wrap(note, 160)]
+    source_band = TEXT_LINE * len(source) + 8
+    notes_band = TEXT_LINE * len(note_lines) + 10 if note_lines else 0
+    bottom = AXIS_BAND + legend_band + source_band + notes_band + 8
+    total = height or top + plot_height + bottom
+    inner = max(total - top - bottom, 80)
     fig.update_layout(
-        title={"text": f"{plot(spec.title)}<br><sup>{plot(spec.subtitle)}</sup>" if spec.subtitle else plot(spec.title),
-               "x": 0.01, "xanchor": "left"},  # the same on screen and in exports, whatever the template
-        separators=", ",
-        font={"family": FONT, "size": 13},
-        height=height,
-        margin={"l": 60, "r": 20, "t": 70, "b": 130},
-        legend={"orientation": "h", "y": -0.18},
-        plot_bgcolor="white",
+        template=TEMPLATE,
+        title={"text": title, "x": 0.01, "xanchor": "left", "y": 1 - 20 / total, "yanchor": "top",
+               "font": {"size": 17}},
+        separators=", ", font={"family": FONT, "size": 13}, height=total, plot_bgcolor="white",
+        margin={"l": 64, "r": 270 if legend == "right" else 24, "t": top, "b": bottom},
+        showlegend=legend == "right" or n > 0,
+        meta={"frame": {"plot_height": plot_height, "legend": legend, "notes": list(notes)}},
     )
-    # Added, not set: subplot titles are annotations too.
-    fig.add_annotation(name=SOURCE_NOTE, text="<br>".join(plot(line) for line in textwrap.wrap(spec.source, 150)), xref="paper",
-                       yref="paper", x=0, y=-0.3 if height < 700 else -0.06, showarrow=False, yanchor="top",
-                       align="left", font={"size": 10, "color": "#555"}, xanchor="left")
+    if legend == "below" and n:
+        fig.update_layout(legend={"orientation": "v" if columns == 1 else "h", "x": 0, "xanchor": "left",
+                                  "y": -AXIS_BAND / inner, "yanchor": "top", "font": {"size": 12},
+                                  "entrywidth": LEGEND_ENTRY if columns > 1 else None, "entrywidthmode": "pixels",
+                                  "traceorder": "normal", "itemsizing": "constant"})
+    elif legend == "right":
+        fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"})
+    fig.add_annotation(name=SOURCE_NOTE, text="<br>".join(source), xref="paper", yref="paper", x=0,
+                       y=-(AXIS_BAND + legend_band) / inner, showarrow=False, yanchor="top", xanchor="left",
+                       align="left", font={"size": 10, "color": "#555"})
+    if note_lines:
+        fig.add_annotation(name=NOTES, text="<br>".join(note_lines), xref="paper", yref="paper", x=0,
+                           y=-(AXIS_BAND + legend_band + source_band) / inner, showarrow=False, yanchor="top",
+                           xanchor="left", align="left", font={"size": 11, "color": "#222"})
+    return fig
+
+
+def reframe(fig: go.Figure, spec: ChartSpec, **changes: object) -> go.Figure:
+    """A copy of a framed figure laid out again (an export line, a known width, a page's height)."""
+    out = go.Figure(fig)
+    meta = (out.layout.meta or {}).get("frame", {})
+    args = {"plot_height": meta.get("plot_height", 300), "legend": meta.get("legend", "below"),
+            "notes": tuple(meta.get("notes", ())), **changes}
+    return frame(out, spec, **args)
+
+
+def _layout(fig: go.Figure, spec: ChartSpec, plot_height: int = 300) -> go.Figure:
+    frame(fig, spec, plot_height)
     # French ticks: "16 500" and "5,25" rather than SI suffixes ("16.5k") that read as English.
     fig.update_yaxes(title=plot(spec.unit), gridcolor="#e5e5e5", zerolinecolor="#999", tickformat=",~r")
     fig.update_xaxes(gridcolor="#f0f0f0")
@@ -77,7 +159,7 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
                  for p, y, v in zip(points["period_start"], points["year"], points["value"])]
         if not points.empty:
             fig.add_trace(go.Scatter(
-                x=points["year"], y=points["value"], name=label, mode="lines+markers",
+                x=points["year"], y=points["value"], name=short(label), mode="lines+markers",
                 line={"color": colour, "width": 1.5 if is_ref else 2.5, "dash": "dot" if is_ref else "solid"},
                 marker={"size": 4 if is_ref else 6}, hovertext=hover, hoverinfo="text", legendgroup=code,
             ))
@@ -86,7 +168,7 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
                     f"{fr_number(s.value, spec.decimals)} {plot(spec.unit)}")
             fig.add_trace(go.Scatter(
                 x=[s.period_start, s.year], y=[s.value, s.value], mode="lines+markers",
-                name=f"{label}, {period_label(s.period_start, s.year)}", legendgroup=code,
+                name=short(f"{label}, {period_label(s.period_start, s.year)}"), legendgroup=code,
                 showlegend=points.empty and i == 0,
                 line={"color": colour, "width": 5 if not is_ref else 3}, opacity=0.45 if is_ref else 0.8,
                 marker={"symbol": "line-ns", "size": 10, "line": {"width": 2, "color": colour}},
@@ -154,7 +236,7 @@ def profile_chart(series: pd.DataFrame, indicators: pd.DataFrame, references: fr
                 hoverinfo="text"), row=r, col=c)
     fig.update_annotations(font={"size": 11})
     spec = ChartSpec(title=title, unit="", source=source)
-    fig = _layout(fig, spec, height=260 * rows + 160)
+    fig = _layout(fig, spec, plot_height=260 * rows)
     fig.update_xaxes(tickformat="d")
     return fig
 
@@ -168,7 +250,7 @@ def bar_chart(values: pd.DataFrame, spec: ChartSpec, highlight: frozenset[str] =
         hovertext=[plot(f"{lab} : {fr_number(v, spec.decimals)} {spec.unit}") for lab, v in zip(data["label"], data["value"])],
         hoverinfo="text",
     ))
-    fig = _layout(fig, spec, height=max(300, 28 * len(data) + 160))
+    fig = _layout(fig, spec, plot_height=max(200, 28 * len(data)))
     fig.update_xaxes(title=plot(spec.unit), tickformat=",~r")
     fig.update_yaxes(title=None, tickformat="")
     return fig
@@ -198,12 +280,8 @@ def map_figure(layer: dict, codes: list[str], cl: Classes, colours: list[str], m
         xy = _rings_xy(layer, ring_owner)
         fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", line={"width": 1.6, "color": "#111"},
                                  hoverinfo="skip", name="Groupe souligné"))
-    height, top = 760, 80
-    bottom = 24 + 15 * len(textwrap.wrap(spec.source, 150))  # room for every line of the source
-    fig = _layout(fig, spec, height=height)
-    fig.update_layout(legend={"orientation": "v", "y": 0.5, "x": 1.0, "title": {"text": plot(spec.unit)}},
-                      margin={"l": 20, "r": 20, "t": top, "b": bottom}, plot_bgcolor="white")
-    fig.update_annotations(y=-12 / (height - top - bottom), selector={"name": SOURCE_NOTE})
+    fig = frame(fig, spec, plot_height=620, legend="right")
+    fig.update_layout(legend_title={"text": plot(spec.unit)})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", scaleratio=1)
     return fig

@@ -94,10 +94,20 @@ def _export(args: argparse.Namespace) -> int:
         print(f"Erreur : indicateurs inconnus : {', '.join(unknown)}", file=sys.stderr)
         return 2
     items = export.pack_items(con, codes, ids, args.year_from, args.year_to, not args.no_references,
-                              lambda i: export.permalink("evolutions", t=codes, i=i, de=args.year_from, a=args.year_to),
+                              export.pack_permalink(codes, args.group, args.year_from, args.year_to),
                               start_year=start, subtitle=title)
     progress = lambda f, msg: print(f"[{f:4.0%}] {msg}")  # noqa: E731
-    data = (export.review_pdf if args.pdf else export.review_zip)(items, f"Dossier d'évaluation : {title}", title, progress)
+    if args.pdf:
+        data = export.review_pdf(items, f"Dossier d'évaluation : {title}", title, progress,
+                                 members=list(territories.labels(con, codes).values()),
+                                 period=f"{args.year_from}–{args.year_to}")
+    else:
+        data = export.review_zip(items, f"Dossier d'évaluation : {title}", title, progress)
+    from .paths import BASE_URL
+
+    if BASE_URL.startswith(("http://localhost", "http://127.")):
+        print(f"Attention : les liens imprimés pointent vers {BASE_URL} (réglez OBS_BASE_URL avant de diffuser).",
+              file=sys.stderr)
     args.out.write_bytes(data)
     print(f"Écrit : {args.out} ({len(data) / 1e6:.1f} Mo)")
     return 0

@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from .charts import FONT, SOURCE_NOTE, ChartSpec, trend_chart
+from .charts import FONT, TEMPLATE, ChartSpec, frame, reframe, trend_chart
 from .format import MISSING, fr_numbers, period_label
 from .text import plot
 
@@ -36,33 +36,25 @@ def _safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@dataclass(frozen=True)
-class ExportMeta:
-    title: str
-    source: str
-    licence: str
-    unit: str
-    permalink: str = ""
-    note: str = ""
-
-    def rows(self) -> list[tuple[str, str]]:
-        return [
-            ("Titre", self.title), ("Unité", self.unit), ("Source", self.source), ("Licence", self.licence),
-            ("Date d'export", date.today().isoformat()), ("Lien", self.permalink), ("Note", self.note),
-        ]
-
-
-def series_table(series: pd.DataFrame) -> pd.DataFrame:
-    """The tidy table behind a chart: one row per territory and period, missing values left empty."""
+def series_table(series: pd.DataFrame, spec: ChartSpec | None = None,
+                 indicator_labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The tidy table behind a chart: one row per territory and period, labels beside ids, the unit and
+    what the values are (an index is not a population), values rounded as the chart shows them;
+    missing values left empty (donnée non disponible, never 0)."""
+    decimals = spec.decimals if spec else None
+    values = series["value"].astype(float)
     return pd.DataFrame({
-        "code": series["territory"],
-        "territoire": series["territory_label"],
-        "indicateur": series["indicator"],
+        "code": series["territory"].to_numpy(),
+        "territoire": series["territory_label"].to_numpy(),
+        "indicateur": series["indicator"].to_numpy(),
+        "libellé": [(indicator_labels or {}).get(i, "") for i in series["indicator"]],
         "période": [period_label(p, y) for p, y in zip(series["period_start"], series["year"])],
-        "début": series["period_start"].astype(int),
-        "fin": series["year"].astype(int),
-        "valeur": series["value"],
-        "statut": series["flag"].fillna(""),
+        "début": series["period_start"].astype(int).to_numpy(),
+        "fin": series["year"].astype(int).to_numpy(),
+        "valeur": (values.round(decimals) if decimals is not None else values).to_numpy(),
+        "unité": spec.unit if spec else "",
+        "valeurs": spec.transform if spec else "valeurs",
+        "statut": series["flag"].fillna("").to_numpy() if "flag" in series else "",
     })
 
 
@@ -72,7 +64,7 @@ def to_csv(table: pd.DataFrame, french: bool = True) -> bytes:
     return text.encode("utf-8-sig" if french else "utf-8")
 
 
-def to_xlsx(table: pd.DataFrame, meta: ExportMeta) -> bytes:
+def to_xlsx(table: pd.DataFrame, meta: ChartSpec) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
         _safe(table).to_excel(xl, sheet_name="données", index=False)
@@ -85,24 +77,16 @@ def to_xlsx(table: pd.DataFrame, meta: ExportMeta) -> bytes:
 _RENDER_LOCK = threading.Lock()
 _server_started = False
 IMAGE_SIZE = {"width": 1200, "height": 650}
-STAMP_LINE = 16  # pixels added under a figure for the export line
 
 
-def stamp(fig: go.Figure, spec: ChartSpec, exported: date | None = None) -> go.Figure:
-    """A copy of the figure carrying its export date and permalink, as every exported image must."""
-    out = go.Figure(fig)
+def stamp(fig: go.Figure, spec: ChartSpec, exported: date | None = None, width: int | None = None) -> go.Figure:
+    """A copy of the figure laid out for an image of known width, carrying its export date and its
+    permalink on a line of their own under the source (the figure grows: nothing is covered)."""
     when = (exported or date.today()).strftime("%d/%m/%Y")
-    line = plot(f"Exporté le {when}" + (f" · {spec.permalink}" if spec.permalink else ""))
-    source = next((a for a in out.layout.annotations if a.name == SOURCE_NOTE), None)
-    if source is not None:
-        # Under the source, on a line of its own: a long permalink never runs over the title.
-        source.update(text=f"{source.text}<br>{line}")
-        out.update_layout(height=(out.layout.height or IMAGE_SIZE["height"]) + STAMP_LINE,
-                          margin_b=(out.layout.margin.b if out.layout.margin.b is not None else 80) + STAMP_LINE)
-    else:
-        out.add_annotation(text=line, xref="paper", yref="paper", x=1, y=1.12, xanchor="right", showarrow=False,
-                           font={"size": 9, "color": "#777"})
-    return out
+    line = f"Exporté le {when}" + (f" · {spec.permalink}" if spec.permalink else "")
+    if not (fig.layout.meta or {}).get("frame"):  # a figure drawn without the chart frame (a PDF text page)
+        return go.Figure(fig)
+    return reframe(fig, spec, stamp=line, width=width or IMAGE_SIZE["width"])
 
 
 def render(fig: go.Figure, fmt: str, width: int | None = None, height: int | None = None, scale: float = 2) -> bytes:
@@ -119,7 +103,7 @@ def render(fig: go.Figure, fmt: str, width: int | None = None, height: int | Non
                             height=height or fig.layout.height or IMAGE_SIZE["height"], scale=scale)
 
 
-def chart_files(fig: go.Figure, spec: ChartSpec, table: pd.DataFrame, meta: ExportMeta, stem: str,
+def chart_files(fig: go.Figure, spec: ChartSpec, table: pd.DataFrame, stem: str,
                 french: bool = True) -> dict[str, bytes]:
     """Everything about one chart: images with their stamp, and the exact data behind them."""
     stamped = stamp(fig, spec)
@@ -127,7 +111,7 @@ def chart_files(fig: go.Figure, spec: ChartSpec, table: pd.DataFrame, meta: Expo
         f"{stem}.png": render(stamped, "png"),
         f"{stem}.svg": render(stamped, "svg", scale=1),
         f"{stem}.csv": to_csv(table, french=french),
-        f"{stem}.xlsx": to_xlsx(table, meta),
+        f"{stem}.xlsx": to_xlsx(table, spec),
     }
 
 
@@ -143,7 +127,7 @@ class PackItem:
 
 
 def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, year_to: int,
-               with_references: bool, permalink: Callable[[str], str], start_year: int | None = None,
+               with_references: bool, permalink: Callable[[str, list[str]], str], start_year: int | None = None,
                subtitle: str = "") -> list[PackItem]:
     """Series, chart and table of each indicator for these territories (and their references)."""
     from . import store, territories
@@ -160,18 +144,20 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
         series = series[(series["year"] >= year_from) & (series["period_start"] <= year_to)]
         spec = ChartSpec(title=str(ind["label"]), subtitle=f"{subtitle} · {year_from}–{year_to}".strip(" ·"),
                          unit=str(ind["unit"]), source=str(ind["source"]), decimals=int(ind["decimals"]),
-                         permalink=permalink(ind_id), marker_year=start_year,
-                         marker_label=f"Début du programme ({start_year})" if start_year else "")
+                         permalink=permalink(ind_id, shown_refs), marker_year=start_year,
+                         marker_label=f"Début du programme ({start_year})" if start_year else "",
+                         licence=str(ind["licence"]), notes=(str(ind["caution"]),) if ind["caution"] else ())
         fig = trend_chart(series, spec, frozenset(shown_refs)) if not series.empty else _empty_figure(spec)
         items.append(PackItem({"id": ind_id, **{k: (None if pd.isna(v) else v) for k, v in ind.items()}},
-                              fig, spec, series_table(series)))
+                              fig, spec, series_table(series, spec, {ind_id: str(ind["label"])})))
     return items
 
 
 def _empty_figure(spec: ChartSpec) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=MISSING, showarrow=False, font={"size": 18, "color": "#777"})
-    fig.update_layout(title=plot(spec.title), height=400, xaxis={"visible": False}, yaxis={"visible": False})
+    frame(fig, spec, plot_height=300, legend="none")
+    fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
     return fig
 
 
@@ -198,11 +184,8 @@ def review_zip(items: list[PackItem], title: str, territories_text: str,
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, it in enumerate(items):
             progress(n / max(len(items), 1), f"{it.indicator['label']}…")
-            em = ExportMeta(title=f"{it.spec.title} · {territories_text}", source=it.spec.source,
-                            licence=str(it.indicator["licence"]), unit=it.spec.unit, permalink=it.spec.permalink,
-                            note=str(it.indicator["caution"] or ""))
             folder = f"{n + 1:02d}_{it.indicator['id']}"
-            for name, data in chart_files(it.figure, it.spec, it.table, em, "graphique").items():
+            for name, data in chart_files(it.figure, it.spec, it.table, "graphique").items():
                 if name.endswith((".csv", ".xlsx")):
                     name = name.replace("graphique", "donnees")
                 zf.writestr(f"{folder}/{name}", data)
@@ -227,23 +210,31 @@ def _readme(meta: dict) -> str:
 
 
 def review_pdf(items: list[PackItem], title: str, territories_text: str,
-               progress: Callable[[float, str], None] = lambda *_: None) -> bytes:
-    """A report: title page, then per indicator a chart page and a table page, then sources and licences.
+               progress: Callable[[float, str], None] = lambda *_: None, members: list[str] | None = None,
+               period: str = "") -> bytes:
+    """A report: a title page (members, period, sources), then per indicator a chart page (with its
+    definition, rule and cautions) and table pages, then sources and licences.
 
-    Every page is a plotly figure printed to PDF by kaleido, so text stays text and fonts are local.
+    Every page is a plotly figure printed to PDF by kaleido, with the template set on each, so the
+    report is the same whichever process makes it (the app's or the command line's).
     """
     from pypdf import PdfReader, PdfWriter
 
     meta = _metadata(items, title, territories_text)
-    pages = [_text_page(title, [f"Territoires : {territories_text}", f"Exporté le {date.today().strftime('%d/%m/%Y')}",
-                                "", "Sources :", *sorted({f"• {i['source']}" for i in meta['indicateurs']})])]
+    listed = members or [territories_text]
+    pages = [_text_page(title, [
+        f"Période : {period}" if period else "", f"Exporté le {date.today().strftime('%d/%m/%Y')} depuis "
+        "l'Observatoire de l'attractivité.", "", f"Territoires ({len(listed)}) :",
+        *[f"• {m}" for m in listed[:40]], *([f"… et {len(listed) - 40} autres (liste complète dans le ZIP)."]
+                                           if len(listed) > 40 else []),
+        "", "Sources :", *sorted({f"• {i['source']}" for i in meta['indicateurs']})])]
     for n, it in enumerate(items):
         progress(n / max(len(items), 1), f"{it.indicator['label']}…")
         notes = [f"Définition : {it.indicator['definition']}", f"Règle d'agrégation : {it.indicator['rule']}"]
         if it.indicator["caution"]:
             notes.append(f"Précautions : {it.indicator['caution']}")
-        pages.append(_chart_page(stamp(it.figure, it.spec), notes))
-        pages.append(_table_page(it))
+        pages.append(_chart_page(it, notes))
+        pages += _table_pages(it)
     pages.append(_text_page("Sources et licences", [
         f"• {i['libellé']} : {i['source']} — licence {i['licence']} — millésime {i['millésime']}"
         for i in meta["indicateurs"]] + ["", "« © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL)."]))
@@ -258,44 +249,70 @@ def review_pdf(items: list[PackItem], title: str, territories_text: str,
 
 
 PAGE = {"width": 1123, "height": 794}  # A4 landscape at 96 dpi
+TABLE_ROWS = 26  # rows of a table page
+TABLE_PAGES = 6  # beyond, the ZIP carries the rest
 
 
 def _wrap(text: str, width: int = 130) -> str:
     return "<br>".join(plot(line) for line in textwrap.wrap(str(text), width)) or " "
 
 
+def _page(fig: go.Figure) -> go.Figure:
+    fig.update_layout(template=TEMPLATE, font={"family": FONT, "color": "#111"}, paper_bgcolor="white",
+                      plot_bgcolor="white", width=PAGE["width"], height=PAGE["height"])
+    return fig
+
+
 def _text_page(title: str, lines: list[str]) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(title={"text": plot(title), "font": {"size": 24}}, xaxis={"visible": False},
-                      yaxis={"visible": False}, plot_bgcolor="white", font={"family": FONT})
-    fig.add_annotation(text="<br>".join(_wrap(line) for line in lines), xref="paper", yref="paper", x=0, y=1,
+    fig.update_layout(title={"text": plot(title), "font": {"size": 22}, "x": 0.04}, xaxis={"visible": False},
+                      yaxis={"visible": False}, margin={"l": 50, "r": 40, "t": 80, "b": 40})
+    fig.add_annotation(text="<br>".join(_wrap(line, 120) for line in lines), xref="paper", yref="paper", x=0, y=1,
                        xanchor="left", yanchor="top", align="left", showarrow=False, font={"size": 13})
-    return fig
+    return _page(fig)
 
 
-def _chart_page(fig: go.Figure, notes: list[str]) -> go.Figure:
-    page = go.Figure(fig)
-    # On paper the legend goes to the right, so that it never runs into the source and the notes below.
-    page.update_layout(height=PAGE["height"], margin={"b": 230, "r": 300},
-                       legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 10}})
-    page.update_annotations(selector={"name": SOURCE_NOTE}, y=-0.1)
-    page.add_annotation(text="<br>".join(_wrap(n, 150) for n in notes), xref="paper", yref="paper", x=0, y=-0.24,
-                        xanchor="left", yanchor="top", align="left", showarrow=False, font={"size": 11})
-    return page
+def _chart_page(it: PackItem, notes: list[str]) -> go.Figure:
+    """The chart laid out on the page: legend in columns under the plot, then source and the export line
+    (the link wrapped, never cut), then the notes; the plot takes the height that remains."""
+    when = date.today().strftime("%d/%m/%Y")
+    line = f"Exporté le {when}" + (f" · {it.spec.permalink}" if it.spec.permalink else "")
+    if not (it.figure.layout.meta or {}).get("frame"):
+        return _page(go.Figure(it.figure))
+    page = reframe(it.figure, it.spec, stamp=line, notes=tuple(notes), width=PAGE["width"], height=PAGE["height"])
+    return _page(page)
 
 
-def _table_page(it: PackItem) -> go.Figure:
+def _table_pages(it: PackItem) -> list[go.Figure]:
+    """The values as dark text on white, in pages of TABLE_ROWS rows."""
     t = it.table
-    shown = t.head(40)
-    shown = shown.assign(valeur=fr_numbers(shown["valeur"].tolist(), it.spec.decimals))
-    fig = go.Figure(go.Table(
-        header={"values": ["Territoire", "Période", plot(f"Valeur ({it.spec.unit})"), "Statut"], "align": "left",
-                "fill_color": "#e8eef4"},
-        cells={"values": [[plot(v) for v in shown[c]] for c in ("territoire", "période", "valeur", "statut")],
-               "align": "left"}))
-    more = f" (40 premières lignes sur {len(t)} ; toutes dans le ZIP)" if len(t) > 40 else ""
-    fig.update_layout(title=plot(f"{it.spec.title} : valeurs{more}"), font={"family": FONT, "size": 11})
-    return fig
+    pages = []
+    chunks = [t.iloc[i:i + TABLE_ROWS] for i in range(0, max(len(t), 1), TABLE_ROWS)][:TABLE_PAGES]
+    for n, shown in enumerate(chunks, start=1):
+        shown = shown.assign(valeur=fr_numbers(shown["valeur"].tolist(), it.spec.decimals))
+        fig = go.Figure(go.Table(
+            columnwidth=[330, 110, 170, 150],
+            header={"values": ["Territoire", "Période", plot(f"Valeur ({it.spec.unit})"), "Statut"], "align": "left",
+                    "fill_color": "#dde6ef", "font": {"color": "#111", "size": 12}, "line_color": "#9aa5b1",
+                    "height": 26},
+            cells={"values": [[plot(v) for v in shown[c]] for c in ("territoire", "période", "valeur", "statut")],
+                   "align": "left", "fill_color": "white", "font": {"color": "#111", "size": 11},
+                   "line_color": "#c8ced6", "height": 22}))
+        more = f" — page {n}/{len(chunks)}" if len(chunks) > 1 else ""
+        rest = (f" ; {len(t) - TABLE_ROWS * TABLE_PAGES} lignes de plus dans le ZIP"
+                if n == len(chunks) and len(t) > TABLE_ROWS * TABLE_PAGES else "")
+        fig.update_layout(title={"text": plot(f"{it.spec.title} : valeurs{more}{rest}"), "x": 0.04},
+                          margin={"l": 50, "r": 40, "t": 70, "b": 30})
+        pages.append(_page(fig))
+    return pages
+
+
+def pack_permalink(codes: list[str], group_id: str | None, year_from: int, year_to: int
+                   ) -> Callable[[str, list[str]], str]:
+    """The link of each pack chart: Évolutions with the same territories, years, references and
+    programme line, so the link reopens the chart that was exported."""
+    return lambda indicator_id, refs: permalink("evolutions", t=codes, i=indicator_id, de=year_from, a=year_to,
+                                                ref=",".join(refs) or "0", g=group_id)
 
 
 def permalink(page: str, **params: object) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import charts, compare, store, territories
+from indicators import charts, compare, export, store, territories
 from indicators.errors import ObservatoireError
 from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, fr_signed, period_label
 from indicators.text import md
@@ -88,14 +88,14 @@ def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) ->
     })
     widgets.french_table(table, {"Valeur": int(ind["decimals"]), "Rang en France": 0, "Sur": 0,
                                  "Centile (100 = meilleur)": 0, "Rang dans la région": 0})
-    spec = charts.ChartSpec(title=f"{ind['label']}, {period_label(*period)}", subtitle=group_name,
-                            unit=ind["unit"], source=ind["source"], decimals=int(ind["decimals"]))
+    spec = widgets.chart_spec(ind, title=f"{ind['label']}, {period_label(*period)}", subtitle=group_name,
+                              permalink=export.permalink("comparer", **st.query_params.to_dict()))
     if r["value"].notna().any():
         fig = charts.bar_chart(r[["code", "label", "value"]], spec)
-        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        widgets.show_chart(fig)
         table = r.rename(columns={"code": "territory", "label": "territory_label"}).assign(
             indicator=ind["id"], period_start=period[0], year=period[1], flag=None)
-        widgets.export_chart(fig, spec, table, ind, f"rang_{ind['id']}")
+        widgets.export_chart(fig, spec, table, f"rang_{ind['id']}")
 
 
 def weights_editor(level: str, key: str, labels: pd.DataFrame) -> dict[str, float]:
@@ -195,12 +195,13 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
                       "year": g.index, "value": g.values}),
         pd.DataFrame({"territory": "C", "territory_label": "Groupe de comparaison", "level": "GRP",
                       "period_start": c.index, "year": c.index, "value": c.values})])
-    spec = charts.ChartSpec(title=f"{ind['label']} : programme et comparaison", subtitle=f"début {start}",
-                            unit=unit, source=ind["source"], decimals=1, marker_year=start,
-                            marker_label=f"Début du programme ({start})")
+    spec = widgets.chart_spec(ind, title=f"{ind['label']} : programme et comparaison", subtitle=f"début {start}",
+                              unit=unit, decimals=1, marker_year=start, marker_label=f"Début du programme ({start})",
+                              transform=unit if index_mode else "valeurs",
+                              permalink=export.permalink("comparer", **st.query_params.to_dict()))
     fig = charts.trend_chart(frame, spec)
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
-    widgets.export_chart(fig, spec, frame.assign(indicator=ind["id"], flag=None), ind, f"effet_{ind['id']}")
+    widgets.show_chart(fig)
+    widgets.export_chart(fig, spec, frame.assign(indicator=ind["id"], flag=None), f"effet_{ind['id']}")
     m = st.columns(3)
     m[0].metric("Groupe : après − avant", fr_signed(did.group_change, 2))
     m[1].metric("Comparaison : après − avant", fr_signed(did.comparison_change, 2))

@@ -130,23 +130,46 @@ def source_caption(ind: pd.Series) -> None:
     st.caption(f"{md(ind['source'])}. Couverture : {md(ind['coverage'])}")
 
 
-def export_chart(fig, spec, series: pd.DataFrame, ind: pd.Series, key: str) -> None:
+def chart_spec(ind: pd.Series, **fields: object) -> "charts.ChartSpec":
+    """The chart's one description, with what the catalog says of its indicator (title, unit, source,
+    licence, decimals, cautions) unless a field is given."""
+    from indicators import charts
+
+    base = {"title": str(ind["label"]), "unit": str(ind["unit"]), "source": str(ind["source"]),
+            "decimals": int(ind["decimals"]), "licence": str(ind.get("licence") or ""),
+            "notes": (str(ind["caution"]),) if ind.get("caution") else ()}
+    return charts.ChartSpec(**{**base, **fields})
+
+
+def show_chart(fig) -> None:
+    """A figure as it will be exported: the app's plotly theme is not applied over the chart's own."""
+    st.plotly_chart(fig, width="stretch", theme=None, config={"displaylogo": False})
+
+
+def link_warning() -> None:
+    """Links printed into files point to OBS_BASE_URL: a local address is said before anyone circulates it."""
+    from indicators.paths import BASE_URL
+
+    if BASE_URL.startswith(("http://localhost", "http://127.", "https://localhost")):
+        st.caption(f"⚠ Les liens imprimés dans les fichiers pointent vers {md(BASE_URL)} : ils ne s'ouvrent que sur "
+                   "cet ordinateur. Réglez OBS_BASE_URL sur l'adresse publique de l'observatoire avant de diffuser.")
+
+
+def export_chart(fig, spec, series: pd.DataFrame, key: str) -> None:
     """« Exporter » under a chart. Files are built only when asked for: CSV/XLSX when their button is
     clicked (deferred download), PNG/SVG after « Préparer » (Chromium takes a second). `fig` may be a
     function returning the figure, when building it costs more than a rerun should (the map)."""
     from indicators import export
 
     def table() -> pd.DataFrame:  # built only when a download asks for it
-        return export.series_table(series) if "territory_label" in series else series
+        return export.series_table(series, spec) if "territory_label" in series else series
 
-    meta = export.ExportMeta(title=spec.title, source=spec.source, licence=str(ind.get("licence", "")),
-                             unit=spec.unit, permalink=spec.permalink, note=str(ind.get("caution") or ""))
     stem = f"observatoire_{key}"
     with st.popover("Exporter ce graphique", icon=":material/download:"):
         c1, c2 = st.columns(2)
         c1.download_button("CSV", lambda: export.to_csv(table()), f"{stem}.csv", "text/csv", on_click="ignore",
                            key=f"{key}_csv")
-        c2.download_button("XLSX", lambda: export.to_xlsx(table(), meta), f"{stem}.xlsx", on_click="ignore",
+        c2.download_button("XLSX", lambda: export.to_xlsx(table(), spec), f"{stem}.xlsx", on_click="ignore",
                            key=f"{key}_xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         images = st.session_state.get(f"img_{key}")
@@ -158,3 +181,4 @@ def export_chart(fig, spec, series: pd.DataFrame, ind: pd.Series, key: str) -> N
         else:
             c1.download_button("PNG", images[1], f"{stem}.png", "image/png", on_click="ignore", key=f"{key}_png")
             c2.download_button("SVG", images[2], f"{stem}.svg", "image/svg+xml", on_click="ignore", key=f"{key}_svg")
+        link_warning()

@@ -6,7 +6,7 @@ import io
 import openpyxl
 import pandas as pd
 
-from indicators import export
+from indicators import charts, export
 from indicators.format import MISSING, NBSP, fr_datetime, fr_number, fr_numbers, fr_ordinal, fr_signed, period_label
 
 
@@ -66,7 +66,7 @@ def test_formula_looking_names_are_neutralised_in_csv_and_xlsx():
     table = export.series_table(_synthetic_series())
     back = pd.read_csv(io.BytesIO(export.to_csv(table)), sep=";", decimal=",", encoding="utf-8-sig")
     assert back["territoire"].iloc[2] == "'=HYPERLINK(\"http://x\")"
-    meta = export.ExportMeta(title="+titre", source="s", licence="l", unit="u")
+    meta = charts.ChartSpec(title="+titre", source="s", licence="l", unit="u")
     wb = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(table, meta)))
     assert wb.sheetnames == ["données", "métadonnées"]
     names = [c.value for c in wb["données"]["B"]]
