@@ -80,7 +80,9 @@ years = [y for y in st.session_state.get("w_annees", state.get_list("annees")) i
 other_values = {y: data.cached(store.level_values, ind["id"], level, spans[y][1], spans[y][0], within, large=True)
                 for y in years}
 all_v = np.concatenate([v] + [o["value"].to_numpy(dtype=float) for o in other_values.values()])
-cl = classify.classify(v, method, k, manual, bounds=classify.classify(all_v, method, k, manual).bounds if years else None)
+pooled = classify.classify(all_v, method, k, manual) if years else None
+cl = classify.classify(v, method, k, manual, bounds=pooled.bounds if pooled else None,
+                       lower=pooled.lower if pooled else None)
 reference = None
 if pal == "div":
     ref_code = "FR" if ref == "FR" else (territories.get(con, within)["parent_reg"] if within and within.startswith("DEP") else within)
@@ -139,13 +141,13 @@ with right:
 
 others = [y for y in spans if spans[y] != period]
 picked = st.multiselect("Comparer d'autres années (mêmes classes)", others, default=[y for y in years if y in others],
-                        max_selections=5, key="w_annees", placeholder="Choisir des années")
+                        max_selections=5, key="w_annees", placeholder="Choisir des années") if others else []
 state.put("annees", picked)
 if picked:
     cols = st.columns(min(3, len(picked)))
     for i, y in enumerate(picked):
         vy = other_values[y]
-        cy = classify.classify(vy["value"].to_numpy(dtype=float), method, k, manual, bounds=cl.bounds)
+        cy = classify.classify(vy["value"].to_numpy(dtype=float), method, k, manual, bounds=cl.bounds, lower=cl.lower)
         with cols[i % len(cols)]:
             st.markdown(f"**{y.replace('-', '–')}**")
             mapview.territory_map(level, vy["code"].tolist(), vy["value"].to_numpy(dtype=float), cy.classes, colours,

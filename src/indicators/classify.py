@@ -44,9 +44,10 @@ class Classes:
 
 
 def classify(values: np.ndarray, method: str, k: int, manual: list[float] | None = None,
-             bounds: tuple[float, ...] | None = None) -> Classes:
-    """Classes of the non-missing values. `bounds` reuses classes computed elsewhere (same classes
-    across years). A single distinct value gives one class; all missing gives none."""
+             bounds: tuple[float, ...] | None = None, lower: float | None = None) -> Classes:
+    """Classes of the non-missing values. `bounds` and `lower` reuse classes computed elsewhere (the
+    same classes across compared years: the first class starts at the lowest value of all of them).
+    A single distinct value gives one class; all missing gives none."""
     v = np.asarray(values, dtype=float)
     ok = ~np.isnan(v)
     data = v[ok]
@@ -58,7 +59,8 @@ def classify(values: np.ndarray, method: str, k: int, manual: list[float] | None
     cls = np.full(v.shape, -1)
     cls[ok] = np.minimum(np.searchsorted(b, data, side="left"), len(b) - 1)
     counts = tuple(int((cls == i).sum()) for i in range(len(b)))
-    return Classes(tuple(float(x) for x in b), float(data.min()), cls, counts, int((~ok).sum()), method)
+    low = float(data.min()) if lower is None else min(float(lower), float(data.min()))
+    return Classes(tuple(float(x) for x in b), low, cls, counts, int((~ok).sum()), method)
 
 
 def _bounds(data: np.ndarray, method: str, k: int, manual: list[float] | None) -> tuple[float, ...]:

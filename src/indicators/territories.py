@@ -22,14 +22,19 @@ LEVELS: dict[str, str] = {
 MAP_LEVELS = ("REG", "DEP", "EPCI", "COM")
 
 
+ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+
+
 def normalise(text: str | None) -> str:
-    """Accent-, case- and punctuation-blind form of a name, so « saint-etienne » finds Saint-Étienne."""
+    """Accent-, case- and punctuation-blind form of a name, with the usual abbreviations spelt out,
+    so « st girons », « St-Girons » and « saint-girons » all find Saint-Girons."""
     if text is None:
         return ""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     plain = plain.replace("œ", "oe").replace("æ", "ae")
-    return re.sub(r"[^a-z0-9]+", " ", plain).strip()
+    words = re.sub(r"[^a-z0-9]+", " ", plain).split()
+    return " ".join(ABBREVIATIONS.get(w, w) for w in words)
 
 
 def level_of(code: str) -> str:
@@ -159,6 +164,10 @@ def save_group(name: str, members: list[str], start_year: int | None, descriptio
         if unknown:
             raise GroupProblem("Territoires inconnus : " + ", ".join(unknown))
         notes: dict[str, str] = {}
+        same_name = [r[0] for r in con.execute("SELECT id FROM territory_group WHERE lower(trim(name)) = lower(?)",
+                                               [name]).fetchall()]
+        if [g for g in same_name if g != group_id]:
+            raise GroupProblem(f"Un groupe s'appelle déjà « {name} » : choisissez un autre nom.")
         if group_id is None:
             taken = {r[0] for r in con.execute("SELECT id FROM territory_group").fetchall()}
             group_id, n = slug(name), 2

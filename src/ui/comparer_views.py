@@ -178,18 +178,18 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
     g = compare.group_aggregate(con, ind["id"], codes)
     c = compare.group_aggregate(con, ind["id"], chosen)
     g, c = (x[x["period_start"] == x["year"]].set_index("year")["value"] for x in (g, c))
-    unit = ind["unit"]
+    unit = str(ind["unit"])
+    if compare.difference_in_differences(g, c, start) is None:  # one message when there is nothing to compare
+        st.info(f"Donnée non disponible : {md(ind['label'])} n'a pas de série annuelle commune aux deux groupes avant et "
+                f"après {start} (couverture : {md(ind['coverage'])}). Choisissez par exemple la population ou les émissions.")
+        return
     if index_mode:
         base = start - 1
         if base in g.index and base in c.index and g[base] and c[base]:
             g, c, unit = g / g[base] * 100, c / c[base] * 100, f"indice base 100 en {base}"
         else:
-            st.info(f"Pas de valeur en {base} pour les deux groupes : affichage en valeurs.")
+            st.caption(f"Pas de valeur en {base} pour les deux groupes : affichage en valeurs.")
     did = compare.difference_in_differences(g, c, start)
-    if did is None:
-        st.info(f"Donnée non disponible : {md(ind['label'])} n'a pas de série annuelle commune aux deux groupes avant et "
-                f"après {start} (couverture : {md(ind['coverage'])}). Choisissez par exemple la population ou les émissions.")
-        return
     frame = pd.concat([
         pd.DataFrame({"territory": "G", "territory_label": group["name"][:60], "level": "GRP", "period_start": g.index,
                       "year": g.index, "value": g.values}),
@@ -203,9 +203,9 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
     widgets.show_chart(fig)
     widgets.export_chart(fig, spec, frame.assign(indicator=ind["id"], flag=None), f"effet_{ind['id']}")
     m = st.columns(3)
-    m[0].metric("Groupe : après − avant", fr_signed(did.group_change, 2))
-    m[1].metric("Comparaison : après − avant", fr_signed(did.comparison_change, 2))
-    m[2].metric("Différence de différences", fr_signed(did.estimate, 2), help=unit)
+    m[0].metric("Groupe : après − avant", f"{fr_signed(did.group_change, 2)} {unit}")
+    m[1].metric("Comparaison : après − avant", f"{fr_signed(did.comparison_change, 2)} {unit}")
+    m[2].metric("Différence de différences", f"{fr_signed(did.estimate, 2)} {unit}", help=md(unit))
     st.caption(f"Avant : moyenne {did.years_before[0]}–{did.years_before[-1]} ; après : moyenne "
                f"{did.years_after[0]}–{did.years_after[-1]} ; {len(codes)} membres, {len(chosen)} territoires de "
                f"comparaison ; unité : {unit}. Agrégats par la règle de l'indicateur (rapport des sommes pour un taux).")
@@ -224,61 +224,72 @@ def profile(con, members: pd.DataFrame) -> None:
     edited = st.data_editor(frame, disabled=["Indicateur", "Sens"], hide_index=True, key="w_cw")
     weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float)))
     state.put_weights("cw", weights, defaults)
-    rows = []
+    rows, scored_without = [], {}
     for level, part in members.groupby("level"):
         matrix = compare.feature_matrix(con, level, list(weights), include=part["code"].tolist())
         scores = compare.composite(matrix, weights, tab["polarity"].to_dict())
         rows.append(scores.reindex(part["code"]).assign(Territoire=part["label"].tolist()))
+        missing = [tab.at[v, "label"] for v, w in weights.items() if w > 0 and v not in scores.columns]
+        if missing:
+            scored_without[level] = missing
     out = pd.concat(rows)
     used = [v for v, w in weights.items() if w > 0 and v in out.columns]
-    dropped = [tab.at[v, "label"] for v, w in weights.items() if w > 0 and v not in out.columns]
     table = pd.DataFrame({"Territoire": out["Territoire"], "Score": out["score"],
                           **{tab.at[v, "label"]: out[v] for v in used}})
     # Numbers, not formatted text: a sort puts −1,2 before 0,3 (text put the minus sign after the digits).
     widgets.french_table(table.sort_values("Score", ascending=False, na_position="last"),
                          {c: 2 for c in table.columns if c != "Territoire"})
-    if dropped:
-        st.caption("Sans donnée pour certains niveaux, donc hors du score de ces territoires : " + ", ".join(dropped) + ".")
+    for level, missing in scored_without.items():
+        st.caption(f"{territories.LEVELS[level]} : score calculé sans {md(', '.join(missing))} (pas de valeur publiée "
+                   "à ce niveau).")
     st.caption("Score = moyenne pondérée des écarts à la moyenne (en écarts-types) parmi les territoires du même "
                "niveau, chaque écart orienté pour que « plus » soit favorable. 0 = territoire moyen. Aucun poids "
                "caché : ce tableau est tout le calcul.")
 
 
 def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db_path) -> None:
+    if st.session_state.get("group_done"):  # said after the rerun that selects the new or edited group
+        st.success(st.session_state.pop("group_done"))
     names = territories.labels(con, list(dict.fromkeys(members["code"].tolist() + followed)))
     with st.form("edit_group"):
         st.markdown(f"**Modifier « {md(group['name'])} »**")
-        name = st.text_input("Nom", group["name"])
+        name = st.text_input("Nom", group["name"], max_chars=120)
         start = st.number_input("Année de démarrage", 1990, 2100, int(group["start_year"]) if pd.notna(group["start_year"]) else 2020)
-        desc = st.text_area("Description", group["description"] or "")
+        desc = st.text_area("Description", group["description"] or "", max_chars=600)
         kept = st.multiselect("Membres (ajoutez des territoires suivis depuis la barre latérale)", list(names),
                               default=members["code"].tolist(), format_func=names.get,
                               placeholder="Choisir des territoires")
         if st.form_submit_button("Enregistrer"):
-            _write(lambda: territories.save_group(name, kept, int(start), desc, group_id=group["id"], path=db_path))
+            if _write(lambda: territories.save_group(name, kept, int(start), desc, group_id=group["id"], path=db_path),
+                      f"Groupe « {name.strip()} » enregistré ({len(kept)} membres).") is not False:
+                st.rerun()
     with st.form("new_group"):
         st.markdown("**Nouveau groupe**, à partir des territoires suivis")
-        new_name = st.text_input("Nom du nouveau groupe")
+        new_name = st.text_input("Nom du nouveau groupe", max_chars=120)
         new_start = st.number_input("Année de démarrage ", 1990, 2100, 2020)
         new_members = st.multiselect("Membres", followed, default=followed, format_func=names.get,
                                      placeholder="Choisir des territoires")
         if st.form_submit_button("Créer"):
-            gid = _write(lambda: territories.save_group(new_name, new_members, int(new_start), path=db_path))
+            gid = _write(lambda: territories.save_group(new_name, new_members, int(new_start), path=db_path),
+                         f"Groupe « {new_name.strip()} » créé avec {len(new_members)} membres : il est sélectionné.")
             if gid:
                 state.put("g", gid)
+                st.session_state.pop("w_g", None)  # the picker then reads the new group from the link
                 st.rerun()
     if not group["builtin"] and st.button(f"Supprimer « {md(group['name'])} »", type="secondary"):
-        if _write(lambda: territories.delete_group(group["id"], path=db_path)) is not False:
+        if _write(lambda: territories.delete_group(group["id"], path=db_path),
+                  f"Groupe « {group['name']} » supprimé.") is not False:
             state.put("g", None)
+            st.session_state.pop("w_g", None)
             st.rerun()
 
 
-def _write(action):
-    """Run a write and show its outcome; problems (busy base, bad input) come back as French messages."""
+def _write(action, done: str):
+    """Run a write; problems (busy base, bad input) are shown in French at once, success after the rerun."""
     try:
         result = action()
     except ObservatoireError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return False
-    st.success("Enregistré.")
+    st.session_state["group_done"] = md(done)
     return result

@@ -116,7 +116,7 @@ def test_comparer_programme_effect_shows_did_and_caveat():
     at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="population")
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert re.fullmatch(r"[+−]?\d+,\d\d", metrics["Différence de différences"])
+    assert re.fullmatch(r"[+−]?\d+,\d\d indice base 100 en 2015", metrics["Différence de différences"])
     assert "pas une preuve" in at.warning[0].value
 
 
@@ -133,7 +133,7 @@ def test_comparer_composite_profile_lists_members_with_scores():
     assert len(table) == 8 and "Score" in table.columns
 
 
-def test_comparer_group_creation_writes_to_the_database(tmp_path, monkeypatch):
+def test_comparer_group_creation_confirms_selects_and_refuses_a_duplicate(tmp_path, monkeypatch):
     import shutil
 
     from indicators import store, territories
@@ -150,6 +150,12 @@ def test_comparer_group_creation_writes_to_the_database(tmp_path, monkeypatch):
     assert not at.exception
     groups = territories.groups(store.connect_readonly(copy)).set_index("name")
     assert groups.loc["Bastides test", "members"] == 2
+    assert at.query_params["g"] == groups.loc["Bastides test", "id"]  # the new group is selected
+    assert at.success[0].value.startswith("Groupe « Bastides test » créé avec 2 membres")
+    at.text_input[1].input("bastides TEST")
+    at.button[1].click()
+    at.run()
+    assert "Un groupe s'appelle déjà « bastides TEST »" in at.error[0].value.replace("\\", "")
 
 
 def test_exporter_and_downloads_present():
@@ -384,3 +390,11 @@ def test_an_over_limit_upload_is_refused_in_french(monkeypatch):
     assert at.error[0].value == ("Fichier trop volumineux (0,003 Mo) : la limite est de 0,001 Mo "
                                  "(réglage OBS_MAX_UPLOAD_MB).")
     assert at.file_uploader[0].proto.max_upload_size_mb == 50  # the widget lets it through for a French refusal
+
+
+@pytest.mark.parametrize("query", ["st girons", "St-Girons", "saint girons", "ST GIRONS"])
+def test_search_spells_out_abbreviations(query):
+    from indicators import store, territories
+
+    hits = territories.search(store.connect_readonly(), query, levels=("COM",))
+    assert hits["label"].iloc[0] == "Saint-Girons (09)"

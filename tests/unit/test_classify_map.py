@@ -161,3 +161,11 @@ def test_histogram_draws_every_value_and_a_line_per_break():
     assert svg.count("<rect") == 3  # bins 1–3, 3–5 and 7–9 hold values; the empty one draws nothing
     assert svg.count("<line") == 2 and 'stroke-dasharray' in svg
     assert ">1</text>" in svg and ">9</text>" in svg
+
+
+def test_compared_years_start_the_first_class_at_the_lowest_value_of_all_years():
+    now, before = np.array([4.9, 6.0, 8.0]), np.array([-1.0, 1.1, 3.0])
+    pooled = classify.classify(np.concatenate([now, before]), "quantiles", 3)
+    cl = classify.classify(now, "quantiles", 3, bounds=pooled.bounds, lower=pooled.lower)
+    first = classify.labels(cl, 1)[0]
+    assert cl.lower == -1.0 and first.startswith("−1,0 à"), first
