@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent / "src"))  # runs from a clone with
 from streamlit import config as st_config  # noqa: E402
 
 from indicators.config import ConfigError, settings  # noqa: E402
-from ui import data  # noqa: E402
+from ui import data, francais  # noqa: E402
 
 st.set_page_config(page_title="Observatoire de l'attractivité", page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
                    layout="wide")
@@ -39,5 +39,6 @@ page = st.navigation(PAGES)
 with st.sidebar:
     st.markdown("### Observatoire de l'attractivité")
     st.caption("Attractivité des territoires et effets des programmes de revitalisation.")
+    francais.install(f"{settings().max_upload_mb:g} Mo".replace(".", ","))
 data.require_database()
 data.run_guarded(page)

@@ -44,7 +44,7 @@ with c4:
 spans = {lab.replace("–", "-"): (int(p), int(y)) for lab, p, y in zip(labels, periods["period_start"], periods["year"])}
 period = spans[chosen.replace("–", "-")]
 
-m1, m2, m3, m4, m5 = st.columns([1.6, 1, 1.3, 1.3, 1.6])
+m1, m2, m3, m4, m5 = st.columns([1.5, 0.9, 1.3, 1.1, 2.3])
 methods = list(classify.METHODS)
 method = m1.selectbox("Classes", methods, format_func=classify.METHODS.get, key="w_methode",
                       index=methods.index(state.choice(methods, "methode", "quantiles")))
@@ -58,7 +58,7 @@ if method == "manuel":
     if bad:
         m2.warning(f"Bornes ignorées, pas des nombres : {', '.join(bad)}")
     state.put("bornes", text)
-palettes = {"auto": "Selon le sens de l'indicateur", "div": "Divergente autour d'une référence"}
+palettes = {"auto": "Selon l'indicateur", "div": "Divergente"}
 pal = m3.selectbox("Palette", list(palettes), format_func=palettes.get, key="w_palette",
                    index=list(palettes).index(state.choice(list(palettes), "palette", "auto")))
 state.put("palette", pal)

@@ -62,7 +62,7 @@ view = st.segmented_control("Vue", list(views), format_func=views.get, key="w_vu
                             default=state.choice(list(views), "vue", "series")) or "series"
 state.put("vue", view)
 
-c1, c2, c3 = st.columns([3, 1, 1.3])
+c1, c2, c3 = st.columns([2.6, 0.9, 2])
 # `ref`: 1 (the first territory's département, région and France), 0 (none) or the codes themselves
 # (a review pack's link names its references: the members' régions and France).
 ref_param = state.get_str("ref", "1")
@@ -138,7 +138,7 @@ for ind_id, ind in inds.iterrows():
     spec = widgets.chart_spec(ind, title=ind["label"], subtitle=f"{transforms.MODES[mode]} · {lo}–{hi}", unit=unit,
                               decimals=1 if mode != "valeurs" else int(ind["decimals"]), transform=transform,
                               marker_year=marker,
-                              marker_label=f"Début {group['name'][:40]} ({marker})" if marker else "",
+                              marker_label=f"Début : {charts.short(group['name'], 48)} ({marker})" if marker else "",
                               permalink=export.permalink("evolutions", **st.query_params.to_dict()))
     fig = charts.trend_chart(shown, spec, frozenset(refs))
     widgets.show_chart(fig)

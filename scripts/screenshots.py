@@ -11,6 +11,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 PAGES = ["", "carte?niveau=COM&dans=DEP:09&i=population&p=2023&sel=COM:09225&g=cci-midi-pyrenees",
          "evolutions?t=COM:09225,COM:12202&i=population&mode=indice&base=2013&g=cci-midi-pyrenees",
          "comparer?g=cci-midi-pyrenees&i=net_migration_rate,vacancy_rate,unemployment_rate,median_income",
+         "comparer?g=cci-midi-pyrenees&vue=effet&ie=population",
          "exporter?t=COM:09225&i=population", "donnees", "methodes"]
 MAP = "iframe[title='ui.mapview.carte_territoires']"
 
@@ -19,20 +20,28 @@ def main(base: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        for path in PAGES:
-            page.goto(f"{base}/{path}")
-            page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30000)
-            page.wait_for_function(
-                "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
-            if path.startswith("carte"):
-                page.wait_for_function(f"() => {{ const f = document.querySelector(\"{MAP}\");"
-                                       " return f && f.contentWindow.__map && f.contentWindow.__map.ready; }",
-                                       timeout=60000)
-            page.wait_for_timeout(1500)  # let plotly finish drawing
-            page.screenshot(path=str(out / f"{path.split('?')[0] or 'accueil'}.png"), full_page=True)
-            print(out / f"{path.split('?')[0] or 'accueil'}.png")
+        # Tall viewports: Streamlit scrolls inside its own container, so a full-page capture needs the height.
+        for name, viewport in (("", {"width": 1366, "height": 2400}), ("telephone_", {"width": 390, "height": 4200})):
+            page = browser.new_page(viewport=viewport)
+            shoot(page, base, out, name)
+            page.close()
         browser.close()
+
+
+def shoot(page, base: str, out: Path, prefix: str) -> None:
+    for path in PAGES:
+        page.goto(f"{base}/{path}")
+        page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=30000)
+        page.wait_for_function(
+            "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30000)
+        if path.startswith("carte"):
+            page.wait_for_function(f"() => {{ const f = document.querySelector(\"{MAP}\");"
+                                   " return f && f.contentWindow.__map && f.contentWindow.__map.ready; }",
+                                   timeout=60000)
+        page.wait_for_timeout(1500)  # let plotly finish drawing
+        target = out / f"{prefix}{path.split('?')[0] or 'accueil'}{'_effet' if 'vue=effet' in path else ''}.png"
+        page.screenshot(path=str(target), full_page=True)
+        print(target)
 
 
 if __name__ == "__main__":

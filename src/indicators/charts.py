@@ -103,7 +103,8 @@ def frame(fig: go.Figure, spec: ChartSpec, plot_height: int = 300, legend: str =
         separators=", ", font={"family": FONT, "size": 13}, height=total, plot_bgcolor="white",
         margin={"l": 64, "r": 270 if legend == "right" else 24, "t": top, "b": bottom},
         showlegend=legend == "right" or n > 0,
-        meta={"frame": {"plot_height": plot_height, "legend": legend, "notes": list(notes)}},
+        meta={"frame": {"plot_height": plot_height, "legend": legend, "notes": list(notes),
+                        "source_band": source_band + notes_band}},
     )
     if legend == "below" and n:
         fig.update_layout(legend={"orientation": "v" if columns == 1 else "h", "x": 0, "xanchor": "left",
@@ -129,6 +130,17 @@ def reframe(fig: go.Figure, spec: ChartSpec, **changes: object) -> go.Figure:
     args = {"plot_height": meta.get("plot_height", 300), "legend": meta.get("legend", "below"),
             "notes": tuple(meta.get("notes", ())), **changes}
     return frame(out, spec, **args)
+
+
+def for_screen(fig: go.Figure) -> go.Figure:
+    """The figure for the page: the source and notes leave the image, because the page says them in text
+    that wraps at any width (a phone cut them), while every export keeps them in the image."""
+    out = go.Figure(fig)
+    band = (out.layout.meta or {}).get("frame", {}).get("source_band", 0)
+    if band:
+        out.layout.annotations = [a for a in out.layout.annotations if a.name not in (SOURCE_NOTE, NOTES)]
+        out.update_layout(height=out.layout.height - band, margin_b=out.layout.margin.b - band)
+    return out
 
 
 def _layout(fig: go.Figure, spec: ChartSpec, plot_height: int = 300) -> go.Figure:
@@ -179,7 +191,8 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
         fig.add_vline(x=spec.marker_year - 0.5, line={"color": "#CC79A7", "dash": "dash", "width": 2},
                       annotation={"text": plot(spec.marker_label or f"Début : {spec.marker_year}"),
                                   "font": {"color": "#a0467f", "size": 11}},
-                      annotation_position="top right")
+                      # the label on the side with room: left of the line when it stands in the later years
+                      annotation_position="top left" if spec.marker_year > series["year"].median() else "top right")
     fig.update_xaxes(dtick=1 if series["year"].nunique() <= 20 else 2, tickformat="d")
     return _layout(fig, spec)
 

@@ -203,9 +203,10 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
     widgets.show_chart(fig)
     widgets.export_chart(fig, spec, frame.assign(indicator=ind["id"], flag=None), f"effet_{ind['id']}")
     m = st.columns(3)
-    m[0].metric("Groupe : après − avant", f"{fr_signed(did.group_change, 2)} {unit}")
-    m[1].metric("Comparaison : après − avant", f"{fr_signed(did.comparison_change, 2)} {unit}")
-    m[2].metric("Différence de différences", f"{fr_signed(did.estimate, 2)} {unit}", help=md(unit))
+    # The unit goes with the label: a long one (« indice base 100 en 2015 ») would cut the figure.
+    m[0].metric(f"Groupe : après − avant ({md(unit)})", fr_signed(did.group_change, 2))
+    m[1].metric(f"Comparaison : après − avant ({md(unit)})", fr_signed(did.comparison_change, 2))
+    m[2].metric(f"Différence de différences ({md(unit)})", fr_signed(did.estimate, 2))
     st.caption(f"Avant : moyenne {did.years_before[0]}–{did.years_before[-1]} ; après : moyenne "
                f"{did.years_after[0]}–{did.years_after[-1]} ; {len(codes)} membres, {len(chosen)} territoires de "
                f"comparaison ; unité : {unit}. Agrégats par la règle de l'indicateur (rapport des sommes pour un taux).")

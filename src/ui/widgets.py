@@ -143,7 +143,9 @@ def chart_spec(ind: pd.Series, **fields: object) -> "charts.ChartSpec":
 
 def show_chart(fig) -> None:
     """A figure as it will be exported: the app's plotly theme is not applied over the chart's own."""
-    st.plotly_chart(fig, width="stretch", theme=None, config={"displaylogo": False})
+    from indicators import charts
+
+    st.plotly_chart(charts.for_screen(fig), width="stretch", theme=None, config={"displaylogo": False})
 
 
 def link_warning() -> None:
@@ -165,6 +167,7 @@ def export_chart(fig, spec, series: pd.DataFrame, key: str) -> None:
         return export.series_table(series, spec) if "territory_label" in series else series
 
     stem = f"observatoire_{key}"
+    st.session_state[f"spec_{key}"] = spec  # the chart's description, as exported (tests reopen its link)
     with st.popover("Exporter ce graphique", icon=":material/download:"):
         c1, c2 = st.columns(2)
         c1.download_button("CSV", lambda: export.to_csv(table()), f"{stem}.csv", "text/csv", on_click="ignore",

@@ -116,7 +116,7 @@ def test_comparer_programme_effect_shows_did_and_caveat():
     at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="population")
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert re.fullmatch(r"[+−]?\d+,\d\d indice base 100 en 2015", metrics["Différence de différences"])
+    assert re.fullmatch(r"[+−]?\d+,\d\d", metrics["Différence de différences (indice base 100 en 2015)"])
     assert "pas une preuve" in at.warning[0].value
 
 

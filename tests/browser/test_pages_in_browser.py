@@ -97,7 +97,7 @@ def test_comparer_programme_effect_from_a_link(page):
     expect(chart).to_be_visible(timeout=TIMEOUT)
     legend = chart.locator(".legendtext").all_text_contents()
     assert "Groupe de comparaison" in legend and any(t.startswith("Sites pilotes") for t in legend)
-    expect(page.get_by_text("Différence de différences", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Différence de différences \(")).first).to_be_visible()
     expect(page.get_by_text(re.compile("pas une preuve"))).to_be_visible()
     assert_no_exception(page)
 
