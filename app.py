@@ -35,6 +35,10 @@ except ConfigError as exc:
     st.error(f"Configuration invalide : {exc}")
     st.stop()
 
+# Our own static style (no user text): captions dark enough for the RGAA contrast ratio (4.5:1).
+st.markdown("<style>[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] * "
+            "{ color: #555b63 !important; opacity: 1 !important; }</style>", unsafe_allow_html=True)
+
 page = st.navigation(PAGES)
 with st.sidebar:
     st.markdown("### Observatoire de l'attractivité")

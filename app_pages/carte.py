@@ -14,7 +14,7 @@ from ui import carte_views, data, mapview, state, widgets
 con = data.require_database()
 st.title("Carte")
 
-c1, c2, c3, c4 = st.columns([1, 2.2, 1.4, 1.4])
+c1, c2, c3, c4 = st.columns([1.4, 2.2, 1.4, 1.3])
 levels = list(territories.MAP_LEVELS)
 level = c1.selectbox("Niveau", levels, index=levels.index(state.choice(levels, "niveau", "DEP")),
                      format_func=territories.LEVELS.get, key="w_niveau")
@@ -63,8 +63,9 @@ pal = m3.selectbox("Palette", list(palettes), format_func=palettes.get, key="w_p
                    index=list(palettes).index(state.choice(list(palettes), "palette", "auto")))
 state.put("palette", pal)
 refs = {"FR": "France", "REG": "la région", "val": "une valeur"}
-ref = m4.selectbox("Référence", list(refs), format_func=refs.get, key="w_ref", disabled=pal != "div",
-                   index=list(refs).index(state.choice(list(refs), "ref", "FR")))
+# Shown only for a diverging palette (a greyed-out control is hard to read and means nothing).
+ref = m4.selectbox("Centrée sur", list(refs), format_func=refs.get, key="w_ref",
+                   index=list(refs).index(state.choice(list(refs), "ref", "FR"))) if pal == "div" else "FR"
 state.put("ref", ref if pal == "div" else None)
 with m5:
     group = widgets.group_select(con, "Groupe à souligner", allow_none=True, default=None)
@@ -112,13 +113,14 @@ with left:
     clicked = mapview.territory_map(level, codes, v, cl.classes, colours,
                                     classify.MISSING_COLOUR, str(ind["unit"]), int(ind["decimals"]),
                                     visible=set(codes) if within else None, outline=outline, selected=selected,
-                                    key="carte", small=values["small"].to_numpy(dtype=bool))
+                                    key="carte", small=values["small"].to_numpy(dtype=bool), view_of=chosen_extent)
     if clicked and clicked["code"] != selected:
         state.put("sel", clicked["code"])
         st.rerun()
     shapeless = len(set(codes) - set(mapview.geometry_codes(level)[1]))
     st.caption(f"{fr_int(len(v) - cl.missing)} territoires avec une valeur ; {fr_int(cl.missing)} en « donnée non "
-               f"disponible » (gris). Molette : zoom ; glisser : déplacer ; clic : fiche du territoire."
+               f"disponible » (gris). Ctrl + molette (ou un clic puis la molette) : zoom ; glisser ou flèches du clavier : "
+               "déplacer ; clic : fiche du territoire."
                + (f" {fr_int(shapeless)} sans contour dans la source cartographique : voir le tableau." if shapeless else "")
                + (f" Référence : {reference:.2f}".replace(".", ",") if reference is not None else ""))
 with right:

@@ -51,7 +51,9 @@ def series_table(series: pd.DataFrame, spec: ChartSpec | None = None,
         "période": [period_label(p, y) for p, y in zip(series["period_start"], series["year"])],
         "début": series["period_start"].astype(int).to_numpy(),
         "fin": series["year"].astype(int).to_numpy(),
-        "valeur": (values.round(decimals) if decimals is not None else values).to_numpy(),
+        # as the chart shows them: whole numbers without « ,0 », others to the indicator's decimals
+        "valeur": (values.round(decimals).astype("Int64") if decimals == 0 and values.dropna().abs().max() < 2**53
+                   else values.round(decimals) if decimals is not None else values).to_numpy(),
         "unité": spec.unit if spec else "",
         "valeurs": spec.transform if spec else "valeurs",
         "statut": series["flag"].fillna("").to_numpy() if "flag" in series else "",

@@ -88,7 +88,7 @@ def test_csv_download_is_a_french_file_with_the_values(page):
         page.get_by_role("button", name="Télécharger le CSV").click()
     text = open(info.value.path(), encoding="utf-8-sig").read()
     assert text.startswith("code;territoire;")
-    assert "COM:75056;Paris (75);population;2006;2006;2006;2181374,0;" in text
+    assert "COM:75056;Paris (75);population;Population municipale;2006;2006;2006;2181374;habitants;valeurs;" in text
 
 
 def test_comparer_programme_effect_from_a_link(page):

@@ -251,3 +251,14 @@ def test_group_names_refuse_markup(db_copy):
     with pytest.raises(territories.GroupProblem, match="caractères non admis"):
         territories.save_group(PAYLOADS[6], ["COM:09225"], 2020, path=db_copy)
     assert territories.save_group("Bastides d'Ariège (test)", ["COM:09225"], 2020, path=db_copy)
+
+
+def test_a_value_column_named_after_the_indicator_is_understood(con):
+    v = check(con, "territoire;année;Ouvertures de commerces\n09225;2022;12\n".encode())
+    assert v.blocking == [] and v.observations["value"].tolist() == [12.0]
+
+
+def test_two_candidate_value_columns_name_the_column_to_rename(con):
+    with pytest.raises(ImportProblem, match=r"renommez en « valeur » la colonne qui porte les chiffres "
+                                            r"\(« ouvertures », « fermetures »\)"):
+        ingest.load("territoire;année;ouvertures;fermetures\n09225;2022;12;3\n".encode(), "f.csv")

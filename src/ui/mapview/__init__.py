@@ -34,7 +34,7 @@ def geometry_codes(level: str) -> tuple[list[str], dict[str, int]]:
 def territory_map(level: str, codes: list[str], values: np.ndarray, classes: np.ndarray, colours: list[str],
                   missing_colour: str, unit: str, decimals: int, visible: set[str] | None = None,
                   outline: set[str] = frozenset(), selected: str | None = None, height: int = 620,
-                  key: str = "carte", small: np.ndarray | None = None) -> dict | None:
+                  key: str = "carte", small: np.ndarray | None = None, view_of: str | None = None) -> dict | None:
     """Draw the map of `codes` with their values and classes (aligned arrays); returns {"code": ...}
     once per click on a territory; `small` (aligned with `codes`) marks values resting on a small count,
     hatched on the map, (a component keeps its last value across reruns: without this, an
@@ -48,7 +48,8 @@ def territory_map(level: str, codes: list[str], values: np.ndarray, classes: np.
     cls = np.append(np.asarray(classes, dtype=int), -1)[at].tolist()
     clicked = _component(
         geometry_url=f"/app/static/geo/{level}.json?v={stamp}",
-        view_key=f"{level}:{','.join(sorted(visible)) if visible and len(visible) < 50 else len(visible or [])}",
+        # The view is kept while the same emprise is shown (two emprises of 325 communes are not the same view).
+        view_key=f"{level}:{view_of or ','.join(sorted(visible or []))[:2000]}",
         values=[None if v != v else v for v in vals], classes=cls, palette=colours, missing_colour=missing_colour,
         unit=unit, decimals=decimals,
         visible=sorted(index[c] for c in visible if c in index) if visible is not None else None,

@@ -53,7 +53,7 @@ function load(url) {
     geometries[url] = fetch(url, { cache: "force-cache" }).then(r => {
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();
-    }).then(decode);
+    }).then(decode).catch(err => { delete geometries[url]; throw err; });  // a failure is retried next time
   }
   return geometries[url];
 }
@@ -71,8 +71,26 @@ function fit() {
     if (b[0] < x0) x0 = b[0]; if (b[1] < y0) y0 = b[1]; if (b[2] > x1) x1 = b[2]; if (b[3] > y1) y1 = b[3];
   }
   const w = canvas.clientWidth, h = args.height, pad = 12;
+  if (!idx.length || !isFinite(x0)) { view = { scale: 1, tx: 0, ty: 0 }; return false; }
+  // One point, or a shape smaller than a grid step: a minimum extent instead of a division by zero.
+  const dx = Math.max(x1 - x0, 40), dy = Math.max(y1 - y0, 40);
+  x0 -= (dx - (x1 - x0)) / 2; y0 -= (dy - (y1 - y0)) / 2; x1 = x0 + dx; y1 = y0 + dy;
   const scale = Math.min((w - 2 * pad) / (x1 - x0), (h - 2 * pad) / (y1 - y0));
   view = { scale: scale, tx: (w - (x1 - x0) * scale) / 2 - x0 * scale, ty: (h - (y1 - y0) * scale) / 2 - y0 * scale };
+  return true;
+}
+
+// Drags and zooms redraw once per frame, not once per mouse event.
+let frameRequested = false;
+function redraw() {
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(() => { frameRequested = false; draw(); });
+}
+
+function zoomAt(x, y, k) {
+  view.tx = x - (x - view.tx) * k; view.ty = y - (y - view.ty) * k; view.scale *= k;
+  redraw();
 }
 
 function resize() {
@@ -179,7 +197,7 @@ canvas.addEventListener("mousemove", e => {
   const r = canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
   if (drag) {
     view.tx = drag.tx + (x - drag.x); view.ty = drag.ty + (y - drag.y); drag.moved = true;
-    draw(); return;
+    redraw(); return;
   }
   const i = featureAt(x, y);
   if (i < 0) { tip.style.display = "none"; return; }
@@ -207,14 +225,31 @@ window.addEventListener("mouseup", e => {
     send("streamlit:setComponentValue", { value: { code: geom.codes[i], at: Date.now() }, dataType: "json" });
   }
 });
+// The wheel scrolls the page, as on common web maps, unless Ctrl/⌘ is held or the map was clicked.
+let engaged = false;
+canvas.addEventListener("mousedown", () => { engaged = true; });
+canvas.addEventListener("mouseleave", () => { engaged = false; });
 canvas.addEventListener("wheel", e => {
-  if (!view) return;
+  if (!view || !(engaged || e.ctrlKey || e.metaKey)) {
+    if (view) { statusEl.textContent = "Ctrl (ou ⌘) + molette pour zoomer, ou cliquez d'abord dans la carte."; }
+    return;
+  }
   e.preventDefault();
-  const r = canvas.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
-  const k = Math.exp(-e.deltaY * 0.0015);
-  view.tx = x - (x - view.tx) * k; view.ty = y - (y - view.ty) * k; view.scale *= k;
-  draw();
+  statusEl.textContent = "";
+  const r = canvas.getBoundingClientRect();
+  zoomAt(e.clientX - r.left, e.clientY - r.top, Math.exp(-e.deltaY * 0.0015));
 }, { passive: false });
+canvas.addEventListener("keydown", e => {
+  if (!view || !geom) return;
+  const step = 40, w = canvas.clientWidth / 2, h = args.height / 2;
+  const moves = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+  if (moves[e.key]) { view.tx += moves[e.key][0]; view.ty += moves[e.key][1]; redraw(); }
+  else if (e.key === "+" || e.key === "=") zoomAt(w, h, 1.25);
+  else if (e.key === "-" || e.key === "−") zoomAt(w, h, 0.8);
+  else if (e.key === "0") { fit(); draw(); }
+  else return;
+  e.preventDefault();
+});
 document.getElementById("reset").addEventListener("click", () => { if (geom) { fit(); draw(); } });
 
 // For tests and benchmarks: where a territory is drawn, and how long drawing took.
@@ -241,6 +276,7 @@ window.__map = {
 
 let renderSeq = 0;
 window.addEventListener("message", async ev => {
+  if (ev.source !== window.parent) return;  // only the app that hosts this frame may drive it
   const msg = ev.data;
   if (!msg || msg.type !== "streamlit:render") return;
   const seq = ++renderSeq;
@@ -257,7 +293,12 @@ window.addEventListener("message", async ev => {
     return;
   }
   resize();
-  if (!sameFrame || !view) fit();
+  if ((!sameFrame || !view) && !fit()) {
+    ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, canvas.width, canvas.height);
+    statusEl.textContent = "Aucun territoire à dessiner dans cette emprise.";
+    window.__map.ready = true;
+    return;
+  }
   draw();
   window.__map.ready = true;
 });

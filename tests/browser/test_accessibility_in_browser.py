@@ -1,0 +1,49 @@
+"""RGAA-minded checks in Chromium: axe-core on every page (no critical or serious violation), the
+framework's English put into French, and the map reachable by keyboard."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_pages_in_browser import MAP_IFRAME, TIMEOUT, open_view, wait_map
+
+PAGES = ["", "carte?niveau=DEP&i=population", "evolutions?t=COM:12202&i=population", "comparer",
+         "comparer?vue=effet&ie=population", "exporter", "donnees", "methodes"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_critical_or_serious_accessibility_violation(page, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    open_view(page, path)
+    page.wait_for_timeout(1000)
+    violations = Axe().run(page).response["violations"]
+    bad = [(v["id"], v["impact"], v["nodes"][0]["target"]) for v in violations if v["impact"] in ("critical", "serious")]
+    assert bad == [], bad
+
+
+def test_the_upload_widget_speaks_french_and_states_our_limit(page):
+    open_view(page, "donnees")
+    zone = page.locator("[data-testid='stFileUploader']")
+    expect(zone.get_by_text("20 Mo au plus par fichier", exact=False)).to_be_visible(timeout=TIMEOUT)
+    expect(zone.get_by_role("button", name=re.compile("Choisir un fichier"))).to_be_visible()
+    assert zone.get_by_text(re.compile("per file|Drag and drop|Browse files")).count() == 0
+
+
+def test_chart_toolbar_tooltips_are_french(page):
+    open_view(page, "evolutions?t=COM:12202&i=population")
+    chart = page.locator(".js-plotly-plot").first
+    chart.hover()
+    expect(page.locator(".modebar-btn[data-title='Télécharger en PNG']").first).to_be_attached(timeout=TIMEOUT)
+    assert page.locator(".modebar-btn[data-title^='Download plot']").count() == 0
+
+
+def test_the_map_is_reachable_by_keyboard(page):
+    open_view(page, "carte?niveau=DEP&i=population&p=2023")
+    wait_map(page)
+    inner = page.frame_locator(MAP_IFRAME).first
+    canvas = inner.locator("canvas#map")
+    assert canvas.get_attribute("tabindex") == "0"
+    assert "carte" in (canvas.get_attribute("aria-label") or "").lower()
