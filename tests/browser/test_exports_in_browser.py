@@ -1,0 +1,55 @@
+"""Exported images looked at in Chromium: for each chart of the pilot-site pack (made by the command
+line), the legend, the source and the export line are separate boxes inside the image, and the link
+is whole. The PNGs are kept in artifacts/exports/."""
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BOXES = """() => {
+  const svg = document.querySelector('svg');
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const notes = [...document.querySelectorAll('g.annotation')].map(g => [g.textContent, box(g)]);
+  return {size: [svg.width.baseVal.value, svg.height.baseVal.value],
+          legend: document.querySelector('g.legend') ? box(document.querySelector('g.legend')) : null,
+          plot: box(document.querySelector('.cartesianlayer .bg') || document.querySelector('.cartesianlayer')),
+          notes: notes};
+}"""
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("pack") / "dossier.zip"
+    run = subprocess.run([sys.executable, "-m", "indicators", "export", "--group", "cci-midi-pyrenees", "--indicators",
+                          "population,net_migration_rate,co2_ets_per_inhabitant", "--from", "2008", "--to", "2021",
+                          "--out", str(out)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    return zipfile.ZipFile(io.BytesIO(out.read_bytes()))
+
+
+def test_legend_source_and_link_never_overlap_in_the_pack_images(page, pack):
+    folder = ROOT / "artifacts" / "exports" / "cli_zip"
+    folder.mkdir(parents=True, exist_ok=True)
+    svgs = [n for n in pack.namelist() if n.endswith(".svg")]
+    assert len(svgs) == 3
+    for name in svgs:
+        (folder / name.replace("/", "_").replace(".svg", ".png")).write_bytes(pack.read(name.replace(".svg", ".png")))
+        page.set_content(f"<html><body style='margin:0'>{pack.read(name).decode()}</body></html>")
+        b = page.evaluate(BOXES)
+        width, height = b["size"]
+        source = next(box for text, box in b["notes"] if text.startswith("Source"))
+        text = next(t for t, _ in b["notes"] if t.startswith("Source"))
+        assert "Exporté le" in text and "g=cci-midi-pyrenees" in text.replace("\u200b", ""), text
+        legend = b["legend"]
+        assert legend is not None
+        assert legend[1] >= b["plot"][3] - 1, (name, "legend over the plot")
+        assert legend[3] <= source[1] + 1, (name, "legend over the source", legend, source)
+        for left, top, right, bottom in (legend, source):
+            assert 0 <= left and right <= width + 1 and bottom <= height + 1, (name, "cut at the edge")
