@@ -44,7 +44,7 @@ with c4:
 spans = {lab.replace("–", "-"): (int(p), int(y)) for lab, p, y in zip(labels, periods["period_start"], periods["year"])}
 period = spans[chosen.replace("–", "-")]
 
-m1, m2, m3, m4, m5 = st.columns([1.5, 0.9, 1.3, 1.1, 2.3])
+m1, m2, m3, m4, m5 = st.columns([1.9, 1.1, 1.3, 1.1, 2.2])
 methods = list(classify.METHODS)
 method = m1.selectbox("Classes", methods, format_func=classify.METHODS.get, key="w_methode",
                       index=methods.index(state.choice(methods, "methode", "quantiles")))
