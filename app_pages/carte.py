@@ -180,7 +180,7 @@ table = pd.DataFrame({"Rang": ranked.rank(ascending=int(ind["polarity"]) < 0, me
                       "Territoire": values["label"], f"{ind['label']} ({ind['unit']})": values["value"],
                       "Effectif faible": values["small"].map({True: "oui", False: ""})})
 widgets.french_table(table.sort_values("Rang", na_position="last"), {f"{ind['label']} ({ind['unit']})": int(ind["decimals"])},
-                     height=320)
+                     unranked=("Rang",), height=320)
 st.download_button("Télécharger le tableau (CSV)", lambda t=spec_table: export.to_csv(export.series_table(t, spec)),
                    f"carte_{level}_{ind['id']}_{chosen}.csv", "text/csv", on_click="ignore")
 widgets.source_caption(ind)

@@ -86,8 +86,8 @@ def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) ->
         "Centile (100 = meilleur)": r["percentile"], "Rang dans la région": r["rank_reg"].astype("Float64"),
         "Effectif faible": [f"oui (n = {fr_number(n)})" if s else "" for s, n in zip(r["small"], r["n"])],
     })
-    widgets.french_table(table, {"Valeur": int(ind["decimals"]), "Rang en France": 0, "Sur": 0,
-                                 "Centile (100 = meilleur)": 0, "Rang dans la région": 0})
+    widgets.french_table(table, {"Valeur": int(ind["decimals"]), "Sur": 0, "Centile (100 = meilleur)": 0},
+                         unranked=("Rang en France", "Rang dans la région"))
     spec = widgets.chart_spec(ind, title=f"{ind['label']}, {period_label(*period)}", subtitle=group_name,
                               permalink=export.permalink("comparer", **st.query_params.to_dict()))
     if r["value"].notna().any():

@@ -115,12 +115,16 @@ def format_values(values: pd.Series, decimals: int) -> pd.Series:
 STYLED_ROWS = 5_000  # above this, pandas' Styler costs more than a rerun should (1 s for 35 000 rows)
 
 
-def french_table(frame: pd.DataFrame, numbers: dict[str, int], **kwargs: object) -> None:
+def french_table(frame: pd.DataFrame, numbers: dict[str, int], unranked: tuple[str, ...] = (),
+                 **kwargs: object) -> None:
     """A table whose number columns sort as numbers and read the French way (`12 345,6`, « donnée non
-    disponible »). Very long tables show French text, to be sorted by their rank column."""
+    disponible »); `unranked` columns (ranks) show « – » where a territory has no rank, never « None ».
+    Very long tables show French text, to be sorted by their rank column."""
     if len(frame) <= STYLED_ROWS:
         shown = frame.style.format({c: (lambda v, d=d: fr_numbers([v], d)[0]) for c, d in numbers.items()},
                                    na_rep=MISSING)
+        if unranked:
+            shown = shown.format(lambda v: fr_numbers([v], 0)[0], subset=list(unranked), na_rep="–")
     else:
         shown = frame.assign(**{c: format_values(frame[c], d) for c, d in numbers.items()})
     st.dataframe(shown, hide_index=True, width="stretch", **kwargs)
