@@ -2,9 +2,9 @@
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
 PORT    ?= 8501
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
-.PHONY: help run test test-fast data rebuild info bench screenshots clean
+.PHONY: help run test test-fast lint data rebuild info bench screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,8 +25,11 @@ rebuild: $(STAMP) ## rebuild the database from data/sources unconditionally
 run: data ## install, build the database if needed, serve the app on http://localhost:8501
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-test: data ## the whole suite: unit, AppTest pages, browser tests in Debian Chromium
+test: data lint ## lint, then the whole suite: unit, AppTest pages, browser tests in Debian Chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff (rules in pyproject.toml)
+	$(PY) -m ruff check .
 
 test-fast: data ## unit and AppTest only (no browser)
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)

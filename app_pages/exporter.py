@@ -17,6 +17,7 @@ ind = widgets.indicator_select(con)
 french = st.radio("Format CSV", ["français (; et virgule décimale)", "international (, et point décimal)"],
                   index=0 if state.get_str("csv", "fr") == "fr" else 1, horizontal=True, key="w_csv")
 state.put("csv", "fr" if french.startswith("français") else "int")
+csv_french = french.startswith("français")
 series = store.series(con, codes, [ind["id"]])
 if series.empty:
     st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind['coverage'])}")
@@ -31,7 +32,7 @@ else:
     c1, c2, c3 = st.columns(3)
     # Deferred files: the callables run on click, after this script, so they get their values now.
     c1.download_button("Télécharger le CSV",
-                       lambda t=table, fr=state.get_str("csv") == "fr": export.to_csv(t, french=fr),
+                       lambda t=table, fr=csv_french: export.to_csv(t, french=fr),
                        file_name=f"{stem}.csv", mime="text/csv", on_click="ignore", width="stretch")
     c2.download_button("Télécharger le classeur XLSX", lambda t=table, m=spec: export.to_xlsx(t, m),
                        file_name=f"{stem}.xlsx",

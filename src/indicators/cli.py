@@ -19,7 +19,12 @@ def _build(args: argparse.Namespace) -> int:
     if args.if_stale and not is_stale(args.db):
         print(f"Base à jour : {args.db or 'data/observatoire.duckdb'}")
         return 0
-    build(args.db)
+    try:
+        build(args.db)
+    except duckdb.Error as exc:  # a source file missing or changed: the previous base is left as it was
+        print(f"Erreur : construction impossible, la base précédente est inchangée : {str(exc).splitlines()[0]}",
+              file=sys.stderr)
+        return 2
     return 0
 
 

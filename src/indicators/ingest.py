@@ -10,13 +10,13 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from . import store, tabular, text
+from . import store, text
 from .errors import ImportProblem, Problem
 from .format import LARGEST, MISSING, decimal_convention, fr_number, is_ambiguous, parse_number
 from .tabular import read_table, sheet_names
@@ -400,14 +400,14 @@ def write(validated: Validated, declaration: Declaration, accept_warnings: bool 
                  "Indicateur importé par un utilisateur : vérifiez la source indiquée.",
                  "Valeurs importées affichées telles quelles ; un groupe additionne les effectifs de ses membres.",
                  "Source : " + d.source + " (import utilisateur)", d.licence or "non précisée",
-                 f"importé le {datetime.now(timezone.utc).date().isoformat()}"])
+                 f"importé le {datetime.now(UTC).date().isoformat()}"])
         con.register("_obs", validated.observations)
         con.execute("INSERT INTO observation SELECT territory, indicator, period_start, year, value, NULL, ? "
                     "FROM _obs", [import_id])
         con.unregister("_obs")
         ids = ",".join(sorted(set(validated.observations["indicator"])))
         con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?)",
-                    [import_id, datetime.now(timezone.utc).replace(tzinfo=None), prep.file, prep.sha256,
+                    [import_id, datetime.now(UTC).replace(tzinfo=None), prep.file, prep.sha256,
                      len(validated.observations), ids])
     return int(import_id), True
 

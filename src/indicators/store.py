@@ -110,7 +110,7 @@ def file_version(path: Path | None = None) -> tuple[int, int]:
 def _lock(path: Path) -> Iterator[None]:
     lock_path = path.with_name(path.name + ".lock")
     try:
-        fh = open(lock_path, "a")
+        fh = open(lock_path, "a")  # noqa: SIM115 - opened apart so that its failure gets its own message
     except OSError as exc:
         raise DatabaseWriteFailed(path.parent, _reason(exc)) from exc
     with fh:
@@ -122,15 +122,6 @@ def _lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _reason(exc: OSError) -> str:
-    """An operating-system failure in the words of the person who has to fix it."""
-    if exc.errno == errno.ENOSPC:
-        return "disque plein (libérez de la place puis recommencez)"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "dossier en lecture seule ou droits insuffisants"
-    return exc.strerror or type(exc).__name__
 
 
 def _private_copies(path: Path) -> list[Path]:
@@ -160,27 +151,43 @@ def replacing(path: Path | None = None, start_from_copy: bool = True) -> Iterato
             stale.unlink(missing_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
         con = None
-        try:
+        try:  # our own steps: a failure here is the disk's or the folder's, said as such
             if start_from_copy:
                 if not path.exists():
                     raise DatabaseUnavailable(path, "introuvable")
                 shutil.copyfile(path, tmp)
             con = duckdb.connect(str(tmp))
             con.execute("BEGIN TRANSACTION")
+        except (OSError, duckdb.IOException) as exc:
+            _discard(con, tmp)
+            raise DatabaseWriteFailed(path, _reason(exc)) from exc
+        except BaseException:
+            _discard(con, tmp)
+            raise
+        try:  # the caller's work: its errors are its own
             yield con
+        except BaseException:
+            _discard(con, tmp)
+            raise
+        try:
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
             os.replace(tmp, path)
-        except OSError as exc:
+        except (OSError, duckdb.IOException) as exc:
             _discard(con, tmp)
             raise DatabaseWriteFailed(path, _reason(exc)) from exc
-        except duckdb.IOException as exc:
-            _discard(con, tmp)
-            raise DatabaseWriteFailed(path, f"erreur d'entrée-sortie ({str(exc).splitlines()[0][:120]})") from exc
-        except BaseException:
-            _discard(con, tmp)
-            raise
+
+
+def _reason(exc: Exception) -> str:
+    """An operating-system or storage failure in the words of the person who has to fix it."""
+    errno_ = getattr(exc, "errno", None)
+    text = str(exc)
+    if errno_ == errno.ENOSPC or "No space left" in text:
+        return "disque plein (libérez de la place puis recommencez)"
+    if errno_ in (errno.EACCES, errno.EPERM, errno.EROFS) or "Permission denied" in text or "Read-only" in text:
+        return "dossier en lecture seule ou droits insuffisants"
+    return getattr(exc, "strerror", None) or text.splitlines()[0][:160] or type(exc).__name__
 
 
 def _discard(con: duckdb.DuckDBPyConnection | None, tmp: Path) -> None:

@@ -260,10 +260,10 @@ def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db
         kept = st.multiselect("Membres (ajoutez des territoires suivis depuis la barre latérale)", list(names),
                               default=members["code"].tolist(), format_func=names.get,
                               placeholder="Choisir des territoires")
-        if st.form_submit_button("Enregistrer"):
-            if _write(lambda: territories.save_group(name, kept, int(start), desc, group_id=group["id"], path=db_path),
-                      f"Groupe « {name.strip()} » enregistré ({len(kept)} membres).") is not False:
-                st.rerun()
+        if st.form_submit_button("Enregistrer") and _write(
+                lambda: territories.save_group(name, kept, int(start), desc, group_id=group["id"], path=db_path),
+                f"Groupe « {name.strip()} » enregistré ({len(kept)} membres).") is not False:
+            st.rerun()
     with st.form("new_group"):
         st.markdown("**Nouveau groupe**, à partir des territoires suivis")
         new_name = st.text_input("Nom du nouveau groupe", max_chars=120)
@@ -277,12 +277,12 @@ def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db
                 state.put("g", gid)
                 st.session_state.pop("w_g", None)  # the picker then reads the new group from the link
                 st.rerun()
-    if not group["builtin"] and st.button(f"Supprimer « {md(group['name'])} »", type="secondary"):
-        if _write(lambda: territories.delete_group(group["id"], path=db_path),
-                  f"Groupe « {group['name']} » supprimé.") is not False:
-            state.put("g", None)
-            st.session_state.pop("w_g", None)
-            st.rerun()
+    if (not group["builtin"] and st.button(f"Supprimer « {md(group['name'])} »", type="secondary")
+            and _write(lambda: territories.delete_group(group["id"], path=db_path),
+                       f"Groupe « {group['name']} » supprimé.") is not False):
+        state.put("g", None)
+        st.session_state.pop("w_g", None)
+        st.rerun()
 
 
 def _write(action, done: str):

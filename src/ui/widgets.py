@@ -5,7 +5,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from indicators import store, territories
+from indicators import charts, store, territories
 from indicators.format import MISSING, fr_numbers, period_label
 from indicators.text import md
 
@@ -134,11 +134,9 @@ def source_caption(ind: pd.Series) -> None:
     st.caption(f"{md(ind['source'])}. Couverture : {md(ind['coverage'])}")
 
 
-def chart_spec(ind: pd.Series, **fields: object) -> "charts.ChartSpec":
+def chart_spec(ind: pd.Series, **fields: object) -> charts.ChartSpec:
     """The chart's one description, with what the catalog says of its indicator (title, unit, source,
     licence, decimals, cautions) unless a field is given."""
-    from indicators import charts
-
     base = {"title": str(ind["label"]), "unit": str(ind["unit"]), "source": str(ind["source"]),
             "decimals": int(ind["decimals"]), "licence": str(ind.get("licence") or ""),
             "notes": (str(ind["caution"]),) if ind.get("caution") else ()}
@@ -147,8 +145,6 @@ def chart_spec(ind: pd.Series, **fields: object) -> "charts.ChartSpec":
 
 def show_chart(fig) -> None:
     """A figure as it will be exported: the app's plotly theme is not applied over the chart's own."""
-    from indicators import charts
-
     st.plotly_chart(charts.for_screen(fig), width="stretch", theme=None, config={"displaylogo": False})
 
 

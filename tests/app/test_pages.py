@@ -234,7 +234,7 @@ def test_import_flow_validates_then_writes_and_the_indicator_appears(tmp_path, m
     monkeypatch.setenv("OBS_DB", str(copy))
     at = open_page("donnees")
     at.file_uploader[0].set_value(("ouvertures.csv", "territoire;année;valeur\n09225;2022;12\nRevel;2022;4\n09122;2022;x\n"
-                                   .encode("utf-8"), "text/csv"))
+                                   .encode(), "text/csv"))
     at.run()
     at.text_input(key="w_imp_label").input("Ouvertures de commerces")
     at.text_input(key="w_imp_unit").input("ouvertures")
@@ -247,7 +247,7 @@ def test_import_flow_validates_then_writes_and_the_indicator_appears(tmp_path, m
     assert at.button(key="w_imp_go").disabled
     at.button(key="w_amb_ok_Revel").click().run()  # keep the first candidate, Revel (31)
     at.file_uploader[0].set_value(("ouvertures.csv", "territoire;année;valeur\n09225;2022;12\nRevel;2022;4\n"
-                                   .encode("utf-8"), "text/csv"))
+                                   .encode(), "text/csv"))
     at.run()
     assert not at.button(key="w_imp_go").disabled
     at.button(key="w_imp_go").click().run()

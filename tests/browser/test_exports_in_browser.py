@@ -51,5 +51,5 @@ def test_legend_source_and_link_never_overlap_in_the_pack_images(page, pack):
         assert legend is not None
         assert legend[1] >= b["plot"][3] - 1, (name, "legend over the plot")
         assert legend[3] <= source[1] + 1, (name, "legend over the source", legend, source)
-        for left, top, right, bottom in (legend, source):
-            assert 0 <= left and right <= width + 1 and bottom <= height + 1, (name, "cut at the edge")
+        for left, _top, right, bottom in (legend, source):
+            assert left >= 0 and right <= width + 1 and bottom <= height + 1, (name, "cut at the edge")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -86,7 +87,7 @@ def test_csv_download_is_a_french_file_with_the_values(page):
     open_view(page, "exporter?t=COM:75056&i=population")
     with page.expect_download(timeout=TIMEOUT) as info:
         page.get_by_role("button", name="Télécharger le CSV").click()
-    text = open(info.value.path(), encoding="utf-8-sig").read()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
     assert text.startswith("code;territoire;")
     assert "COM:75056;Paris (75);population;Population municipale;2006;2006;2006;2181374;habitants;valeurs;" in text
 
@@ -106,7 +107,7 @@ def test_upload_a_file_and_see_its_indicator_on_the_map(page):
     open_view(page, "donnees")
     page.locator("input[type='file']").set_input_files(files=[{
         "name": "participation.csv", "mimeType": "text/csv",
-        "buffer": "territoire;année;valeur\n09225;2023;340\n09122;2023;210\n".encode("utf-8")}])
+        "buffer": "territoire;année;valeur\n09225;2023;340\n09122;2023;210\n".encode()}])
     page.get_by_label("Libellé").fill("Participation aux ateliers")
     page.get_by_label("Unité").fill("participants")
     page.get_by_label("Source (producteur, jeu de données)").fill("Test navigateur (synthétique)")
@@ -134,7 +135,7 @@ def test_png_of_a_chart_downloads_as_an_image(page):
     expect(button).to_be_visible()
     with page.expect_download(timeout=TIMEOUT) as info:
         button.click()
-    data = open(info.value.path(), "rb").read()
+    data = Path(info.value.path()).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
 
 

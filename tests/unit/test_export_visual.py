@@ -84,7 +84,7 @@ def check_pack(pdf: bytes, name: str, members: list[str]) -> None:
     chart_pages = [r for r in rendered if "Exporté le" in r[2] and "Définition" in r[2]]
     table_pages = [r for r in rendered if "Territoire" in r[2] and "Période" in r[2] and "valeurs" in r[2]]
     assert len(chart_pages) == 2 and table_pages
-    for page, image, text in chart_pages:
+    for page, _image, text in chart_pages:
         flat = text.replace("\r", "").replace("\n", "")
         link = re.search(r"http://localhost:8501/evolutions\?\S+?g=cci-midi-pyrenees", flat)
         assert link, "permalink missing or cut"
@@ -95,7 +95,7 @@ def check_pack(pdf: bytes, name: str, members: list[str]) -> None:
         assert min(b[1] for b in legend) > source_top, "legend runs into the source"
         width, height = page.get_size()
         assert all(b[2] <= width for m in members for b in boxes(page, m[:12])), "legend cut at the page edge"
-    for page, image, text in table_pages:
+    for page, image, _text in table_pages:
         assert (image < 100).mean() < 0.08, "table painted dark"
         tp = page.get_textpage()
         h = image.shape[0]

@@ -185,9 +185,8 @@ def test_a_full_disk_leaves_no_partial_copy_and_says_so(db_copy, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(shutil, "copyfile", full)
-    with pytest.raises(DatabaseWriteFailed, match="disque plein"):
-        with store.replacing(db_copy):
-            pass
+    with pytest.raises(DatabaseWriteFailed, match="disque plein"), store.replacing(db_copy):
+        pass
     assert not list(db_copy.parent.glob(f".{db_copy.name}.*"))
 
 
@@ -202,9 +201,8 @@ def test_a_read_only_folder_says_so(db_copy, monkeypatch):
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "open", refuse)
-    with pytest.raises(DatabaseWriteFailed, match="lecture seule"):
-        with store.replacing(db_copy):
-            pass
+    with pytest.raises(DatabaseWriteFailed, match="lecture seule"), store.replacing(db_copy):
+        pass
 
 
 def test_a_killed_writers_journal_is_never_replayed(db_copy):

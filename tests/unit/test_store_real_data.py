@@ -141,7 +141,7 @@ def test_dissolved_epci_rebuilt_from_their_2016_communes(con, siren, expected):
     assert (n, unknown) == (expected, 0)
     with gzip.open(SOURCES_DIR / "history/communes_membership_cog2008_2024_slim.csv.gz", "rt") as fh:
         hist = pd.read_csv(fh, dtype=str)
-    assert (hist[(hist.cog_year == "2016") & (hist.EPCI == siren)]).shape[0] == expected
+    assert (hist[(hist.cog_year == "2016") & (siren == hist.EPCI)]).shape[0] == expected
     pop = scalar(con, "SELECT population FROM territory WHERE code = ?", [f"EPCI:{siren}"])
     assert pop > 0
 

@@ -30,10 +30,9 @@ def small_db(tmp_path):
 
 def test_a_failed_write_leaves_the_file_untouched(small_db):
     before = _digest(small_db)
-    with pytest.raises(RuntimeError):
-        with store.replacing(small_db) as con:
-            con.execute("DELETE FROM observation")
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), store.replacing(small_db) as con:
+        con.execute("DELETE FROM observation")
+        raise RuntimeError("interrupted")
     assert _digest(small_db) == before
     assert store.connect_readonly(small_db).execute("SELECT count(*) FROM observation").fetchone()[0] == 1
     assert not list(small_db.parent.glob(".*.tmp"))
@@ -68,9 +67,8 @@ def test_a_second_writer_gets_a_busy_message(small_db):
     t.start()
     entered.wait(10)
     try:
-        with pytest.raises(DatabaseBusy, match="Base occupée"):
-            with store.replacing(small_db):
-                pass
+        with pytest.raises(DatabaseBusy, match="Base occupée"), store.replacing(small_db):
+            pass
     finally:
         release.set()
         t.join()
@@ -106,7 +104,7 @@ def test_build_failure_keeps_the_previous_database(tmp_path, small_db):
     before = _digest(small_db)
     broken_sources = tmp_path / "sources"
     broken_sources.mkdir()
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.IOException, match="No files found"):  # the first source file is missing
         build(small_db, sources=broken_sources, log=lambda _: None, map_dir=None)
     assert _digest(small_db) == before
 

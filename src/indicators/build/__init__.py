@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -99,7 +99,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
         [
             ("schema_version", store.SCHEMA_VERSION),
             ("geo_vintage", f"COG {cog.GEO_YEAR}"),
-            ("built_at", datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            ("built_at", datetime.now(UTC).isoformat(timespec="seconds")),
             ("ets_share_placed", str(ets["share_placed"])),
         ],
     )
