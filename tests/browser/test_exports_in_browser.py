@@ -24,18 +24,30 @@ BOXES = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def pack(tmp_path_factory) -> zipfile.ZipFile:
+INDICATORS = "population,net_migration_rate,co2_ets_per_inhabitant"
+
+
+@pytest.fixture(scope="module", params=["cli", "app"])
+def pack(request, tmp_path_factory) -> tuple[str, zipfile.ZipFile]:
+    """The pilot-site pack made by the command line, and by the Exporter page in a Streamlit process."""
+    if request.param == "app":
+        from tests.app.test_pages import open_page
+
+        at = open_page("exporter", gp="cci-midi-pyrenees", ip=INDICATORS, de="2008", a="2021")
+        next(b for b in at.button if b.label.startswith("Préparer le dossier")).click()
+        at.run(timeout=300)
+        return "app", zipfile.ZipFile(io.BytesIO(at.session_state["pack"][0]))
     out = tmp_path_factory.mktemp("pack") / "dossier.zip"
     run = subprocess.run([sys.executable, "-m", "indicators", "export", "--group", "cci-midi-pyrenees", "--indicators",
-                          "population,net_migration_rate,co2_ets_per_inhabitant", "--from", "2008", "--to", "2021",
-                          "--out", str(out)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+                          INDICATORS, "--from", "2008", "--to", "2021", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert run.returncode == 0, run.stderr
-    return zipfile.ZipFile(io.BytesIO(out.read_bytes()))
+    return "cli", zipfile.ZipFile(io.BytesIO(out.read_bytes()))
 
 
 def test_legend_source_and_link_never_overlap_in_the_pack_images(page, pack):
-    folder = ROOT / "artifacts" / "exports" / "cli_zip"
+    made_by, pack = pack
+    folder = ROOT / "artifacts" / "exports" / f"{made_by}_zip"
     folder.mkdir(parents=True, exist_ok=True)
     svgs = [n for n in pack.namelist() if n.endswith(".svg")]
     assert len(svgs) == 3

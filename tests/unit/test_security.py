@@ -260,3 +260,13 @@ def test_two_candidate_value_columns_name_the_column_to_rename(con):
     with pytest.raises(ImportProblem, match=r"renommez en « valeur » la colonne qui porte les chiffres "
                                             r"\(« ouvertures », « fermetures »\)"):
         ingest.load("territoire;année;ouvertures;fermetures\n09225;2022;12;3\n".encode(), "f.csv")
+
+
+def test_france_is_named_by_its_scope(con):
+    births = store.series(con, ["FR"], ["births"])
+    yearly = births[births["period_start"] == births["year"]]
+    span = births[births["period_start"] != births["year"]]
+    assert set(yearly["territory_label"]) == {"France métropolitaine"}  # summed from the 96 départements
+    assert set(span["territory_label"]) == {"France"}  # summed from every commune (Mayotte aside)
+    table = export.series_table(births)
+    assert set(table["territoire"]) == {"France", "France métropolitaine"}
