@@ -32,7 +32,7 @@ with c2:
     st.caption("Les séries d'un territoire face à son département, sa région et la France.")
 with c3:
     st.page_link("app_pages/comparer.py", label="Sites pilotes côte à côte", icon=":material/compare_arrows:",
-                 query_params={"g": "cci-midi-pyrenees"})
+                 query_params={"g": territories.PILOT_GROUP})
     st.caption("Les huit sites pilotes du management de centre-ville de la CCI Midi-Pyrénées, avec leurs rangs.")
 
 st.subheader("Groupes de territoires disponibles")

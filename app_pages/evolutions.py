@@ -34,7 +34,7 @@ def key_figures(series: pd.DataFrame, table: pd.DataFrame, target: str, refs: li
     for ind_id, ind in table.iterrows():
         own = series[(series["indicator"] == ind_id) & (series["territory"] == target)]
         if own.empty:
-            rows.append({"Indicateur": ind["label"], "Période": "–", labels[target]: "donnée non disponible"})
+            rows.append({"Indicateur": ind["label"], "Période": "–", labels[target]: MISSING})
             continue
         last = own.sort_values(["year", "period_start"]).iloc[-1]
         same = series[(series["indicator"] == ind_id) & (series["year"] == last["year"])
@@ -46,7 +46,7 @@ def key_figures(series: pd.DataFrame, table: pd.DataFrame, target: str, refs: li
             scope = " (France métropolitaine)" if same["flag"].get(code) == store.METRO_ONLY else ""
             row[labels[code]] = fr_number(value, int(ind["decimals"])) + (scope if value is not None else "")
         rows.append(row)
-    return pd.DataFrame(rows).fillna("donnée non disponible")
+    return pd.DataFrame(rows).fillna(MISSING)
 
 
 con = data.require_database()

@@ -4,14 +4,16 @@ from __future__ import annotations
 import streamlit as st
 
 from indicators import store
+from indicators.build.cog import GEO_YEAR
+from indicators.classify import JENKS_POINTS
 from indicators.text import md
 from ui import data
 
 con = data.require_database()
 st.title("Méthodes")
 st.markdown(
-    """
-**Géographie.** Toutes les séries sont exprimées dans la géographie communale de 2026 (code officiel
+    f"""
+**Géographie.** Toutes les séries sont exprimées dans la géographie communale de {GEO_YEAR} (code officiel
 géographique). Les communes fusionnées depuis sont additionnées ; une commune scindée est partagée au
 prorata de la population (valeur marquée « estimé »). Les arrondissements municipaux de Paris, Lyon et
 Marseille sont des territoires à part, jamais additionnés à leur commune.
@@ -27,8 +29,8 @@ année n'est interpolée et aucun chiffre départemental n'est réparti sur les 
 
 **Cartes.** Les classes portent sur les territoires affichés (niveau et emprise) et, quand des années
 sont comparées, sur toutes ces années ensemble, pour que les couleurs se lisent de la même façon.
-Quantiles : effectifs égaux. Seuils naturels (Fisher-Jenks) : exacts jusqu'à 400 valeurs ; au-delà,
-calculés sur 400 quantiles de la distribution, puis chaque seuil est placé dans le plus grand écart des
+Quantiles : effectifs égaux. Seuils naturels (Fisher-Jenks) : exacts jusqu'à {JENKS_POINTS} valeurs ; au-delà,
+calculés sur {JENKS_POINTS} quantiles de la distribution, puis chaque seuil est placé dans le plus grand écart des
 données voisines (même résultat à chaque affichage). Intervalles égaux. Moyenne ± écart-type : bornes à
 ± 1 et ± 2 écarts-types, sans classe vide. Bornes manuelles. Palettes ColorBrewer lisibles avec les
 daltonismes courants : verts quand « plus » est favorable, oranges quand il est défavorable, bleus

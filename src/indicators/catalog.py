@@ -5,6 +5,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Kind = Literal["count", "ratio", "level"]
+# How the direction of an indicator is said on every page.
+POLARITY_WORDS = {1: "plus = mieux", 0: "neutre", -1: "moins = mieux"}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ LEVELS: dict[str, str] = {
     "FR": "France",
 }
 MAP_LEVELS = ("REG", "DEP", "EPCI", "COM")
+PILOT_GROUP = "cci-midi-pyrenees"  # the CCI Midi-Pyrénées pilot sites, the group every page opens on
 
 
 ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}

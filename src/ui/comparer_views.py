@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import charts, compare, export, store, territories
+from indicators import catalog, charts, compare, export, store, territories
 from indicators.errors import ObservatoireError
 from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, fr_signed, period_label
 from indicators.text import md
@@ -40,7 +40,7 @@ def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
     for ind_id, ind in inds.iterrows():
         periods = store.periods(con, ind_id, codes=codes)
         if periods.empty:
-            shown[ind["label"]] = "donnée non disponible"
+            shown[ind["label"]] = MISSING
             colours[ind["label"]] = "color: #888"
             continue
         p0, y = int(periods["period_start"].iloc[-1]), int(periods["year"].iloc[-1])
@@ -219,8 +219,8 @@ def profile(con, members: pd.DataFrame) -> None:
                 "median_income": 1.0}
     weights = state.get_weights("cw", defaults)
     frame = pd.DataFrame({"Indicateur": [tab.at[v, "label"] for v in weights], "Poids": list(weights.values()),
-                          "Sens": ["plus = mieux" if tab.at[v, "polarity"] > 0 else "moins = mieux"
-                                   if tab.at[v, "polarity"] < 0 else "neutre (compté plus = mieux)" for v in weights]},
+                          "Sens": [catalog.POLARITY_WORDS[int(tab.at[v, "polarity"])]
+                                   + (" (compté plus = mieux)" if tab.at[v, "polarity"] == 0 else "") for v in weights]},
                          index=list(weights))
     edited = st.data_editor(frame, disabled=["Indicateur", "Sens"], hide_index=True, key="w_cw")
     weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float)))

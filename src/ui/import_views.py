@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import ingest, tabular, territories, text
+from indicators import catalog, ingest, tabular, territories, text
 from indicators.config import settings
 from indicators.errors import ObservatoireError
 from indicators.format import fr_number
@@ -13,7 +13,7 @@ from indicators.paths import db_path
 
 from . import widgets
 
-POLARITY = {1: "plus = mieux", 0: "neutre", -1: "moins = mieux"}
+POLARITY = catalog.POLARITY_WORDS
 
 
 def problems_table(problems: list[ingest.Problem]) -> pd.DataFrame:

@@ -48,7 +48,7 @@ def indicators_multiselect(con: duckdb.DuckDBPyConnection, key: str = state.INDI
 
 
 def group_select(con: duckdb.DuckDBPyConnection, label: str, key: str = "g", allow_none: bool = False,
-                 default: str | None = "cci-midi-pyrenees") -> pd.Series | None:
+                 default: str | None = territories.PILOT_GROUP) -> pd.Series | None:
     """A group picker (URL `g`); returns the group row, or None when « aucun » is allowed and chosen."""
     groups = territories.groups(con).set_index("id", drop=False)
     options = ([""] if allow_none else []) + groups.index.tolist()

@@ -60,7 +60,7 @@ def test_carte_communes_of_one_departement_and_missing_values_said():
     assert not at.exception
     table = at.dataframe[0].value
     assert len(table) == 325  # communes of Ariège
-    assert any("donnée non disponible" in c.value or "territoires avec une valeur" in c.value for c in at.caption)
+    assert at.caption[0].value.startswith("325 territoires avec une valeur ; 0 en « donnée non disponible » (gris).")
 
 
 def test_carte_level_without_data_says_not_available():
@@ -161,7 +161,9 @@ def test_comparer_group_creation_confirms_selects_and_refuses_a_duplicate(tmp_pa
 def test_exporter_and_downloads_present():
     at = open_page("exporter", t="COM:09225", i="population")
     assert not at.exception
-    assert len(at.dataframe[0].value) == 18
+    assert len(at.dataframe[0].value) == 18  # 2006–2023, one row a year
+    assert [b.label for b in at.get("download_button")] == ["Télécharger le CSV", "Télécharger le classeur XLSX",
+                                                            "CSV", "XLSX"]
 
 
 def test_methodes_lists_every_indicator_with_its_source():
@@ -398,3 +400,37 @@ def test_search_spells_out_abbreviations(query):
 
     hits = territories.search(store.connect_readonly(), query, levels=("COM",))
     assert hits["label"].iloc[0] == "Saint-Girons (09)"
+
+
+def test_an_import_undone_from_the_page_is_gone_and_the_log_says_so(tmp_path, monkeypatch):
+    import shutil
+
+    from indicators import ingest, store
+    from indicators.paths import db_path
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(db_path(), copy)
+    monkeypatch.setenv("OBS_DB", str(copy))
+    decl = ingest.Declaration(id="user_test", label="Test", unit="u", source="Test synthétique", is_new=True)
+    data = b"territoire;annee;valeur\n09225;2022;3\n"
+    ingest.write(ingest.validate(store.connect_readonly(copy), ingest.load(data, "t.csv"), decl), decl, path=copy)
+    at = open_page("donnees")
+    assert len(at.dataframe[0].value) == 1  # the import log
+    at.button(key="w_undo").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Import n° 1 annulé : 1 valeurs retirées."
+    assert any(i.value.startswith("Aucun import pour l'instant") for i in at.info)  # the log refreshed
+    assert store.connect_readonly(copy).execute("SELECT count(*) FROM indicator WHERE id = 'user_test'").fetchall() == [(0,)]
+
+
+def test_followed_territories_are_carried_from_page_to_page():
+    at = open_page("evolutions", t="COM:12202,COM:09225", i="population")
+    at.switch_page("app_pages/comparer.py")
+    at.run()
+    assert not at.exception
+    kept = at.multiselect(key="w_t_COM:12202,COM:09225").value
+    assert kept == ["COM:12202", "COM:09225"]
+    at.switch_page("app_pages/carte.py")
+    at.query_params["k"] = "20"  # Comparer's neighbours count must not break the map's classes (3 to 9)
+    at.run()
+    assert not at.exception and at.number_input(key="w_k").value == 9

@@ -88,10 +88,18 @@ def test_review_pdf_pages_and_titles(pilot_items):
 
 
 def test_formula_looking_territory_name_is_neutralised_in_the_pack():
-    fake = pd.DataFrame({"territory": ["COM:00000"], "territory_label": ["=cmd|' /C calc'!A0"], "level": ["COM"],
-                         "indicator": ["x"], "period_start": [2020], "year": [2020], "value": [1.0], "flag": [None]})
-    text = export.to_csv(export.series_table(fake)).decode("utf-8-sig")
-    assert "'=cmd" in text
+    fake = pd.DataFrame({"territory": ["COM:00000", "COM:00000"], "territory_label": ["=cmd|' /C calc'!A0"] * 2,
+                         "level": ["COM"] * 2, "indicator": ["x"] * 2, "period_start": [2020, 2021],
+                         "year": [2020, 2021], "value": [1.0, 2.0], "flag": [None, None]})  # synthetic
+    spec = charts.ChartSpec(title="Test", unit="u", source="Source : test synthétique")
+    item = export.PackItem({"id": "x", "label": "Test", "unit": "u", "definition": "d", "rule": "r", "source": "s",
+                            "licence": "l", "vintage": "v", "caution": None},
+                           charts.trend_chart(fake, spec), spec, export.series_table(fake, spec))
+    zf = zipfile.ZipFile(io.BytesIO(export.review_zip([item], "Dossier test", "Test")))
+    text = zf.read("01_x/donnees.csv").decode("utf-8-sig")
+    assert "'=cmd" in text and ";=cmd" not in text
+    sheet = openpyxl.load_workbook(io.BytesIO(zf.read("01_x/donnees.xlsx")))["données"]
+    assert sheet["B2"].value == "'=cmd|' /C calc'!A0"
 
 
 def test_command_line_pack(tmp_path):

@@ -270,3 +270,25 @@ def test_france_is_named_by_its_scope(con):
     assert set(span["territory_label"]) == {"France"}  # summed from every commune (Mayotte aside)
     table = export.series_table(births)
     assert set(table["territoire"]) == {"France", "France métropolitaine"}
+
+
+def test_the_long_format_indicator_column_takes_ids_and_labels(con, db_copy):
+    body = ("territoire;indicateur;année;valeur\n09225;population;2024;15800\n"
+            "09122;Population municipale;2024;9600\n09225;inconnu;2024;1\n")
+    v = check(con, body.encode(), decl=ingest.Declaration(id="population"))
+    assert sorted(v.observations["indicator"]) == ["population", "population"]
+    assert [str(p) for p in v.blocking] == [
+        "ligne 4, colonne « indicateur » : indicateur inconnu : déclarez-le dans le formulaire ou corrigez son nom "
+        "(valeur : « inconnu »)"]
+
+
+def test_a_declared_indicator_is_checked_before_anything_is_read(con):
+    known = store.indicators(con).set_index("id")
+    bad = ingest.Declaration(id="population", label="Population municipale", unit="", kind="autre", source="",
+                             is_new=True)
+    messages = [p.message for p in ingest.check_declaration(known, bad)]
+    assert messages == [
+        "l'indicateur « Population municipale » existe déjà : choisissez « Compléter un indicateur existant » pour y "
+        "ajouter des valeurs.",
+        "le champ « unité » est obligatoire.", "le champ « source » est obligatoire.",
+        "nature inconnue « autre » (effectif, taux ou niveau)."]

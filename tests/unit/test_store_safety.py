@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import threading
 
 import duckdb
@@ -107,9 +106,3 @@ def test_build_failure_keeps_the_previous_database(tmp_path, small_db):
     with pytest.raises(duckdb.IOException, match="No files found"):  # the first source file is missing
         build(small_db, sources=broken_sources, log=lambda _: None, map_dir=None)
     assert _digest(small_db) == before
-
-
-def test_copy_keeps_working_after_rename(small_db, tmp_path):
-    copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(small_db, copy)
-    assert store.connect_readonly(copy).execute("SELECT value FROM observation").fetchone()[0] == 15000

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-PILOT_GROUP = "cci-midi-pyrenees"
+from ..territories import PILOT_GROUP
 PILOT_START = 2016  # the source gives none: launch under the new Occitanie région, editable
 PILOT_SOURCE = "CCI Midi-Pyrénées, « Le Management de centre-ville : repenser la proximité »"
 
