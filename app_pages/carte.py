@@ -128,12 +128,16 @@ with right:
     carte_views.legend(cl, colours, int(ind["decimals"]), str(ind["unit"]), int(values["small"].sum()), small_rule)
     if cl.k:
         st.markdown(carte_views.histogram_svg(v, cl, int(ind["decimals"])), unsafe_allow_html=True)
-    query = st.text_input("Rechercher sur la carte", key="w_sel_search", placeholder="Nom ou code")
+    query = st.text_input("Rechercher sur la carte", key="w_sel_search", placeholder="Nom ou code, puis Entrée")
     if query:
         hits = territories.search(con, query, levels=(level,), limit=8)
         hits = hits[hits["code"].isin(set(codes))]
         if hits.empty:
             st.caption("Aucun territoire de la carte ne correspond.")
+        elif st.session_state.get("carte_query") != query:  # Enter on a new search: its best match is chosen
+            selected = hits["code"].iloc[0]
+            state.put("sel", selected)
+        st.session_state["carte_query"] = query
         for code, lab in zip(hits["code"], hits["label"]):
             st.button(lab, key=f"w_hit_{code}", on_click=state.put, args=("sel", code))
     if selected and territories.level_of(selected) == level and selected in set(codes):

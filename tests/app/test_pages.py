@@ -301,7 +301,8 @@ def test_carte_card_says_a_small_count_and_leaves_it_out_of_the_ranks():
 
 def test_carte_search_selects_a_territory():
     at = open_page("carte", niveau="COM", dans="DEP:09", i="population", p="2023")
-    at.text_input(key="w_sel_search").input("foix").run()
+    at.text_input(key="w_sel_search").input("foix").run()  # Enter: the best match is chosen at once
+    assert at.query_params["sel"] == "COM:09122"
     at.button(key="w_hit_COM:09122").click().run()
     assert not at.exception
     assert at.query_params["sel"] == "COM:09122"
