@@ -175,11 +175,11 @@ def test_click_a_commune_opens_its_card(page):
     expect(frame.locator("#tip")).to_contain_text("habitants")
     frame.locator("#map").click(position={"x": x, "y": y})
     expect(page.get_by_role("heading", name="Pamiers (09)")).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_text("16\u202f473 habitants").first).to_be_visible()
+    expect(page.get_by_role("heading", name="16\u202f473")).to_be_visible()
     assert "sel=COM%3A09225" in page.url or "sel=COM:09225" in page.url
     # A later choice from the search box wins over the earlier click (the map's value is not replayed).
-    page.get_by_placeholder("Nom ou code", exact=True).fill("foix")
-    page.get_by_placeholder("Nom ou code", exact=True).press("Enter")
+    page.get_by_placeholder("Nom ou code, puis Entrée", exact=True).fill("foix")
+    page.get_by_placeholder("Nom ou code, puis Entrée", exact=True).press("Enter")
     page.get_by_role("button", name="Foix (09)").click()
     expect(page.get_by_role("heading", name="Foix (09)")).to_be_visible(timeout=TIMEOUT)
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
