@@ -146,3 +146,10 @@ def test_a_damaged_database_gives_the_rebuild_command_on_every_page(damaged_dbs,
 
 
 assert TIMEOUT  # shared with test_pages
+
+
+def test_a_bad_setting_stops_the_app_with_a_french_message(monkeypatch):
+    monkeypatch.setenv("OBS_MAX_UPLOAD_MB", "beaucoup")
+    at = open_page("accueil")
+    assert not at.exception
+    assert at.error[0].value == "Configuration invalide : OBS_MAX_UPLOAD_MB = « beaucoup » n'est pas un nombre."

@@ -292,3 +292,22 @@ def test_a_declared_indicator_is_checked_before_anything_is_read(con):
         "ajouter des valeurs.",
         "le champ « unité » est obligatoire.", "le champ « source » est obligatoire.",
         "nature inconnue « autre » (effectif, taux ou niveau)."]
+
+
+def test_public_mode_refuses_every_write_in_the_library(db_copy, monkeypatch):
+    from indicators.errors import ReadOnlyMode
+
+    monkeypatch.setenv("OBS_MODE", "public")
+    with pytest.raises(ReadOnlyMode, match="lecture seule"), store.replacing(db_copy):
+        pass
+
+
+@pytest.mark.parametrize("name,value,expected", [("OBS_MAX_UPLOAD_MB", "abc", "n'est pas un nombre"),
+                                                 ("OBS_MAX_UPLOAD_MB", "inf", "attendu entre"),
+                                                 ("OBS_MODE", "admin", "valeurs possibles : edition, public")])
+def test_a_bad_setting_is_named_in_french(monkeypatch, name, value, expected):
+    from indicators.config import ConfigError, settings
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=expected):
+        settings()
