@@ -198,3 +198,13 @@ def test_changing_the_class_method_changes_the_legend(page):
     expect(legend).not_to_have_text(before, timeout=TIMEOUT)
     expect(page).to_have_url(re.compile("methode=egal"))
     assert_no_exception(page)
+
+
+def test_a_group_outline_stays_inside_the_emprise(page):
+    open_view(page, "carte?niveau=COM&dans=DEP:09&i=population&p=2023&g=cci-midi-pyrenees")
+    wait_map(page)
+    inner = page.locator(MAP_IFRAME).first.element_handle().content_frame()
+    # Pamiers and Foix are the pilot sites in Ariège; Rodez, Revel… lie outside it and are not drawn.
+    outlined = inner.evaluate("() => window.__map.outlined()")
+    assert sorted(outlined) == ["COM:09122", "COM:09225"]
+    assert_no_exception(page)

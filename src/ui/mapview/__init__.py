@@ -53,7 +53,8 @@ def territory_map(level: str, codes: list[str], values: np.ndarray, classes: np.
         values=[None if v != v else v for v in vals], classes=cls, palette=colours, missing_colour=missing_colour,
         unit=unit, decimals=decimals,
         visible=sorted(index[c] for c in visible if c in index) if visible is not None else None,
-        outline=sorted(index[c] for c in outline if c in index),
+        # only what is on this map: a group member outside the emprise would be drawn at its edge
+        outline=sorted(index[c] for c in outline if c in index and (visible is None or c in visible)),
         small=sorted(index[c] for c, s in zip(codes, small) if s and c in index) if small is not None else [],
         selected=index.get(selected, -1) if selected else -1, height=height, key=key, default=None,
     )

@@ -257,6 +257,7 @@ window.__map = {
   lastDrawMs: null,
   ready: false,
   drawn: () => drawn,
+  outlined: () => (args && geom ? (args.outline || []).map(i => geom.codes[i]) : []),
   locate: code => {
     const i = geom ? geom.index[code] : undefined;
     if (i === undefined) return null;
