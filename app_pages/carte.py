@@ -38,7 +38,11 @@ if not labels:
     st.stop()
 with c4:
     current = state.choice(labels, "p", labels[-1], parse=lambda s: s.replace("-", "–"))
-    chosen = st.select_slider("Année ou période", labels, value=current, key="w_p") if len(labels) > 1 else labels[0]
+    if len(labels) > 1:
+        chosen = st.select_slider("Année ou période", labels, value=current, key="w_p")
+    else:  # one period: said, not offered
+        chosen = labels[0]
+        st.markdown(f"Année ou période  \n**{chosen}** (seule disponible)")
     state.put("p", chosen.replace("–", "-"))
 # Periods as the URL writes them (2013-2018) → (period_start, year): one lookup for every year shown.
 spans = {lab.replace("–", "-"): (int(p), int(y)) for lab, p, y in zip(labels, periods["period_start"], periods["year"])}
