@@ -435,3 +435,19 @@ def test_followed_territories_are_carried_from_page_to_page():
     at.query_params["k"] = "20"  # Comparer's neighbours count must not break the map's classes (3 to 9)
     at.run()
     assert not at.exception and at.number_input(key="w_k").value == 9
+
+
+def test_the_declaration_survives_a_corrected_re_upload():
+    at = open_page("donnees")
+    at.file_uploader[0].set_value(("v1.csv", b"territoire;annee;valeur\n09225;2022;x\n", "text/csv"))
+    at.run()
+    at.text_input(key="w_imp_label").input("Ouvertures de commerces")
+    at.text_input(key="w_imp_unit").input("ouvertures")
+    at.run()
+    at.file_uploader[0].set_value(None)  # the user removes the faulty file…
+    at.run()
+    at.file_uploader[0].set_value(("v2.csv", b"territoire;annee;valeur\n09225;2022;3\n", "text/csv"))  # …and sends it again
+    at.run()
+    assert not at.exception
+    assert at.text_input(key="w_imp_label").value == "Ouvertures de commerces"
+    assert at.text_input(key="w_imp_unit").value == "ouvertures"
