@@ -106,3 +106,17 @@ def test_build_failure_keeps_the_previous_database(tmp_path, small_db):
     with pytest.raises(duckdb.IOException, match="No files found"):  # the first source file is missing
         build(small_db, sources=broken_sources, log=lambda _: None, map_dir=None)
     assert _digest(small_db) == before
+
+
+def test_a_base_built_from_another_catalog_is_stale(tmp_path):
+    import shutil as sh
+
+    from indicators.build import is_stale
+    from indicators.paths import db_path
+
+    assert not is_stale()  # `make data` has just built it from this catalog
+    copy = tmp_path / "old.duckdb"
+    sh.copyfile(db_path(), copy)
+    with store.replacing(copy) as con:
+        con.execute("UPDATE meta SET value = 'un autre catalogue' WHERE key = 'catalog'")
+    assert is_stale(copy)

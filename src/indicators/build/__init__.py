@@ -1,6 +1,7 @@
 """Turns the shipped source files into the database, in a private file renamed into place at the end."""
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,13 +19,28 @@ def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
     return sorted(p for p in sources.rglob("*") if p.is_file() and p.name != "README.md")
 
 
+def catalog_fingerprint() -> str:
+    """A digest of the indicator catalog: a base built from another catalog (a label, a rule, a
+    small-numbers threshold changed) is stale even if no source file changed."""
+    return hashlib.sha256(repr([i.as_row() for i in catalog.INDICATORS]).encode()).hexdigest()[:16]
+
+
 def is_stale(path: Path | None = None, sources: Path = SOURCES_DIR) -> bool:
-    """True when the database or the map geometry is missing, or older than one of its sources."""
+    """True when the database or the map geometry is missing, older than one of its sources, or built
+    from another catalog."""
     path = Path(path or db_path())
     if not path.exists() or not mapdata.is_current(MAP_DIR):
         return True
     built = path.stat().st_mtime
-    return any(p.stat().st_mtime > built for p in source_files(sources))
+    if any(p.stat().st_mtime > built for p in source_files(sources)):
+        return True
+    try:
+        con = store.connect_readonly(path)
+        row = store.first(con, "SELECT value FROM meta WHERE key = 'catalog'")
+        con.close()
+    except Exception:  # noqa: BLE001 - an unreadable base is stale: the build replaces it
+        return True
+    return not row or row[0] != catalog_fingerprint()
 
 
 def build(path: Path | None = None, sources: Path = SOURCES_DIR, log: Callable[[str], None] = print,
@@ -101,6 +117,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
             ("geo_vintage", f"COG {cog.GEO_YEAR}"),
             ("built_at", datetime.now(UTC).isoformat(timespec="seconds")),
             ("ets_share_placed", str(ets["share_placed"])),
+            ("catalog", catalog_fingerprint()),
         ],
     )
     if map_dir is not None:
