@@ -138,9 +138,10 @@ with right:
         hits = hits[hits["code"].isin(set(codes))]
         if hits.empty:
             st.caption("Aucun territoire de la carte ne correspond.")
-        elif st.session_state.get("carte_query") != query:  # Enter on a new search: its best match is chosen
-            selected = hits["code"].iloc[0]
-            state.put("sel", selected)
+        elif st.session_state.get("carte_query") != query:  # Enter on a new search: its best match is chosen,
+            st.session_state["carte_query"] = query      # and the map redrawn with it outlined
+            state.put("sel", hits["code"].iloc[0])
+            st.rerun()
         st.session_state["carte_query"] = query
         for code, lab in zip(hits["code"], hits["label"]):
             st.button(lab, key=f"w_hit_{code}", on_click=state.put, args=("sel", code))
