@@ -238,7 +238,8 @@ def periods(con: duckdb.DuckDBPyConnection, indicator_id: str, level: str | None
 
 
 # The count behind a value, for the small-numbers rule of the catalog: the value itself for a count,
-# the denominator at the start of the period for a ratio. Joined as `b` onto an observation `o`.
+# the denominator at the start of the period for a ratio. Joins `i` (the indicator) and `d` (the
+# denominator) onto an observation `o`.
 BASE_COUNT_JOIN = """
     LEFT JOIN indicator i ON i.id = o.indicator
     LEFT JOIN observation d ON i.kind = 'ratio' AND d.territory = o.territory AND d.indicator = i.denominator
