@@ -111,7 +111,7 @@ colours = classify.palette(cl.k, int(ind["polarity"]), min(centre, cl.k - 1) if 
 codes = values["code"].tolist()
 outline = territories.codes_at_level(con, territories.group_members(con, group["id"])["code"].tolist(), level) if group is not None else set()
 selected = state.get_str("sel")
-include_small = state.get_str("petits", "0") == "1"
+include_small = widgets.include_small()
 left, right = st.columns([3, 1.1])
 with left:
     clicked = mapview.territory_map(level, codes, v, cl.classes, colours,
@@ -180,10 +180,7 @@ with left:
 
 st.subheader("Les mêmes données en tableau")
 if small_rule:
-    include_small = st.toggle(f"Classer aussi les effectifs faibles ({small_rule})", include_small, key="w_petits",
-                              help="Une valeur calculée sur un petit effectif varie beaucoup d'une période à l'autre : "
-                                   "par défaut elle reste sur la carte (hachurée) mais hors des rangs.")
-    state.put("petits", "1" if include_small else None)
+    include_small = widgets.small_toggle(small_rule)
 ranked = values["value"].where(~values["small"] | include_small)
 table = pd.DataFrame({"Rang": ranked.rank(ascending=int(ind["polarity"]) < 0, method="min").astype("Int64"),
                       "Territoire": values["label"], f"{ind['label']} ({ind['unit']})": values["value"],

@@ -84,11 +84,15 @@ IMAGE_SIZE = {"width": 1200, "height": 650}
 def stamp(fig: go.Figure, spec: ChartSpec, exported: date | None = None, width: int | None = None) -> go.Figure:
     """A copy of the figure laid out for an image of known width, carrying its export date and its
     permalink on a line of their own under the source (the figure grows: nothing is covered)."""
-    when = (exported or date.today()).strftime("%d/%m/%Y")
-    line = f"Exporté le {when}" + (f" · {spec.permalink}" if spec.permalink else "")
     if not (fig.layout.meta or {}).get("frame"):  # a figure drawn without the chart frame (a PDF text page)
         return go.Figure(fig)
-    return reframe(fig, spec, stamp=line, width=width or IMAGE_SIZE["width"])
+    return reframe(fig, spec, stamp=export_line(spec, exported), width=width or IMAGE_SIZE["width"])
+
+
+def export_line(spec: ChartSpec, exported: date | None = None) -> str:
+    """What every exported image says under its source: when, and the link that reopens the view."""
+    when = (exported or date.today()).strftime("%d/%m/%Y")
+    return f"Exporté le {when}" + (f" · {spec.permalink}" if spec.permalink else "")
 
 
 def render(fig: go.Figure, fmt: str, width: int | None = None, height: int | None = None, scale: float = 2) -> bytes:
@@ -277,11 +281,10 @@ def _text_page(title: str, lines: list[str]) -> go.Figure:
 def _chart_page(it: PackItem, notes: list[str]) -> go.Figure:
     """The chart laid out on the page: legend in columns under the plot, then source and the export line
     (the link wrapped, never cut), then the notes; the plot takes the height that remains."""
-    when = date.today().strftime("%d/%m/%Y")
-    line = f"Exporté le {when}" + (f" · {it.spec.permalink}" if it.spec.permalink else "")
     if not (it.figure.layout.meta or {}).get("frame"):
         return _page(go.Figure(it.figure))
-    page = reframe(it.figure, it.spec, stamp=line, notes=tuple(notes), width=PAGE["width"], height=PAGE["height"])
+    page = reframe(it.figure, it.spec, stamp=export_line(it.spec), notes=tuple(notes), width=PAGE["width"],
+                   height=PAGE["height"])
     return _page(page)
 
 

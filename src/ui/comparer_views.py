@@ -44,7 +44,7 @@ def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
             colours[ind["label"]] = "color: #888"
             continue
         p0, y = int(periods["period_start"].iloc[-1]), int(periods["year"].iloc[-1])
-        r = compare.ranks(con, ind_id, p0, y, codes, int(ind["polarity"]), include_small()).set_index("code").reindex(codes)
+        r = compare.ranks(con, ind_id, p0, y, codes, int(ind["polarity"]), widgets.include_small()).set_index("code").reindex(codes)
         col = f"{ind['label']} ({period_label(p0, y)})"
         shown[col] = [
             MISSING if pd.isna(v) else
@@ -57,19 +57,7 @@ def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
                "favorable selon le sens de l'indicateur). Vert : moitié favorable, orange : l'autre moitié, "
                "d'autant plus foncé que le territoire est loin de la médiane. Une valeur calculée sur un effectif "
                "faible (règle de l'indicateur, page Méthodes) n'est pas classée, et les autres sont classées sans elles.")
-    small_toggle()
-
-
-def include_small() -> bool:
-    return state.get_str("petits", "0") == "1"
-
-
-def small_toggle() -> None:
-    """Bring the values resting on small counts back into the ranks (URL `petits=1`)."""
-    on = st.toggle("Classer aussi les effectifs faibles", include_small(), key="w_petits",
-                   help="Une valeur calculée sur un petit effectif (moins de 500 habitants pour un taux par "
-                        "habitant, par exemple) varie beaucoup : par défaut elle n'est pas classée.")
-    state.put("petits", "1" if on else None)
+    widgets.small_toggle()
 
 
 def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) -> None:
@@ -79,7 +67,7 @@ def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) ->
         st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind['coverage'])}")
         return
     r = compare.ranks(con, ind["id"], period[0], period[1], members["code"].tolist(), int(ind["polarity"]),
-                      include_small())
+                      widgets.include_small())
     table = pd.DataFrame({
         "Territoire": r["label"], "Niveau": r["level"].map(territories.LEVELS), "Valeur": r["value"],
         "Rang en France": r["rank_fr"].astype("Float64"), "Sur": r["n_fr"].astype("Float64"),

@@ -1,6 +1,9 @@
 """The import flow of the Données page: file, preview, indicator, report, confirm; templates; undo."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import pandas as pd
 import streamlit as st
 
@@ -14,6 +17,7 @@ from indicators.paths import db_path
 from . import widgets
 
 POLARITY = catalog.POLARITY_WORDS
+T = TypeVar("T")
 
 
 def problems_table(problems: list[ingest.Problem]) -> pd.DataFrame:
@@ -70,31 +74,27 @@ def declaration_form(con) -> ingest.Declaration:
     return ingest.Declaration(id=ingest.slug_id(values["label"]), is_new=True, **values)
 
 
-def _read_once(upload, sheet: str | None) -> ingest.Prepared | ObservatoireError:
-    """The upload read and shaped once per file and sheet (a rerun never parses it again)."""
-    key = (upload.file_id, upload.size, sheet)
-    cached = st.session_state.get("imp_file")
+def _once(slot: str, key: tuple, read: Callable[[], T]) -> T | ObservatoireError:
+    """`read()` once per uploaded file (and sheet): a rerun never parses the upload again; a refusal
+    is kept too, so a hostile file costs its check once."""
+    cached = st.session_state.get(slot)
     if cached and cached[0] == key:
         return cached[1]
     try:
-        result: ingest.Prepared | ObservatoireError = ingest.load(upload.getvalue(), upload.name, sheet)
+        result: T | ObservatoireError = read()
     except ObservatoireError as exc:
         result = exc
-    st.session_state["imp_file"] = (key, result)
+    st.session_state[slot] = (key, result)
     return result
+
+
+def _read_once(upload, sheet: str | None) -> ingest.Prepared | ObservatoireError:
+    return _once("imp_file", (upload.file_id, upload.size, sheet),
+                 lambda: ingest.load(upload.getvalue(), upload.name, sheet))
 
 
 def _sheets_once(upload) -> list[str] | ObservatoireError:
-    key = (upload.file_id, upload.size)
-    cached = st.session_state.get("imp_sheets")
-    if cached and cached[0] == key:
-        return cached[1]
-    try:
-        result: list[str] | ObservatoireError = ingest.sheet_names(upload.getvalue(), upload.name)
-    except ObservatoireError as exc:
-        result = exc
-    st.session_state["imp_sheets"] = (key, result)
-    return result
+    return _once("imp_sheets", (upload.file_id, upload.size), lambda: ingest.sheet_names(upload.getvalue(), upload.name))
 
 
 def preview(prepared: ingest.Prepared) -> pd.DataFrame:

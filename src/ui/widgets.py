@@ -71,6 +71,21 @@ def period_select(periods: pd.DataFrame, key: str = "p", label: str = "Période"
     return pairs[labels.index(chosen)]
 
 
+def include_small() -> bool:
+    """Whether values resting on a small count are ranked too (URL `petits=1`, shared by the pages)."""
+    return state.get_str("petits", "0") == "1"
+
+
+def small_toggle(rule: str | None = None) -> bool:
+    """Bring the values resting on small counts back into the ranks; returns the choice."""
+    on = st.toggle("Classer aussi les effectifs faibles" + (f" ({rule})" if rule else ""), include_small(),
+                   key="w_petits", help="Une valeur calculée sur un petit effectif (moins de 500 habitants pour un "
+                                        "taux par habitant, par exemple) varie beaucoup : par défaut elle n'est pas "
+                                        "classée ; elle reste sur la carte, hachurée.")
+    state.put("petits", "1" if on else None)
+    return on
+
+
 def year_span(first: int, last: int, default: tuple[int, int]) -> tuple[int, int]:
     """The URL's year range (`de`, `a`), kept inside the years the base holds, in order."""
     lo = state.get_int("de", default[0], first, last)
