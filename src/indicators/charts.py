@@ -79,11 +79,11 @@ def frame(fig: go.Figure, spec: ChartSpec, plot_height: int = 300, legend: str =
     known `width` the legend flows in columns. `height` fixes the total (a PDF page): the plot takes
     what the other bands leave."""
     fig.layout.annotations = [a for a in fig.layout.annotations if a.name not in (SOURCE_NOTE, NOTES)]
-    title = "<br>".join(plot(line) for line in textwrap.wrap(spec.title, 90) or [""])
+    title_lines = textwrap.wrap(spec.title, 90) or [""]
     subtitle = textwrap.wrap(spec.subtitle, 120)
-    if subtitle:
-        title += "".join(f"<br><span style='font-size:13px;color:#444'>{plot(line)}</span>" for line in subtitle)
-    top = 28 + 24 * len(textwrap.wrap(spec.title, 90) or [""]) + 18 * len(subtitle) + 10
+    title = "<br>".join(plot(line) for line in title_lines) + "".join(
+        f"<br><span style='font-size:13px;color:#444'>{plot(line)}</span>" for line in subtitle)
+    top = 28 + 24 * len(title_lines) + 18 * len(subtitle) + 10
     n = _legend_count(fig) if legend == "below" else 0
     # plotly adds the symbol and padding (about 50 px) to each entry's width
     columns = 1 if width is None else max(1, (width - 64 - 24) // (LEGEND_ENTRY + 50))
@@ -159,19 +159,21 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
     fig = go.Figure()
     colour_index = 0
     # One line per territory and scope: France (communes) and France métropolitaine (départements) differ.
-    for (code, _), rows in series.groupby(["territory", "territory_label"], sort=False):
+    for (code, territory_label), rows in series.groupby(["territory", "territory_label"], sort=False):
         rows = rows.sort_values(["year", "period_start"])
         is_ref = code in references
         colour = REFERENCE_COLOURS.get(str(rows["level"].iloc[0]), "#888") if is_ref else PALETTE[colour_index % len(PALETTE)]
         colour_index += 0 if is_ref else 1
-        label = plot(str(rows["territory_label"].iloc[0]) + (" (référence)" if is_ref else ""))
+        # Legend names are cut before escaping: a cut must never split an entity such as &lt;.
+        name = str(territory_label) + (" (référence)" if is_ref else "")
+        label = plot(name)
         points = rows[rows["period_start"] == rows["year"]]
         spans = rows[rows["period_start"] != rows["year"]]
         hover = [f"{label}<br>{period_label(p, y)} : {fr_number(v, spec.decimals)} {plot(spec.unit)}"
                  for p, y, v in zip(points["period_start"], points["year"], points["value"])]
         if not points.empty:
             fig.add_trace(go.Scatter(
-                x=points["year"], y=points["value"], name=short(label), mode="lines+markers",
+                x=points["year"], y=points["value"], name=plot(short(name)), mode="lines+markers",
                 line={"color": colour, "width": 1.5 if is_ref else 2.5, "dash": "dot" if is_ref else "solid"},
                 marker={"size": 4 if is_ref else 6}, hovertext=hover, hoverinfo="text", legendgroup=code,
             ))
@@ -180,7 +182,7 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
                     f"{fr_number(s.value, spec.decimals)} {plot(spec.unit)}")
             fig.add_trace(go.Scatter(
                 x=[s.period_start, s.year], y=[s.value, s.value], mode="lines+markers",
-                name=short(f"{label}, {period_label(s.period_start, s.year)}"), legendgroup=code,
+                name=plot(short(f"{name}, {period_label(s.period_start, s.year)}")), legendgroup=code,
                 showlegend=points.empty and i == 0,
                 line={"color": colour, "width": 5 if not is_ref else 3}, opacity=0.45 if is_ref else 0.8,
                 marker={"symbol": "line-ns", "size": 10, "line": {"width": 2, "color": colour}},

@@ -311,3 +311,11 @@ def test_a_bad_setting_is_named_in_french(monkeypatch, name, value, expected):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=expected):
         settings()
+
+
+def test_a_long_hostile_legend_name_is_cut_before_it_is_escaped():
+    label = "x" * 38 + "<b>gras</b>"  # the cut falls inside what would be an entity once escaped
+    series = pd.DataFrame({"territory": ["COM:1"] * 2, "territory_label": [label] * 2, "level": "COM",
+                           "period_start": [2020, 2021], "year": [2020, 2021], "value": [1.0, 2.0], "flag": None})
+    name = charts.trend_chart(series, charts.ChartSpec(title="t", unit="u", source="s")).data[0].name
+    assert name == "x" * 38 + "&lt;…" and "<" not in name
