@@ -108,9 +108,9 @@ def _export(args: argparse.Namespace) -> int:
                                  period=f"{args.year_from}–{args.year_to}")
     else:
         data = export.review_zip(items, f"Dossier d'évaluation : {title}", title, progress)
-    from .paths import BASE_URL
+    from .paths import BASE_URL, LOCAL_BASE_URL
 
-    if BASE_URL.startswith(("http://localhost", "http://127.")):
+    if LOCAL_BASE_URL:
         print(f"Attention : les liens imprimés pointent vers {BASE_URL} (réglez OBS_BASE_URL avant de diffuser).",
               file=sys.stderr)
     args.out.write_bytes(data)

@@ -10,6 +10,7 @@ MAP_DIR = PROJECT_ROOT / "static" / "geo"  # map geometry, served by Streamlit a
 SOURCES_DIR = Path(os.environ.get("OBS_SOURCES", DATA_DIR / "sources"))
 # Where the app is served, for permalinks printed on exported figures.
 BASE_URL = os.environ.get("OBS_BASE_URL", "http://localhost:8501").rstrip("/")
+LOCAL_BASE_URL = BASE_URL.startswith(("http://localhost", "https://localhost", "http://127.", "https://127."))
 REBUILD_COMMAND = "make data  (ou : python -m indicators build)"
 
 

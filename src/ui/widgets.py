@@ -165,9 +165,9 @@ def show_chart(fig) -> None:
 
 def link_warning() -> None:
     """Links printed into files point to OBS_BASE_URL: a local address is said before anyone circulates it."""
-    from indicators.paths import BASE_URL
+    from indicators.paths import BASE_URL, LOCAL_BASE_URL
 
-    if BASE_URL.startswith(("http://localhost", "http://127.", "https://localhost")):
+    if LOCAL_BASE_URL:
         st.caption(f"⚠ Les liens imprimés dans les fichiers pointent vers {md(BASE_URL)} : ils ne s'ouvrent que sur "
                    "cet ordinateur. Réglez OBS_BASE_URL sur l'adresse publique de l'observatoire avant de diffuser.")
 
