@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.fixtures.hostile import xlsx_with_huge_cell, xlsx_with_many_rows  # noqa: E402
+from tests.fixtures.hostile import xlsx_claiming_every_column, xlsx_with_huge_cell, xlsx_with_many_rows  # noqa: E402
 
 PROBE = """
 import resource, sys, time
@@ -45,7 +45,8 @@ def measure(path: Path, naive: bool, timeout: float) -> str:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        for name, make in (("xlsx_cellule_300_Mo", xlsx_with_huge_cell), ("xlsx_1_million_de_lignes", xlsx_with_many_rows)):
+        for name, make in (("xlsx_cellule_300_Mo", xlsx_with_huge_cell), ("xlsx_1_million_de_lignes", xlsx_with_many_rows),
+                           ("xlsx_16384_colonnes_declarees", xlsx_claiming_every_column)):
             path = Path(tmp) / f"{name}.xlsx"
             path.write_bytes(make())
             print(f"bomb_{name}_refused        {measure(path, False, 30)}  [fichier {path.stat().st_size / 1e3:.0f} ko]")

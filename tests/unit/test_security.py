@@ -18,7 +18,7 @@ import pytest
 from indicators import charts, export, ingest, store, tabular, text
 from indicators.errors import DatabaseUnavailable, DatabaseWriteFailed, ImportProblem
 from indicators.paths import db_path
-from tests.fixtures.hostile import PAYLOADS, xlsx_with_huge_cell, xlsx_with_many_rows
+from tests.fixtures.hostile import PAYLOADS, xlsx_claiming_every_column, xlsx_with_huge_cell, xlsx_with_many_rows
 
 NEW = ingest.Declaration(id="user_ouvertures", label="Ouvertures de commerces", unit="ouvertures", kind="count",
                          polarity=1, source="Ville de Pamiers, registre des commerces", is_new=True)
@@ -71,7 +71,8 @@ def test_a_chart_with_hostile_labels_holds_no_markup():
 
 
 # ---------------------------------------------------------------- bombs and limits
-@pytest.mark.parametrize("make,expected", [(xlsx_with_huge_cell, "se décompresse en"), (xlsx_with_many_rows, "trop de lignes")])
+@pytest.mark.parametrize("make,expected", [(xlsx_with_huge_cell, "se décompresse en"), (xlsx_with_many_rows, "trop de lignes"),
+                                           (xlsx_claiming_every_column, "ligne 1 : trop de colonnes")])
 def test_decompression_bombs_are_refused_within_a_second(make, expected):
     data = make()
     assert len(data) < 3_000_000
