@@ -13,6 +13,7 @@ from ui import data, state, widgets
 
 con = data.require_database()
 st.title("Comparer")
+P = state.ComparerView.param
 followed = widgets.territory_sidebar(con)
 
 c1, c2 = st.columns([2, 3])
@@ -23,11 +24,12 @@ start = int(group["start_year"]) if pd.notna(group["start_year"]) else "non rens
 st.caption(f"{md(group['description'] or '')} Début du programme : {start}. "
            f"Source : {md(group['source'])}. {len(members)} membres.")
 
-SECTIONS = {"tableau": "Tableau", "similaires": "Territoires semblables", "effet": "Effet du programme",
+SECTIONS = {  # the keys are state.COMPARER_SECTIONS
+"tableau": "Tableau", "similaires": "Territoires semblables", "effet": "Effet du programme",
             "profil": "Profil d'attractivité", "groupes": "Gérer les groupes"}
 view = st.segmented_control("Vue", list(SECTIONS), format_func=SECTIONS.get, key="w_vue_c",
-                            default=state.choice(list(SECTIONS), "vue", "tableau")) or "tableau"
-state.put("vue", view)
+                            default=state.read(P("vue"))) or "tableau"
+state.write(P("vue"), view)
 
 if members.empty:
     st.info("Ce groupe n'a pas encore de membre.")
@@ -36,7 +38,7 @@ elif view == "tableau":
         inds = widgets.indicators_multiselect(con)
     views.members_table(con, members, inds)
     st.subheader("Détail d'un indicateur")
-    views.ranks_detail(con, members, widgets.indicator_select(con, "Indicateur du détail", key="id"), group["name"])
+    views.ranks_detail(con, members, widgets.indicator_select(con, "Indicateur du détail", P("detail")), group["name"])
 elif view == "similaires":
     views.similar(con, members, followed)
 elif view == "effet":

@@ -10,13 +10,15 @@ from ui import data, state, widgets
 
 con = data.require_database()
 st.title("Exporter")
+view = state.load(state.ExporterView)
+P = state.ExporterView.param
 codes = widgets.territory_sidebar(con)
 
 st.header("Un graphique et ses données")
 ind = widgets.indicator_select(con)
 french = st.radio("Format CSV", ["français (; et virgule décimale)", "international (, et point décimal)"],
-                  index=0 if state.get_str("csv", "fr") == "fr" else 1, horizontal=True, key="w_csv")
-state.put("csv", "fr" if french.startswith("français") else "int")
+                  index=0 if view.csv == "fr" else 1, horizontal=True, key="w_csv")
+state.write(P("csv"), "fr" if french.startswith("français") else "int")
 csv_french = french.startswith("français")
 series = store.series(con, codes, [ind["id"]])
 if series.empty:
@@ -47,20 +49,20 @@ else:
 st.header("Dossier d'évaluation")
 st.caption("Pour chaque indicateur : le graphique (PNG, SVG), les données (CSV, XLSX), la définition, la source, "
            "les précautions et le lien de la vue ; en ZIP, ou en rapport PDF. Rendu local, sans réseau.")
-group = widgets.group_select(con, "Groupe (ou « aucun » pour les territoires suivis)", key="gp", allow_none=True)
+group = widgets.group_select(con, "Groupe (ou « aucun » pour les territoires suivis)", P("gp"), allow_none=True)
 pack_codes = territories.group_members(con, group["id"])["code"].tolist() if group is not None else codes
 catalog_rows = widgets.indicator_table(con)
 default = [i for i in ("population", "net_migration_rate", "co2_ets_per_inhabitant", "vacancy_rate",
                        "unemployment_rate", "jobs") if i in catalog_rows.index]
-picked = st.multiselect("Indicateurs", list(catalog_rows.index), default=[i for i in state.get_list("ip") if i in catalog_rows.index] or default,
+picked = st.multiselect("Indicateurs", list(catalog_rows.index), default=state.read(P("ip"), list(catalog_rows.index)) or default,
                         format_func=lambda i: catalog_rows.at[i, "label"], key="w_ip",
                         placeholder="Choisir des indicateurs")
-state.put("ip", picked)
+state.write(P("ip"), picked)
 first, last = data.cached(store.year_range)
 lo, hi = st.slider("Années", first, last, widgets.year_span(first, last, (max(first, 2012), min(last, 2021))),
                    key="w_pack_years")
-state.put("de", lo)
-state.put("a", hi)
+state.write(state.YEAR_FROM, lo)
+state.write(state.YEAR_TO, hi)
 refs = st.toggle("Références : région(s) et France (pour les taux)", value=True, key="w_pack_refs")
 title = group["name"] if group is not None else ", ".join(territories.labels(con, pack_codes).values())
 if st.button("Préparer le dossier (ZIP et PDF)", type="primary", disabled=not picked or not pack_codes):

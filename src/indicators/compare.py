@@ -11,6 +11,13 @@ import pandas as pd
 from . import store
 
 
+def local_ranks(values: pd.Series, polarity: int, eligible: pd.Series | None = None) -> pd.Series:
+    """Ranks among the values given (a map's extent), by the same rule as `ranks`: 1 is the best by
+    the indicator's polarity, ties share the best rank, values not `eligible` (small counts) get none."""
+    shown = values if eligible is None else values.where(eligible)
+    return shown.rank(ascending=polarity < 0, method="min").astype("Int64")
+
+
 def ranks(con: duckdb.DuckDBPyConnection, indicator: str, period_start: int, year: int,
           codes: list[str], polarity: int, include_small: bool = False) -> pd.DataFrame:
     """Value, rank and percentile of each territory among the current territories of its level.
@@ -233,6 +240,14 @@ class DiD:
     @property
     def estimate(self) -> float:
         return self.group_change - self.comparison_change
+
+
+def rebased(series: tuple[pd.Series, ...], base: int) -> tuple[pd.Series, ...] | None:
+    """Yearly series (indexed by year) as indices base 100 in `base`; None when one of them has no
+    non-zero value that year (an index would then mean nothing)."""
+    if any(base not in s.index or not s[base] or pd.isna(s[base]) for s in series):
+        return None
+    return tuple(s / s[base] * 100 for s in series)
 
 
 def difference_in_differences(group: pd.Series, comparison: pd.Series, start_year: int) -> DiD | None:

@@ -9,7 +9,9 @@ from indicators.errors import ObservatoireError
 from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, fr_signed, period_label
 from indicators.text import md
 
-from . import state, widgets
+from . import data, state, widgets
+
+P = state.ComparerView.param
 
 CAVEAT = (
     "**À lire avant de conclure.** Une différence de différences décrit un écart d'évolution, pas une "
@@ -62,7 +64,7 @@ def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
 
 def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) -> None:
     periods = store.periods(con, ind["id"], codes=members["code"].tolist())
-    period = widgets.period_select(periods)
+    period = widgets.period_select(periods, P("p"), "Période")
     if period is None:
         st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind['coverage'])}")
         return
@@ -86,16 +88,16 @@ def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) ->
         widgets.export_chart(fig, spec, table, f"rang_{ind['id']}")
 
 
-def weights_editor(level: str, key: str, labels: pd.DataFrame) -> dict[str, float]:
-    """The variables of the similarity (or composite) model and their weights, editable, in the URL."""
-    defaults = compare.SIMILARITY_VARIABLES[level] if key.startswith("w") else {}
-    weights = state.get_weights(key, defaults)
+def weights_editor(level: str, labels: pd.DataFrame) -> dict[str, float]:
+    """The variables of the similarity model and their weights, editable, in the URL."""
+    defaults = compare.SIMILARITY_VARIABLES[level]
+    weights = state.weights(P("w"), defaults)
     frame = pd.DataFrame({"Variable": [labels.at[v, "label"] if v in labels.index else v for v in weights],
                           "Poids": list(weights.values())}, index=list(weights))
-    edited = st.data_editor(frame, disabled=["Variable"], hide_index=True, key=f"w_{key}_{level}",
+    edited = st.data_editor(frame, disabled=["Variable"], hide_index=True, key=f"w_w_{level}",
                             column_config={"Poids": st.column_config.NumberColumn(min_value=0.0, max_value=10.0, step=0.5)})
     weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float)))
-    state.put_weights(key, weights, defaults)
+    state.write_weights(P("w"), weights, defaults)
     return weights
 
 
@@ -104,8 +106,8 @@ def similar(con, members: pd.DataFrame, followed: list[str]) -> None:
     codes = list(dict.fromkeys(followed + members["code"].tolist()))
     names = territories.labels(con, codes)
     target = st.selectbox("Territoire (territoire suivi ou membre du groupe)", codes, format_func=names.get,
-                          index=codes.index(state.choice(codes, "cible", codes[0])), key="w_cible")
-    state.put("cible", target)
+                          index=codes.index(state.read(P("target"), codes, codes[0])), key="w_cible")
+    state.write(P("target"), target)
     level = territories.level_of(target)
     if level not in compare.SIMILARITY_VARIABLES:
         st.info(f"Pas de territoires semblables pour le niveau « {territories.LEVELS[level]} » : choisissez une "
@@ -113,9 +115,9 @@ def similar(con, members: pd.DataFrame, followed: list[str]) -> None:
         return
     c1, c2 = st.columns([1, 2])
     with c1:
-        k = st.slider("Nombre de territoires semblables", 3, 20, state.get_int("k", 5, 3, 20), key="w_k")
-        state.put("k", k if k != 5 else None)
-        weights = weights_editor(level, "w", widgets.indicator_table(con))
+        k = st.slider("Nombre de territoires semblables", 3, 20, state.read(P("nv")), key="w_nv")
+        state.write(P("nv"), k)
+        weights = weights_editor(level, widgets.indicator_table(con))
     matrix = compare.feature_matrix(con, level, list(weights), include=[target])
     near = compare.nearest(matrix, target, weights, k)
     with c2:
@@ -143,26 +145,26 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
         return
     c1, c2 = st.columns([1, 2])
     with c1:
-        k = st.slider("Voisins par membre", 1, 10, state.get_int("kc", 3, 1, 10), key="w_kc")
-        state.put("kc", k if k != 3 else None)
-        ind = widgets.indicator_select(con, "Indicateur de l'effet", key="ie")
-        index_mode = st.toggle(f"Indice base 100 en {start - 1}", value=state.get_str("me", "1") == "1", key="w_me")
-        state.put("me", "1" if index_mode else "0")
-    built = compare.comparison_group(con, codes, k)
+        k = st.slider("Voisins par membre", 1, 10, state.read(P("kc")), key="w_kc")
+        state.write(P("kc"), k)
+        ind = widgets.indicator_select(con, "Indicateur de l'effet", P("ie"))
+        index_mode = st.toggle(f"Indice base 100 en {start - 1}", value=state.read(P("me")), key="w_me")
+        state.write(P("me"), index_mode)
+    built = data.cached(compare.comparison_group, list(codes), k)
     proposed = list(dict.fromkeys(built["code"]))
-    added = [c for c in state.get_list("avec") if c not in proposed]
+    added = [c for c in state.read(P("avec")) if c not in proposed]
     # Territories followed in the sidebar can be added by hand; proposals can be removed.
     options = list(dict.fromkeys(proposed + added + [f for f in followed if f not in codes]))
     labels = territories.labels(con, options)
-    removed = set(state.get_list("sans"))
+    removed = set(state.read(P("sans")))
     with c2:
         chosen = st.multiselect("Groupe de comparaison (proposé : les plus proches non-membres de chaque membre ; "
                                 "ajoutez les territoires suivis de la barre latérale)", options,
                                 default=[c for c in proposed + added if c not in removed],
                                 format_func=lambda c: labels.get(c, c), key="w_comparaison",
                                 placeholder="Choisir des territoires")
-        state.put("sans", [c for c in proposed if c not in chosen])
-        state.put("avec", [c for c in chosen if c not in proposed])
+        state.write(P("sans"), [c for c in proposed if c not in chosen])
+        state.write(P("avec"), [c for c in chosen if c not in proposed])
     g = compare.group_aggregate(con, ind["id"], codes)
     c = compare.group_aggregate(con, ind["id"], chosen)
     g, c = (x[x["period_start"] == x["year"]].set_index("year")["value"] for x in (g, c))
@@ -172,11 +174,11 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
                 f"après {start} (couverture : {md(ind['coverage'])}). Choisissez par exemple la population ou les émissions.")
         return
     if index_mode:
-        base = start - 1
-        if base in g.index and base in c.index and g[base] and c[base]:
-            g, c, unit = g / g[base] * 100, c / c[base] * 100, f"indice base 100 en {base}"
+        indexed = compare.rebased((g, c), start - 1)
+        if indexed is not None:
+            (g, c), unit = indexed, f"indice base 100 en {start - 1}"
         else:
-            st.caption(f"Pas de valeur en {base} pour les deux groupes : affichage en valeurs.")
+            st.caption(f"Pas de valeur en {start - 1} pour les deux groupes : affichage en valeurs.")
     did = compare.difference_in_differences(g, c, start)
     frame = pd.concat([
         pd.DataFrame({"territory": "G", "territory_label": group["name"][:60], "level": "GRP", "period_start": g.index,
@@ -205,14 +207,14 @@ def profile(con, members: pd.DataFrame) -> None:
     tab = widgets.indicator_table(con)
     defaults = {"net_migration_rate": 1.0, "unemployment_rate": 1.0, "vacancy_rate": 1.0, "density": 0.0,
                 "median_income": 1.0}
-    weights = state.get_weights("cw", defaults)
+    weights = state.weights(P("cw"), defaults)
     frame = pd.DataFrame({"Indicateur": [tab.at[v, "label"] for v in weights], "Poids": list(weights.values()),
                           "Sens": [catalog.POLARITY_WORDS[int(tab.at[v, "polarity"])]
                                    + (" (compté plus = mieux)" if tab.at[v, "polarity"] == 0 else "") for v in weights]},
                          index=list(weights))
     edited = st.data_editor(frame, disabled=["Indicateur", "Sens"], hide_index=True, key="w_cw")
     weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float)))
-    state.put_weights("cw", weights, defaults)
+    state.write_weights(P("cw"), weights, defaults)
     rows, scored_without = [], {}
     for level, part in members.groupby("level"):
         matrix = compare.feature_matrix(con, level, list(weights), include=part["code"].tolist())
@@ -262,13 +264,13 @@ def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db
             gid = _write(lambda: territories.save_group(new_name, new_members, int(new_start), path=db_path),
                          f"Groupe « {new_name.strip()} » créé avec {len(new_members)} membres : il est sélectionné.")
             if gid:
-                state.put("g", gid)
+                state.write(state.GROUP, gid)
                 st.session_state.pop("w_g", None)  # the picker then reads the new group from the link
                 st.rerun()
     if (not group["builtin"] and st.button(f"Supprimer « {md(group['name'])} »", type="secondary")
             and _write(lambda: territories.delete_group(group["id"], path=db_path),
                        f"Groupe « {group['name']} » supprimé.") is not False):
-        state.put("g", None)
+        state.write(state.GROUP, None)
         st.session_state.pop("w_g", None)
         st.rerun()
 

@@ -12,6 +12,8 @@ from indicators import store
 from indicators.errors import DatabaseUnavailable
 from indicators.paths import REBUILD_COMMAND, db_path
 
+from . import state
+
 
 @st.cache_resource(max_entries=2)
 def _open(path: str, version: tuple[int, int]) -> duckdb.DuckDBPyConnection:
@@ -46,11 +48,16 @@ T = TypeVar("T")
 def run_guarded(page) -> None:
     """Run a page; a database that turns out damaged while reading (a truncated or corrupt file passes
     the opening check) gives the French message and the rebuild command, never a traceback."""
+    notices = st.container()  # above the page: what the link asked for that could not be shown
     try:
         page.run()
     except duckdb.Error as exc:
         st.error(str(DatabaseUnavailable(db_path(), f"illisible ou corrompue ({type(exc).__name__})")))
         st.code(REBUILD_COMMAND.split("  ")[0], language="bash")
+    finally:  # st.stop() ends a page early: its notices still show
+        replaced = state.notices()
+        if replaced:
+            notices.caption("Lien corrigé : " + " ; ".join(replaced) + ".")
 
 
 def cached(query: Callable[..., T], *args: object, large: bool = False) -> T:

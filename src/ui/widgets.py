@@ -19,61 +19,72 @@ def indicator_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return store.indicators(con).set_index("id", drop=False)
 
 
-def indicator_select(con: duckdb.DuckDBPyConnection, label: str = "Indicateur", key: str = state.INDICATOR,
-                     only: list[str] | None = None) -> pd.Series:
+def indicator_select(con: duckdb.DuckDBPyConnection, label: str = "Indicateur",
+                     param: state.Param = state.INDICATOR, only: list[str] | None = None) -> pd.Series:
     """An indicator picker grouped by theme; returns the catalog row of the chosen indicator."""
     table = indicator_table(con)
     options = [i for i in table.index if only is None or i in only]
     default = DEFAULT_INDICATOR if DEFAULT_INDICATOR in options else options[0]
-    # Évolutions keeps several indicators in the same parameter: the first one is this page's choice.
-    current = next((i for i in state.get_list(key) if i in options), default)
+    if param.kind == "list":  # Évolutions keeps several indicators in `i`: the first one known is this page's
+        current = next(iter(state.read(param, options)), default)
+    else:
+        current = state.read(param, options, default)
     chosen = st.selectbox(
         label, options, index=options.index(current),
-        format_func=lambda i: f"{table.at[i, 'theme']} · {table.at[i, 'label']}", key=f"w_{key}",
+        format_func=lambda i: f"{table.at[i, 'theme']} · {table.at[i, 'label']}", key=f"w_{param.key}",
     )
-    state.put(key, chosen)
+    state.write(param, [chosen] if param.kind == "list" else chosen)
     return table.loc[chosen]
 
 
-def indicators_multiselect(con: duckdb.DuckDBPyConnection, key: str = state.INDICATOR) -> pd.DataFrame:
+def indicators_multiselect(con: duckdb.DuckDBPyConnection, param: state.Param = state.INDICATOR) -> pd.DataFrame:
     """Several indicators (URL `i=a,b`); returns their catalog rows in the chosen order."""
     table = indicator_table(con)
-    chosen = [i for i in state.get_list(key) if i in table.index] or [DEFAULT_INDICATOR]
-    picked = st.multiselect("Indicateurs", list(table.index), default=chosen, key=f"w_{key}_multi",
+    chosen = state.read(param, list(table.index)) or [DEFAULT_INDICATOR]
+    picked = st.multiselect("Indicateurs", list(table.index), default=chosen, key=f"w_{param.key}_multi",
                             format_func=lambda i: f"{table.at[i, 'theme']} · {table.at[i, 'label']}",
                             placeholder="Choisir des indicateurs")
     picked = picked or chosen[:1]
-    state.put(key, picked)
+    state.write(param, picked)
     return table.loc[picked]
 
 
-def group_select(con: duckdb.DuckDBPyConnection, label: str, key: str = "g", allow_none: bool = False,
-                 default: str | None = territories.PILOT_GROUP) -> pd.Series | None:
+def group_select(con: duckdb.DuckDBPyConnection, label: str, param: state.Param = state.GROUP,
+                 allow_none: bool = False, default: str | None = territories.PILOT_GROUP) -> pd.Series | None:
     """A group picker (URL `g`); returns the group row, or None when « aucun » is allowed and chosen."""
     groups = territories.groups(con).set_index("id", drop=False)
     options = ([""] if allow_none else []) + groups.index.tolist()
     fallback = "" if allow_none else (default if default in options else options[0])
-    gid = st.selectbox(label, options, index=options.index(state.choice(options, key, fallback)),
-                       format_func=lambda g: groups.at[g, "name"] if g else "aucun", key=f"w_{key}")
-    state.put(key, gid)
+    gid = st.selectbox(label, options, index=options.index(state.read(param, options, fallback)),
+                       format_func=lambda g: groups.at[g, "name"] if g else "aucun", key=f"w_{param.key}")
+    state.write(param, gid)
     return groups.loc[gid] if gid else None
 
 
-def period_select(periods: pd.DataFrame, key: str = "p", label: str = "Période") -> tuple[int, int] | None:
-    """A period picker over (period_start, year) pairs; the URL keeps e.g. `2013-2018` or `2021`."""
+def period_select(periods: pd.DataFrame, param: state.Param, label: str = "Année ou période",
+                  slider: bool = False) -> tuple[int, int] | None:
+    """A period picker over (period_start, year) pairs; the URL keeps e.g. `2013-2018` or `2021`.
+    One period is said, not offered; None when there is none."""
     if periods.empty:
         return None
     pairs = list(zip(periods["period_start"].astype(int), periods["year"].astype(int)))
     labels = [period_label(p, y) for p, y in pairs]
-    current = state.choice(labels, key, labels[-1], parse=lambda s: s.replace("-", "–"))
-    chosen = st.selectbox(label, labels, index=labels.index(current), key=f"w_{key}")
-    state.put(key, chosen.replace("–", "-"))
+    in_link = [lab.replace("–", "-") for lab in labels]
+    current = labels[in_link.index(state.read(param, in_link, in_link[-1]))]
+    if len(labels) == 1:
+        st.markdown(f"{label}  \n**{labels[0]}** (seule disponible)")
+        chosen = labels[0]
+    elif slider:
+        chosen = st.select_slider(label, labels, value=current, key=f"w_{param.key}")
+    else:
+        chosen = st.selectbox(label, labels, index=labels.index(current), key=f"w_{param.key}")
+    state.write(param, chosen.replace("–", "-"))
     return pairs[labels.index(chosen)]
 
 
 def include_small() -> bool:
     """Whether values resting on a small count are ranked too (URL `petits=1`, shared by the pages)."""
-    return state.get_str("petits", "0") == "1"
+    return bool(state.read(state.SMALL))
 
 
 def small_toggle(rule: str | None = None) -> bool:
@@ -82,20 +93,20 @@ def small_toggle(rule: str | None = None) -> bool:
                    key="w_petits", help="Une valeur calculée sur un petit effectif (moins de 500 habitants pour un "
                                         "taux par habitant, par exemple) varie beaucoup : par défaut elle n'est pas "
                                         "classée ; elle reste sur la carte, hachurée.")
-    state.put("petits", "1" if on else None)
+    state.write(state.SMALL, on)
     return on
 
 
 def year_span(first: int, last: int, default: tuple[int, int]) -> tuple[int, int]:
     """The URL's year range (`de`, `a`), kept inside the years the base holds, in order."""
-    lo = state.get_int("de", default[0], first, last)
-    hi = state.get_int("a", default[1], first, last)
+    lo = state.read(state.YEAR_FROM, default=default[0], bounds=(first, last))
+    hi = state.read(state.YEAR_TO, default=default[1], bounds=(first, last))
     return (min(lo, hi), max(lo, hi))
 
 
 def territory_sidebar(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Search and keep a list of territories (URL `t`); returns their codes."""
-    chosen = [c for c in state.get_list(state.TERRITORIES) or DEFAULT_TERRITORIES]
+    chosen = state.read(state.TERRITORIES) or DEFAULT_TERRITORIES
     known = territories.labels(con, chosen)
     chosen = [c for c in chosen if c in known]
     with st.sidebar:
@@ -112,14 +123,14 @@ def territory_sidebar(con: duckdb.DuckDBPyConnection) -> list[str]:
                 pick = st.selectbox("Résultats", found["code"].tolist(), key="w_found",
                                     format_func=dict(zip(found["code"], found["label"] + " · " + found["level"].map(territories.LEVELS))).get)
                 st.button("Ajouter", key="w_add", on_click=_add_territory, args=(kept, pick))
-    state.put(state.TERRITORIES, kept)
+    state.write(state.TERRITORIES, kept)
     return kept
 
 
 def _add_territory(current: list[str], code: str) -> None:
     # A callback runs before the rerun, so the list above already shows the new territory.
     if code not in current:
-        state.put(state.TERRITORIES, [*current, code])
+        state.write(state.TERRITORIES, [*current, code])
 
 
 def format_values(values: pd.Series, decimals: int) -> pd.Series:

@@ -105,7 +105,7 @@ def test_comparer_other_group_from_url():
 
 
 def test_comparer_similar_territories_of_pamiers():
-    at = open_page("comparer", g="cci-midi-pyrenees", vue="similaires", cible="COM:09225", k="4")
+    at = open_page("comparer", g="cci-midi-pyrenees", vue="similaires", cible="COM:09225", nv="4")
     assert not at.exception
     table = at.dataframe[-1].value
     assert len(table) == 5 and table["Territoire"].iloc[0] == "Pamiers (09)"
@@ -332,7 +332,7 @@ def test_carte_exports_the_map_as_an_image_with_its_legend():
 
 
 def test_carte_diverging_palette_around_a_typed_value_is_in_the_link():
-    at = open_page("carte", niveau="DEP", i="net_migration_rate", p="2020", palette="div", ref="val", refval="5")
+    at = open_page("carte", niveau="DEP", i="net_migration_rate", p="2020", palette="div", centre="val", refval="5")
     assert not at.exception
     assert at.number_input(key="w_refval").value == 5.0
     assert at.query_params["refval"] == "5"

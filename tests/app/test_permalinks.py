@@ -44,7 +44,7 @@ def test_an_exported_link_reopens_the_same_chart(page, params, key):
 
 def test_the_map_export_link_reopens_the_same_map():
     at = open_page("carte", niveau="COM", dans="DEP:09", i="net_migration_rate", p="2013-2018", methode="jenks", k="4",
-                   palette="div", ref="val", refval="2", g="cci-midi-pyrenees", sel="COM:09225")
+                   palette="div", centre="val", refval="2", g="cci-midi-pyrenees", sel="COM:09225")
     spec = at.session_state["spec_carte_COM_net_migration_rate"]
     again = reopen(spec.permalink)
     assert again.session_state["spec_carte_COM_net_migration_rate"] == spec
