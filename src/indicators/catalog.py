@@ -110,6 +110,21 @@ SIDE = Source(
     "2012–2021, 96 départements métropolitains",
     "https://github.com/ShailKPatel/Regions-Inegales",
 )
+ETAT_CIVIL = Source(
+    "Insee",
+    "naissances domiciliées par commune (état civil, fichier Melodi DS_ETAT_CIVIL_NAIS_COMMUNES)",
+    LO,
+    "édition 2025, 2008–2024, COG 2025 ramené au COG 2026",
+    "https://catalogue-donnees.insee.fr/fr/catalogue/recherche/DS_ETAT_CIVIL_NAIS_COMMUNES",
+)
+SERIE_HISTORIQUE = Source(
+    "Insee",
+    "séries historiques du recensement, base communale (populations 2008, 2013, 2019 ; naissances et "
+    "décès 2008–2013 et 2013–2019)",
+    LO,
+    "recensement 2019, COG 2019 ramené au COG 2026",
+    "https://www.insee.fr/fr/statistiques/5395857",
+)
 EUTL = Source(
     "Commission européenne",
     "EU Transaction Log, émissions vérifiées des installations soumises aux quotas (SEQE-UE), "
@@ -164,8 +179,8 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         polarity=1,
         definition="Variation de la population entre le début et la fin de la période. " + _SPAN_NOTE,
-        sources=(COMPARATEUR, DEP_PANEL),
-        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, "
+        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL),
+        coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
         "annuel 2012–2020 (estimations au 1er janvier).",
         caution=_CENSUS_CAUTION,
         small_count=_SMALL,
@@ -175,9 +190,10 @@ INDICATORS: tuple[Indicator, ...] = (
         label="Naissances",
         unit="naissances par an",
         kind="count",
-        definition="Naissances domiciliées (état civil). " + _SPAN_NOTE,
-        sources=(COMPARATEUR, DEP_PANEL),
-        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, annuel 2012–2021.",
+        definition="Naissances domiciliées (état civil, commune de résidence de la mère). " + _SPAN_NOTE,
+        sources=(ETAT_CIVIL, SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL),
+        coverage="Communes et tous niveaux, annuel 2008–2024 (Mayotte depuis 2014) ; aussi sur 2008–2013, "
+        "2013–2018 et 2013–2019.",
         small_count=_SMALL,
     ),
     Indicator(
@@ -186,8 +202,9 @@ INDICATORS: tuple[Indicator, ...] = (
         unit="décès par an",
         kind="count",
         definition="Décès domiciliés (état civil). " + _SPAN_NOTE,
-        sources=(COMPARATEUR, DEP_PANEL),
-        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, annuel 2012–2021.",
+        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL),
+        coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
+        "annuel 2012–2021.",
         small_count=_SMALL,
     ),
     Indicator(
@@ -197,8 +214,9 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         polarity=1,
         definition="Naissances moins décès sur la période. " + _SPAN_NOTE,
-        sources=(COMPARATEUR, DEP_PANEL),
-        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, annuel 2012–2021.",
+        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL),
+        coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
+        "annuel 2012–2021.",
         small_count=_SMALL,
     ),
     Indicator(
@@ -209,8 +227,9 @@ INDICATORS: tuple[Indicator, ...] = (
         polarity=1,
         definition="Variation de population moins solde naturel (naissances − décès) sur la même "
         "période : arrivées moins départs, estimés par différence. " + _SPAN_NOTE,
-        sources=(COMPARATEUR, DEP_PANEL),
-        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, annuel 2012–2020.",
+        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL),
+        coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
+        "annuel 2012–2020.",
         caution="Solde « apparent » : il absorbe aussi les écarts de mesure entre deux recensements. "
         + _CENSUS_CAUTION,
         theme="Attractivité résidentielle",
@@ -228,10 +247,29 @@ INDICATORS: tuple[Indicator, ...] = (
         decimals=1,
         definition="Solde migratoire apparent annuel pour 1 000 habitants (population municipale "
         "du début de la période).",
-        sources=(COMPARATEUR, DEP_PANEL, COG_POP),
-        coverage="Communes et tous niveaux sur 2013–2018 ; départements et au-dessus, annuel 2012–2020.",
+        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL, COG_POP),
+        coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
+        "annuel 2012–2020.",
         caution="Taux d'un agrégat = rapport des sommes. " + _CENSUS_CAUTION,
         theme="Attractivité résidentielle",
+        small_count=_SMALL_POPULATION,
+    ),
+    Indicator(
+        id="birth_rate",
+        label="Taux de natalité",
+        unit="naissances pour 1 000 habitants",
+        kind="ratio",
+        polarity=0,
+        numerator="births",
+        denominator="population",
+        scale=1000.0,
+        decimals=1,
+        definition="Naissances domiciliées de l'année pour 1 000 habitants (population municipale de la même "
+        "année ; sur une période, celle du début).",
+        sources=(ETAT_CIVIL, SERIE_HISTORIQUE, COG_POP),
+        coverage="Communes et tous niveaux, annuel 2008–2023 (pas de population légale 2024 ici) ; aussi "
+        "sur les périodes de recensement.",
+        caution="Taux d'un agrégat = rapport des sommes. Une population légale est lissée sur cinq ans.",
         small_count=_SMALL_POPULATION,
     ),
     Indicator(

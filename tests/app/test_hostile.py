@@ -92,8 +92,8 @@ CRAFTED = [
     ("carte", {"niveau": "DEP", "i": "net_migration_rate", "p": "2020", "palette": "div", "centre": "val",
                "refval": "inf"}, ("w_refval", 0.0)),
     ("evolutions", {"t": "COM:12202", "i": "population", "mode": "indice", "base": "1990"}, ("w_base", 2005)),
-    ("evolutions", {"t": "COM:12202", "i": "population", "de": "3000", "a": "-7"}, ("w_annees", (2005, 2023))),
-    ("exporter", {"t": "COM:12202", "i": "population", "de": "99999999999999999999"}, ("w_pack_years", (2021, 2023))),
+    ("evolutions", {"t": "COM:12202", "i": "population", "de": "3000", "a": "-7"}, ("w_annees", (2005, 2024))),
+    ("exporter", {"t": "COM:12202", "i": "population", "de": "99999999999999999999"}, ("w_pack_years", (2021, 2024))),
 ]
 
 

@@ -91,7 +91,7 @@ def test_comparer_pilot_sites_table_has_the_eight_sites():
     table = getattr(table, "data", table)  # a Styler carries its frame in .data
     assert len(table) == 8
     assert {"Revel (31)", "Lourdes (65)", "CA Rodez Agglomération"} <= set(table["Territoire"])
-    cell = table.set_index("Territoire").loc["Foix (09)", "Taux de nouveaux résidents (2013–2018)"]
+    cell = table.set_index("Territoire").loc["Foix (09)", "Taux de nouveaux résidents (2013–2019)"]
     # ranked among the 16 503 communes of 500 inhabitants or more (small counts left out)
     assert re.fullmatch(r"−?\d+,\d · \d[\d\u202f]*(er|e)/16\u202f503", cell), cell
     detail = at.dataframe[1].value

@@ -264,12 +264,14 @@ def test_two_candidate_value_columns_name_the_column_to_rename(con):
 
 
 def test_france_is_named_by_its_scope(con):
-    births = store.series(con, ["FR"], ["births"])
-    yearly = births[births["period_start"] == births["year"]]
-    span = births[births["period_start"] != births["year"]]
+    deaths = store.series(con, ["FR"], ["deaths"])
+    yearly = deaths[deaths["period_start"] == deaths["year"]]
+    span = deaths[deaths["period_start"] != deaths["year"]]
     assert set(yearly["territory_label"]) == {"France métropolitaine"}  # summed from the 96 départements
     assert set(span["territory_label"]) == {"France"}  # summed from every commune (Mayotte aside)
-    table = export.series_table(births)
+    table = export.series_table(deaths)
+    births = store.series(con, ["FR"], ["births"])  # births yearly come from every commune: France
+    assert set(births["territory_label"]) == {"France"}
     assert set(table["territoire"]) == {"France", "France métropolitaine"}
 
 

@@ -169,3 +169,73 @@ def test_communes_without_installation_have_zero_not_missing_and_no_fake_yearly_
 def test_france_from_the_departement_panel_says_it_is_metropolitan(con):
     flag = scalar(con, "SELECT flag FROM observation WHERE territory='FR' AND indicator='business_creations' AND year=2019")
     assert flag == "France métropolitaine"
+
+
+# ---- Births yearly (INSEE état civil) and census spans (historical series, RP2019) ----
+
+@pytest.fixture(scope="module")
+def melodi_births():
+    """INSEE's own rows of the births file, read here independently of the build."""
+    import duckdb
+    import tempfile
+    import zipfile
+
+    with zipfile.ZipFile(SOURCES_DIR / "etat_civil/DS_ETAT_CIVIL_NAIS_COMMUNES.zip") as z, \
+            tempfile.TemporaryDirectory() as tmp:
+        path = z.extract("DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv", tmp)
+        return duckdb.sql(f"""SELECT GEO, GEO_OBJECT, TIME_PERIOD::INT AS year, OBS_VALUE::DOUBLE AS value
+                              FROM read_csv('{path}', all_varchar = true, delim = ';')
+                              WHERE OBS_VALUE IS NOT NULL""").df()
+
+
+def test_france_births_each_year_equal_insee_national_row(con, melodi_births):
+    national = melodi_births[melodi_births["GEO"] == "F_X_D976"].set_index("year")["value"].to_dict()
+    ours = dict(con.execute("SELECT year, value FROM observation WHERE territory = 'FR' AND indicator = 'births'"
+                            " AND period_start = year").fetchall())
+    assert len(national) == 17 and ours == national  # France without Mayotte, 2008–2024
+    assert ours[2008] == 826_772 and ours[2024] == 650_823
+
+
+def test_rodez_births_yearly_add_up_to_its_census_count(con):
+    yearly = dict(con.execute("SELECT year, value FROM observation WHERE territory = 'COM:12202' AND indicator = "
+                              "'births' AND period_start = year AND year BETWEEN 2013 AND 2017").fetchall())
+    assert yearly == {2013: 270, 2014: 236, 2015: 226, 2016: 257, 2017: 220}
+    census = scalar(con, "SELECT value FROM observation WHERE territory = 'COM:12202' AND indicator = 'births' "
+                         "AND period_start = 2013 AND year = 2018")
+    assert sum(yearly.values()) == 1_209 == pytest.approx(census * 5)  # NAIS1318, stored as a yearly mean
+
+
+@pytest.mark.parametrize("level,share", [("EPCI", 0.999), ("DEP", 0.998), ("REG", 0.99)])
+def test_births_rolled_up_match_insee_own_rows_where_perimeters_agree(con, melodi_births, level, share):
+    theirs = melodi_births[melodi_births["GEO_OBJECT"] == level].assign(territory=lambda d: f"{level}:" + d["GEO"])
+    ours = con.execute("SELECT territory, year, value AS ours FROM observation WHERE indicator = 'births' "
+                       "AND period_start = year AND territory LIKE ?", [f"{level}:%"]).df()
+    both = theirs.merge(ours, on=["territory", "year"])
+    assert len(both) >= 0.95 * len(theirs)
+    assert ((both["value"] - both["ours"]).abs() < 0.5).mean() >= share
+
+
+def test_census_spans_give_rodez_a_before_and_an_after(con):
+    """(P13 − P08) − (NAIS0813 − DECE0813) and the same on 2013–2019, per year (data README's figures)."""
+    spans = dict(con.execute("SELECT period_start || '-' || year, value FROM observation WHERE territory = "
+                             "'COM:12202' AND indicator = 'net_migration' AND period_start <> year").fetchall())
+    assert spans["2008-2013"] == pytest.approx(((23_741 - 24_540) - (1_344 - 1_223)) / 5)
+    assert spans["2013-2019"] == pytest.approx(((24_475 - 23_741) - (1_435 - 1_525)) / 6)
+    assert "2013-2018" in spans
+
+
+def test_every_pilot_site_has_new_residents_before_and_after(con):
+    members = territories.group_members(con, territories.PILOT_GROUP)["code"].tolist()
+    rows = con.execute(f"""SELECT territory, count(DISTINCT period_start || '-' || year) FROM observation
+                           WHERE indicator = 'net_migration_rate' AND period_start <> year
+                             AND territory IN ({", ".join("?" * len(members))}) GROUP BY 1""", members).fetchall()
+    assert len(rows) == 8 and all(n == 3 for _, n in rows)
+
+
+def test_birth_rate_is_a_ratio_of_sums_and_missing_without_a_population(con):
+    rate, births, pop = con.execute("""
+        SELECT max(value) FILTER (WHERE indicator = 'birth_rate'), max(value) FILTER (WHERE indicator = 'births'),
+               max(value) FILTER (WHERE indicator = 'population')
+        FROM observation WHERE territory = 'DEP:12' AND period_start = year AND year = 2019""").fetchone()
+    assert rate == pytest.approx(births / pop * 1000)
+    assert scalar(con, "SELECT count(*) FROM observation WHERE indicator = 'birth_rate' AND year = 2024") == 0

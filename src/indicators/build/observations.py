@@ -77,19 +77,7 @@ def load_comparateur(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
                    active, dwellings, vacant, median_income, NULL
             FROM comp c WHERE 'ARM:' || c.CODGEO IN (SELECT code FROM territory WHERE level = 'ARM')"""
     )
-    span = [CENSUS_FROM, CENSUS_TO]
-    rows = {
-        "pop_change": f"(p18 - p13) / {SPAN_YEARS}",
-        "births": f"nais / {SPAN_YEARS}",
-        "deaths": f"dece / {SPAN_YEARS}",
-        "natural_balance": f"(nais - dece) / {SPAN_YEARS}",
-        "net_migration": f"((p18 - p13) - (nais - dece)) / {SPAN_YEARS}",
-    }
-    for indicator, expr in rows.items():
-        con.execute(
-            f"INSERT INTO obs_base SELECT territory, ?, ?, ?, {expr}, flag FROM comp26 WHERE {expr} IS NOT NULL",
-            [indicator, *span],
-        )
+    insert_span(con, "comp26", (CENSUS_FROM, CENSUS_TO), "p13", "p18", "nais", "dece")
     points = {
         ("jobs", CENSUS_FROM): "emp13",
         ("jobs", CENSUS_TO): "emp18",
@@ -116,6 +104,128 @@ def load_comparateur(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
         )
 
 
+def insert_span(con: duckdb.DuckDBPyConnection, table: str, span: tuple[int, int], pop_from: str, pop_to: str,
+                births: str, deaths: str) -> None:
+    """The demographic accounts of a census span, as yearly averages: population change, births,
+    deaths, natural balance and new residents = (P_end − P_start) − (births − deaths), exactly."""
+    years = span[1] - span[0]
+    rows = {
+        "pop_change": f"({pop_to} - {pop_from}) / {years}",
+        "births": f"{births} / {years}",
+        "deaths": f"{deaths} / {years}",
+        "natural_balance": f"({births} - {deaths}) / {years}",
+        "net_migration": f"(({pop_to} - {pop_from}) - ({births} - {deaths})) / {years}",
+    }
+    for indicator, expr in rows.items():
+        con.execute(
+            f"INSERT INTO obs_base SELECT territory, ?, ?, ?, {expr}, flag FROM {table} WHERE {expr} IS NOT NULL",
+            [indicator, *span],
+        )
+
+
+SERIE_HISTORIQUE = "population/serie_historique_2019_subset_pop_nais_dece.csv.gz"
+SERIE_HISTORIQUE_OUTRE_MER = "population/serie_historique_2019_subset_pop_nais_dece_outre_mer.csv"
+SERIE_COLUMNS = ("CODGEO", "P19_POP", "P13_POP", "P08_POP", "NAIS1319", "NAIS0813", "DECE1319", "DECE0813")
+
+
+def load_census_spans(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> dict[str, float]:
+    """Census spans 2008–2013 and 2013–2019 for every commune (INSEE historical series, RP2019).
+
+    The file has no header (its columns are those of SERIE_COLUMNS, documented in the data README)
+    and its codes lost their leading zero; arrondissements sit beside their commune and are kept
+    for the arrondissements only. Returns the checks: Σ P19 of communes, and Rodez's accounts."""
+    columns = {c: "VARCHAR" for c in SERIE_COLUMNS}
+    con.execute(
+        f"""CREATE TEMP TABLE serie AS
+            SELECT lpad(CODGEO, 5, '0') AS CODGEO, P19_POP::DOUBLE p19, P13_POP::DOUBLE p13, P08_POP::DOUBLE p08,
+                   NAIS1319::DOUBLE nais1319, NAIS0813::DOUBLE nais0813, DECE1319::DOUBLE dece1319,
+                   DECE0813::DOUBLE dece0813
+            FROM read_csv(?, header = false, columns = {columns!r}, delim = ',')
+            UNION ALL BY NAME
+            SELECT CODGEO, P19_POP::DOUBLE p19, P13_POP::DOUBLE p13, P08_POP::DOUBLE p08,
+                   NAIS1319::DOUBLE nais1319, NAIS0813::DOUBLE nais0813, DECE1319::DOUBLE dece1319,
+                   DECE0813::DOUBLE dece0813
+            FROM read_csv(?, all_varchar = true, header = true)""",
+        [str(sources / SERIE_HISTORIQUE), str(sources / SERIE_HISTORIQUE_OUTRE_MER)],
+    )
+    arm = "SELECT split_part(code, ':', 2) FROM territory WHERE level = 'ARM'"
+    con.execute(
+        f"""CREATE TEMP TABLE serie26 AS
+            SELECT 'COM:' || m.code AS territory,
+                   {", ".join(f"sum(s.{c} * m.ratio) AS {c}" for c in ("p19", "p13", "p08", "nais1319", "nais0813",
+                                                                       "dece1319", "dece0813"))},
+                   CASE WHEN bool_or(m.ratio < 1) THEN '{ESTIMATED}' END AS flag
+            FROM serie s JOIN {cog_map} m ON m.old = s.CODGEO
+            WHERE s.CODGEO NOT IN ({arm}) GROUP BY m.code
+            UNION ALL
+            SELECT 'ARM:' || CODGEO, p19, p13, p08, nais1319, nais0813, dece1319, dece0813, NULL
+            FROM serie WHERE CODGEO IN ({arm})"""
+    )
+    insert_span(con, "serie26", (2008, 2013), "p08", "p13", "nais0813", "dece0813")
+    insert_span(con, "serie26", (2013, 2019), "p13", "p19", "nais1319", "dece1319")
+    total, rodez_births = store.first(  # the main file's communes: outside the overseas collectivities
+        con, f"""SELECT sum(p19) FILTER (WHERE CODGEO NOT IN ({arm}) AND CODGEO NOT SIMILAR TO '97[5-8].*'),
+                        sum(nais1319) FILTER (WHERE CODGEO = '12202') FROM serie""")
+    return {"p19_communes": total, "rodez_nais1319": rodez_births}
+
+
+ETAT_CIVIL_BIRTHS = "etat_civil/DS_ETAT_CIVIL_NAIS_COMMUNES.zip"
+
+
+def load_births_yearly(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> dict[int, int]:
+    """Births by the mother's commune of residence, yearly (INSEE Melodi file, COG 2025 codes).
+
+    Checked before anything is kept: each year, the communes outside Mayotte sum to INSEE's own
+    national row `F_X_D976` (France without Mayotte); a failed check stops the build. Paris, Lyon
+    and Marseille are communes here; their arrondissements get their own rows. Returns the
+    births of each year that no 2026 commune received (a code unknown to the passage tables)."""
+    import tempfile
+    import zipfile
+
+    with zipfile.ZipFile(sources / ETAT_CIVIL_BIRTHS) as archive, tempfile.TemporaryDirectory() as tmp:
+        member = next(n for n in archive.namelist() if n.endswith("_data.csv"))
+        con.execute(
+            """CREATE TEMP TABLE nais AS
+               SELECT GEO AS geo, GEO_OBJECT AS geo_object, TIME_PERIOD::INT AS year,
+                      TRY_CAST(OBS_VALUE AS DOUBLE) AS value
+               FROM read_csv(?, all_varchar = true, delim = ';')
+               WHERE EC_MEASURE = 'LVB' AND FREQ = 'A' AND GEO_OBJECT IN ('COM', 'ARM', 'FRANCE')""",
+            [archive.extract(member, tmp)],
+        )
+    wrong = con.execute(
+        """SELECT year, sum(value) FILTER (WHERE geo_object = 'COM' AND geo NOT LIKE '976%') AS communes,
+                  max(value) FILTER (WHERE geo_object = 'FRANCE' AND geo = 'F_X_D976') AS france
+           FROM nais GROUP BY year HAVING communes IS DISTINCT FROM france ORDER BY year"""
+    ).fetchall()
+    if wrong:
+        raise ValueError(f"naissances : la somme des communes diffère de la ligne France de l'Insee {wrong}")
+    # The file is in the 2025 geography for every year: a 2025 code maps through the passage tables,
+    # or is itself a 2026 commune (Mayotte's, and communes restored in 2025 after a merger).
+    con.execute(
+        f"""CREATE TEMP TABLE nais_map AS
+            SELECT old, code, ratio FROM {cog_map}
+            UNION ALL
+            SELECT code_insee, code_insee, 1.0 FROM commune_src
+            WHERE code_insee NOT IN (SELECT old FROM {cog_map})"""
+    )
+    con.execute(
+        f"""INSERT INTO obs_base
+            SELECT 'COM:' || m.code, 'births', n.year, n.year, sum(n.value * m.ratio),
+                   CASE WHEN bool_or(m.ratio < 1) THEN '{ESTIMATED}' END
+            FROM nais n JOIN nais_map m ON m.old = n.geo
+            WHERE n.geo_object = 'COM' AND n.value IS NOT NULL GROUP BY m.code, n.year
+            UNION ALL
+            SELECT 'ARM:' || n.geo, 'births', n.year, n.year, n.value, NULL
+            FROM nais n JOIN territory t ON t.code = 'ARM:' || n.geo
+            WHERE n.geo_object = 'ARM' AND n.value IS NOT NULL"""
+    )
+    return dict(con.execute(
+        """SELECT year, sum(value)::BIGINT FROM nais
+            WHERE geo_object = 'COM' AND value IS NOT NULL AND geo NOT IN (SELECT old FROM nais_map)
+            GROUP BY year ORDER BY year"""
+    ).fetchall())
+
+
 def load_departement_panel(con: duckdb.DuckDBPyConnection, sources: Path) -> None:
     """Yearly estimates, births, deaths and business creations of the 96 metropolitan départements.
 
@@ -134,7 +244,7 @@ def load_departement_panel(con: duckdb.DuckDBPyConnection, sources: Path) -> Non
     )
     exprs = {
         "population_estimate": "pop",
-        "births": "births",
+        # births: from the communes' yearly file (same vintage at every level), not from this panel
         "deaths": "deaths",
         "natural_balance": "births - deaths",
         "pop_change": "pop_next - pop",
