@@ -42,6 +42,7 @@ bench: data ## build, queries, imports, exports, and map speed against naive plo
 	$(PY) bench/bombs.py
 	$(PY) bench/maps.py
 	$(PY) bench/links.py
+	$(PY) bench/evaluation.py
 
 screenshots: data ## screenshots of every page into artifacts/screenshots (server must run on PORT)
 	$(PY) scripts/screenshots.py http://localhost:$(PORT) artifacts/screenshots

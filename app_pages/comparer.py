@@ -9,7 +9,7 @@ from indicators import territories
 from indicators.paths import db_path
 from indicators.text import md
 from ui import comparer_views as views
-from ui import data, state, widgets
+from ui import data, effect_views, state, widgets
 
 con = data.require_database()
 st.title("Comparer")
@@ -42,7 +42,7 @@ elif view == "tableau":
 elif view == "similaires":
     views.similar(con, members, followed)
 elif view == "effet":
-    views.effect(con, group, members, followed)
+    effect_views.effect(con, group, members, followed)
 elif view == "profil":
     views.profile(con, members)
 if view == "groupes":

@@ -70,7 +70,7 @@ if st.button("Préparer le dossier (ZIP et PDF)", type="primary", disabled=not p
     start = int(group["start_year"]) if group is not None and pd.notna(group["start_year"]) else None
     items = export.pack_items(con, pack_codes, picked, lo, hi, refs,
                               export.pack_permalink(pack_codes, group["id"] if group is not None else None, lo, hi),
-                              start_year=start, subtitle=title)
+                              start_year=start, subtitle=title, group_id=group["id"] if group is not None else None)
     zipped = export.review_zip(items, f"Dossier d'évaluation : {title}", title,
                                lambda f, m: bar.progress(0.5 * f, f"Images et données : {m}"))
     pdf = export.review_pdf(items, f"Dossier d'évaluation : {title}", title,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators import store
+from indicators import evaluation, store
 from indicators.build.cog import GEO_YEAR
 from indicators.classify import JENKS_POINTS
 from indicators.text import md
@@ -23,6 +23,12 @@ communes (ou des départements pour les séries départementales) selon la règl
 somme pour les effectifs, rapport des sommes pour les taux, jamais une moyenne de taux. « France » couvre
 la métropole et les départements d'outre-mer hors Mayotte (populations annuelles publiées seulement
 depuis 2020) ; pour les séries du panel départemental, c'est la France métropolitaine, et la valeur le dit.
+
+**Naissances et périodes de recensement.** Les naissances sont annuelles pour chaque commune de 2008 à
+2024 (état civil, commune de résidence de la mère) ; la somme des communes hors Mayotte est vérifiée
+chaque année contre la ligne nationale de l'Insee à la construction de la base. Les nouveaux résidents
+(solde migratoire apparent) d'une commune sont calculés sur des périodes de recensement (2008–2013,
+2013–2018, 2013–2019) : l'Insee déconseille les écarts d'une année sur l'autre des populations légales.
 
 **Données manquantes.** Une valeur absente est affichée « donnée non disponible », jamais 0 ; aucune
 année n'est interpolée et aucun chiffre départemental n'est réparti sur les communes.
@@ -53,6 +59,9 @@ tableaux et les exports, jamais « France ».
 **Attribution.** « © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL).
 """
 )
+st.markdown("**Évaluation d'un programme** (Comparer › Effet du programme, et la section « Évaluation » des "
+            "dossiers) :\n" + "\n".join(f"- {md(line)}" for line in evaluation.METHOD)
+            + f"\n\n{md(evaluation.CAVEAT)}")
 for row in store.indicators(con).itertuples():
     with st.expander(f"{md(row.label)} ({md(row.unit)})"):
         st.markdown(

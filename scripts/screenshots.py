@@ -12,6 +12,8 @@ PAGES = ["", "carte?niveau=COM&dans=DEP:09&i=population&p=2023&sel=COM:09225&g=c
          "evolutions?t=COM:09225,COM:12202&i=population&mode=indice&base=2013&g=cci-midi-pyrenees",
          "comparer?g=cci-midi-pyrenees&i=net_migration_rate,vacancy_rate,unemployment_rate,median_income",
          "comparer?g=cci-midi-pyrenees&vue=effet&ie=population",
+         "comparer?g=cci-midi-pyrenees&vue=effet&ie=net_migration_rate",
+         "comparer?g=acv&vue=effet&ie=birth_rate&me=0",
          "exporter?t=COM:09225&i=population", "donnees", "methodes"]
 MAP = "iframe[title='ui.mapview.carte_territoires']"
 
@@ -39,7 +41,9 @@ def shoot(page, base: str, out: Path, prefix: str) -> None:
                                    " return f && f.contentWindow.__map && f.contentWindow.__map.ready; }",
                                    timeout=60000)
         page.wait_for_timeout(1500)  # let plotly finish drawing
-        target = out / f"{prefix}{path.split('?')[0] or 'accueil'}{'_effet' if 'vue=effet' in path else ''}.png"
+        query = dict(part.split("=", 1) for part in path.partition("?")[2].split("&") if "=" in part)
+        suffix = f"_effet_{query['g']}_{query['ie']}" if query.get("vue") == "effet" else ""
+        target = out / f"{prefix}{path.split('?')[0] or 'accueil'}{suffix}.png"
         page.screenshot(path=str(target), full_page=True)
         print(target)
 

@@ -271,6 +271,43 @@ def bar_chart(values: pd.DataFrame, spec: ChartSpec, highlight: frozenset[str] =
     return fig
 
 
+def _start_line(fig: go.Figure, spec: ChartSpec, right: bool) -> None:
+    fig.add_vline(x=spec.marker_year - 0.5, line={"color": "#CC79A7", "dash": "dash", "width": 2},
+                  annotation={"text": plot(spec.marker_label or f"Début : {spec.marker_year}"),
+                              "font": {"color": "#a0467f", "size": 11}},
+                  annotation_position="top left" if right else "top right")
+
+
+def event_chart(event: pd.Series, spec: ChartSpec) -> go.Figure:
+    """Event study: each year's gap (group − comparison) minus the gap of the last year before the
+    start, as bars; before the start they show whether the two paths were parallel."""
+    years = event.index.to_numpy()
+    colours = [PALETTE[1] if y >= (spec.marker_year or 0) else "#9aa3ad" for y in years]
+    fig = go.Figure(go.Bar(
+        x=years, y=event.to_numpy(), marker_color=colours, name=plot("Écart à l'année de référence"),
+        hovertext=[f"{y} : {fr_number(v, spec.decimals)} {plot(spec.unit)}" for y, v in zip(years, event)],
+        hoverinfo="text", showlegend=False))
+    fig.add_hline(y=0, line={"color": "#333", "width": 1})
+    if spec.marker_year is not None:
+        _start_line(fig, spec, right=spec.marker_year > np.median(years))
+    fig.update_xaxes(dtick=1 if len(years) <= 20 else 2, tickformat="d")
+    return _layout(fig, spec)
+
+
+def placebo_chart(placebo: np.ndarray, observed: float, spec: ChartSpec) -> go.Figure:
+    """The effects of the placebo groups as a histogram, the observed effect as a line on it."""
+    fig = go.Figure(go.Histogram(x=placebo, nbinsx=40, marker_color="#9aa3ad", name=plot("Groupes tirés au hasard"),
+                                 hovertemplate="%{y} groupes<extra></extra>"))
+    fig.add_vline(x=observed, line={"color": PALETTE[1], "width": 3},
+                  annotation={"text": plot(f"Groupe du programme : {fr_number(observed, spec.decimals)}"),
+                              "font": {"color": PALETTE[1], "size": 12}},
+                  annotation_position="top left" if observed > np.median(placebo) else "top right")
+    fig = _layout(fig, spec)
+    fig.update_xaxes(title=plot("Différence de différences"), tickformat=",~r")
+    fig.update_yaxes(title=plot("Nombre de groupes"), tickformat="d")
+    return fig
+
+
 def map_figure(layer: dict, codes: list[str], cl: Classes, colours: list[str], missing_colour: str, spec: ChartSpec,
                visible: set[str] | None = None, outline: frozenset[str] | set[str] = frozenset()) -> go.Figure:
     """The map as a vector figure for exports: one filled trace per class (legend = bounds and counts),

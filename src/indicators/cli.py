@@ -100,7 +100,7 @@ def _export(args: argparse.Namespace) -> int:
         return 2
     items = export.pack_items(con, codes, ids, args.year_from, args.year_to, not args.no_references,
                               export.pack_permalink(codes, args.group, args.year_from, args.year_to),
-                              start_year=start, subtitle=title)
+                              start_year=start, subtitle=title, group_id=args.group)
     progress = lambda f, msg: print(f"[{f:4.0%}] {msg}")  # noqa: E731
     if args.pdf:
         data = export.review_pdf(items, f"Dossier d'évaluation : {title}", title, progress,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -84,9 +83,11 @@ def ranks(con: duckdb.DuckDBPyConnection, indicator: str, period_start: int, yea
     ).df()
 
 
-def group_aggregate(con: duckdb.DuckDBPyConnection, indicator: str, codes: list[str]) -> pd.DataFrame:
+def group_aggregate(con: duckdb.DuckDBPyConnection, indicator: str, codes: list[str],
+                    weighted: bool = True) -> pd.DataFrame:
     """The group's value per period by the indicator's rule: a sum for counts, a ratio of sums for
-    ratios (Σ numerator / Σ denominator over the members that have both), never a mean of ratios.
+    ratios (Σ numerator / Σ denominator over the members that have both), never a mean of ratios;
+    or, not `weighted`, the plain mean of the members' values (each site counts once).
 
     Only periods where every member has a value are returned, with n_members, so a group total is
     never silently partial.
@@ -96,6 +97,13 @@ def group_aggregate(con: duckdb.DuckDBPyConnection, indicator: str, codes: list[
         return pd.DataFrame(columns=["period_start", "year", "value", "n_members"])
     kind, num, den, scale = ind
     marks = ", ".join("?" * len(codes))
+    if not weighted and kind in ("count", "ratio"):
+        return con.execute(
+            f"""SELECT period_start, year, avg(value) AS value, count(*) AS n_members FROM observation
+                WHERE indicator = ? AND territory IN ({marks})
+                GROUP BY ALL HAVING count(*) = ? ORDER BY year, period_start""",
+            [indicator, *codes, len(codes)],
+        ).df()
     if kind == "count":
         return con.execute(
             f"""SELECT period_start, year, sum(value) AS value, count(*) AS n_members FROM observation
@@ -214,51 +222,6 @@ def comparison_group(con: duckdb.DuckDBPyConnection, members: list[str], k: int,
             rows += [{"member": m, "code": c, "level": level, "distance": d}
                      for c, d in zip(near["code"], near["distance"])]
     return pd.DataFrame(rows, columns=["member", "code", "level", "distance"])
-
-
-# ---------------------------------------------------------------- programme effect
-@dataclass(frozen=True)
-class DiD:
-    """Difference in differences of two yearly series around a start year."""
-
-    start_year: int
-    group_before: float
-    group_after: float
-    comparison_before: float
-    comparison_after: float
-    years_before: tuple[int, ...]
-    years_after: tuple[int, ...]
-
-    @property
-    def group_change(self) -> float:
-        return self.group_after - self.group_before
-
-    @property
-    def comparison_change(self) -> float:
-        return self.comparison_after - self.comparison_before
-
-    @property
-    def estimate(self) -> float:
-        return self.group_change - self.comparison_change
-
-
-def rebased(series: tuple[pd.Series, ...], base: int) -> tuple[pd.Series, ...] | None:
-    """Yearly series (indexed by year) as indices base 100 in `base`; None when one of them has no
-    non-zero value that year (an index would then mean nothing)."""
-    if any(base not in s.index or not s[base] or pd.isna(s[base]) for s in series):
-        return None
-    return tuple(s / s[base] * 100 for s in series)
-
-
-def difference_in_differences(group: pd.Series, comparison: pd.Series, start_year: int) -> DiD | None:
-    """(mean after − mean before) of the group minus the same for the comparison group, on the years
-    both series have; the start year counts as "after". None when a side has no year."""
-    both = pd.concat({"g": group, "c": comparison}, axis=1).dropna()
-    before, after = both[both.index < start_year], both[both.index >= start_year]
-    if before.empty or after.empty:
-        return None
-    return DiD(start_year, before["g"].mean(), after["g"].mean(), before["c"].mean(), after["c"].mean(),
-               tuple(int(y) for y in before.index), tuple(int(y) for y in after.index))
 
 
 # ---------------------------------------------------------------- composite profile

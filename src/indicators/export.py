@@ -130,12 +130,14 @@ class PackItem:
     figure: go.Figure
     spec: ChartSpec
     table: pd.DataFrame
+    evaluation: object = None  # evaluation_pack.EvaluationSection when the pack is a programme's group
 
 
 def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, year_to: int,
                with_references: bool, permalink: Callable[[str, list[str]], str], start_year: int | None = None,
-               subtitle: str = "") -> list[PackItem]:
-    """Series, chart and table of each indicator for these territories (and their references)."""
+               subtitle: str = "", group_id: str | None = None) -> list[PackItem]:
+    """Series, chart and table of each indicator for these territories (and their references); for a
+    programme's group with a start year, each indicator's « Évaluation » section too."""
     from . import store, territories
 
     # References: the members' régions and France, for rates only (France's count would flatten the lines).
@@ -156,6 +158,12 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
         fig = trend_chart(series, spec, frozenset(shown_refs)) if not series.empty else _empty_figure(spec)
         items.append(PackItem({"id": ind_id, **{k: (None if pd.isna(v) else v) for k, v in ind.items()}},
                               fig, spec, series_table(series, spec, {ind_id: str(ind["label"])})))
+    if group_id and start_year:
+        from . import evaluation_pack
+
+        found = evaluation_pack.sections(con, group_id, start_year, {it.indicator["id"]: it.indicator for it in items})
+        for it in items:
+            it.evaluation = found.get(it.indicator["id"])
     return items
 
 
@@ -195,6 +203,14 @@ def review_zip(items: list[PackItem], title: str, territories_text: str,
                 if name.endswith((".csv", ".xlsx")):
                     name = name.replace("graphique", "donnees")
                 zf.writestr(f"{folder}/{name}", data)
+            if it.evaluation is not None:
+                from .evaluation_pack import text
+
+                for stem, fig, spec, table in it.evaluation.charts:
+                    for name, data in chart_files(fig, spec, table, stem).items():
+                        zf.writestr(f"{folder}/evaluation/{name}", data)
+                zf.writestr(f"{folder}/evaluation/chiffres.csv", to_csv(it.evaluation.numbers))
+                zf.writestr(f"{folder}/evaluation/LISEZMOI.txt", "\n".join(text(it.evaluation, it.indicator["label"])))
         zf.writestr("metadata.json", json.dumps(meta, ensure_ascii=False, indent=2))
         zf.writestr("README.txt", _readme(meta))
     progress(1.0, "terminé")
@@ -241,6 +257,12 @@ def review_pdf(items: list[PackItem], title: str, territories_text: str,
             notes.append(f"Précautions : {it.indicator['caution']}")
         pages.append(_chart_page(it, notes))
         pages += _table_pages(it)
+        if it.evaluation is not None:
+            from .evaluation_pack import text
+
+            pages.append(_text_page(f"Évaluation : {it.indicator['label']}", text(it.evaluation, it.indicator["label"])[2:]))
+            pages += [_page(reframe(fig, spec, stamp=export_line(spec), width=PAGE["width"], height=PAGE["height"]))
+                      for _, fig, spec, _ in it.evaluation.charts]
     pages.append(_text_page("Sources et licences", [
         f"• {i['libellé']} : {i['source']} — licence {i['licence']} — millésime {i['millésime']}"
         for i in meta["indicateurs"]] + ["", "« © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL)."]))

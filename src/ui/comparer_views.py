@@ -6,21 +6,12 @@ import streamlit as st
 
 from indicators import catalog, charts, compare, export, store, territories
 from indicators.errors import ObservatoireError
-from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, fr_signed, period_label
+from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, period_label
 from indicators.text import md
 
-from . import data, state, widgets
+from . import state, widgets
 
 P = state.ComparerView.param
-
-CAVEAT = (
-    "**À lire avant de conclure.** Une différence de différences décrit un écart d'évolution, pas une "
-    "preuve d'effet : d'autres causes ont pu jouer en même temps (conjoncture locale, autres politiques), "
-    "et le groupe de comparaison n'est semblable que sur les variables choisies. Sur de petits "
-    "territoires, quelques dizaines d'habitants font varier les taux. Les populations légales lissent "
-    "cinq années de recensement : un effet récent n'y apparaît qu'avec retard."
-)
-
 
 def _colour(percentile: float, polarity: int) -> str:
     """Green for the favourable side, orange for the other, grey when the indicator is neutral."""
@@ -135,72 +126,6 @@ def similar(con, members: pd.DataFrame, followed: list[str]) -> None:
         periods = ", ".join(f"{tab.at[v, 'label']} {period_label(*p)}" for v, p in matrix.attrs["periods"].items())
         st.caption("Distance = racine de la moyenne pondérée des écarts au carré entre valeurs centrées-réduites "
                    f"(population et densité en logarithme). Territoires du même niveau seulement. Années : {periods}.")
-
-
-def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) -> None:
-    codes = members["code"].tolist()
-    start = int(group["start_year"]) if pd.notna(group["start_year"]) else None
-    if start is None:
-        st.info("Ce groupe n'a pas d'année de démarrage : indiquez-la dans « Gérer les groupes ».")
-        return
-    c1, c2 = st.columns([1, 2])
-    with c1:
-        k = st.slider("Voisins par membre", 1, 10, state.read(P("kc")), key="w_kc")
-        state.write(P("kc"), k)
-        ind = widgets.indicator_select(con, "Indicateur de l'effet", P("ie"))
-        index_mode = st.toggle(f"Indice base 100 en {start - 1}", value=state.read(P("me")), key="w_me")
-        state.write(P("me"), index_mode)
-    built = data.cached(compare.comparison_group, list(codes), k)
-    proposed = list(dict.fromkeys(built["code"]))
-    added = [c for c in state.read(P("avec")) if c not in proposed]
-    # Territories followed in the sidebar can be added by hand; proposals can be removed.
-    options = list(dict.fromkeys(proposed + added + [f for f in followed if f not in codes]))
-    labels = territories.labels(con, options)
-    removed = set(state.read(P("sans")))
-    with c2:
-        chosen = st.multiselect("Groupe de comparaison (proposé : les plus proches non-membres de chaque membre ; "
-                                "ajoutez les territoires suivis de la barre latérale)", options,
-                                default=[c for c in proposed + added if c not in removed],
-                                format_func=lambda c: labels.get(c, c), key="w_comparaison",
-                                placeholder="Choisir des territoires")
-        state.write(P("sans"), [c for c in proposed if c not in chosen])
-        state.write(P("avec"), [c for c in chosen if c not in proposed])
-    g = compare.group_aggregate(con, ind["id"], codes)
-    c = compare.group_aggregate(con, ind["id"], chosen)
-    g, c = (x[x["period_start"] == x["year"]].set_index("year")["value"] for x in (g, c))
-    unit = str(ind["unit"])
-    if compare.difference_in_differences(g, c, start) is None:  # one message when there is nothing to compare
-        st.info(f"Donnée non disponible : {md(ind['label'])} n'a pas de série annuelle commune aux deux groupes avant et "
-                f"après {start} (couverture : {md(ind['coverage'])}). Choisissez par exemple la population ou les émissions.")
-        return
-    if index_mode:
-        indexed = compare.rebased((g, c), start - 1)
-        if indexed is not None:
-            (g, c), unit = indexed, f"indice base 100 en {start - 1}"
-        else:
-            st.caption(f"Pas de valeur en {start - 1} pour les deux groupes : affichage en valeurs.")
-    did = compare.difference_in_differences(g, c, start)
-    frame = pd.concat([
-        pd.DataFrame({"territory": "G", "territory_label": group["name"][:60], "level": "GRP", "period_start": g.index,
-                      "year": g.index, "value": g.values}),
-        pd.DataFrame({"territory": "C", "territory_label": "Groupe de comparaison", "level": "GRP",
-                      "period_start": c.index, "year": c.index, "value": c.values})])
-    spec = widgets.chart_spec(ind, title=f"{ind['label']} : programme et comparaison", subtitle=f"début {start}",
-                              unit=unit, decimals=1, marker_year=start, marker_label=f"Début du programme ({start})",
-                              transform=unit if index_mode else "valeurs",
-                              permalink=export.permalink("comparer", **st.query_params.to_dict()))
-    fig = charts.trend_chart(frame, spec)
-    widgets.show_chart(fig)
-    widgets.export_chart(fig, spec, frame.assign(indicator=ind["id"], flag=None), f"effet_{ind['id']}")
-    m = st.columns(3)
-    # The unit goes with the label: a long one (« indice base 100 en 2015 ») would cut the figure.
-    m[0].metric(f"Groupe : après − avant ({md(unit)})", fr_signed(did.group_change, 2))
-    m[1].metric(f"Comparaison : après − avant ({md(unit)})", fr_signed(did.comparison_change, 2))
-    m[2].metric(f"Différence de différences ({md(unit)})", fr_signed(did.estimate, 2))
-    st.caption(f"Avant : moyenne {did.years_before[0]}–{did.years_before[-1]} ; après : moyenne "
-               f"{did.years_after[0]}–{did.years_after[-1]} ; {len(codes)} membres, {len(chosen)} territoires de "
-               f"comparaison ; unité : {unit}. Agrégats par la règle de l'indicateur (rapport des sommes pour un taux).")
-    st.warning(CAVEAT)
 
 
 def profile(con, members: pd.DataFrame) -> None:

@@ -230,6 +230,7 @@ class ComparerView(View):
     kc: int = _page_param("kc", "comparer", "Voisins par membre", "int", 3, low=1, high=10, omit_default=True)
     ie: str | None = _page_param("ie", "comparer", "Indicateur de l'effet", "choice")
     me: bool = _page_param("me", "comparer", "Indice base 100", "flag", True)
+    pond: bool = _page_param("pond", "comparer", "Pondération", "flag", True, omit_default=True)
     avec: list[str] = _page_param("avec", "comparer", "Territoires ajoutés", "list", (), limit=50)
     sans: list[str] = _page_param("sans", "comparer", "Territoires retirés", "list", (), limit=200)
     cw: str | None = _page_param("cw", "comparer", "Poids du profil", "weights")

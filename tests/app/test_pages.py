@@ -1,6 +1,7 @@
 """Every page through Streamlit's AppTest, with and without query parameters."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -112,16 +113,32 @@ def test_comparer_similar_territories_of_pamiers():
     assert table["Distance"].iloc[1] != "—"
 
 
-def test_comparer_programme_effect_shows_did_and_caveat():
+def test_comparer_programme_effect_answers_the_three_questions_of_a_review():
     at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="population")
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert re.fullmatch(r"[+−]?\d+,\d\d", metrics["Différence de différences (indice base 100 en 2015)"])
+    assert re.fullmatch(r"[+−]?\d+,\d\d", metrics["Différence de différences"])
+    assert re.fullmatch(r"\d+ %", metrics["Groupes au hasard avec un écart ≥"])
+    assert metrics["Trajectoires avant le début"] in ("parallèles", "divergentes")
+    said = all_text(at).replace("\\", "")  # markdown escapes
+    assert "Avant 2016, les deux groupes" in said and "des 1\u202f000 groupes tirés au hasard" in said
+    assert "Placebo dans le temps (faux début en 2013" in said
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert any("Étude d'événement" in t for t in titles) and any("groupes tirés au hasard" in t for t in titles)
     assert "pas une preuve" in at.warning[0].value
 
 
-def test_comparer_effect_without_yearly_series_says_so():
+def test_comparer_effect_on_new_residents_gives_census_spans_before_and_after():
     at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="net_migration_rate")
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert table["Période"].tolist() == ["2008–2013", "2013–2018", "2013–2019"]
+    assert table["Part de la période après 2016 (%)"].tolist() == [0, 40, 50]
+    assert "Écart 2013–2019 − écart 2008–2013" in all_text(at)
+
+
+def test_comparer_effect_without_any_series_says_so():
+    at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="business_creations")
     assert not at.exception
     assert "Donnée non disponible" in all_text(at)
 

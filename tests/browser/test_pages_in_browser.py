@@ -92,14 +92,31 @@ def test_csv_download_is_a_french_file_with_the_values(page):
     assert "COM:75056;Paris (75);population;Population municipale;2006;2006;2006;2181374;habitants;valeurs;" in text
 
 
-def test_comparer_programme_effect_from_a_link(page):
+def test_comparer_programme_evaluation_from_its_permalink(page):
     open_view(page, "comparer?g=cci-midi-pyrenees&vue=effet&ie=population")
     chart = page.locator(".js-plotly-plot").first
     expect(chart).to_be_visible(timeout=TIMEOUT)
     legend = chart.locator(".legendtext").all_text_contents()
-    assert "Groupe de comparaison" in legend and any(t.startswith("Sites pilotes") for t in legend)
-    expect(page.get_by_text(re.compile(r"^Différence de différences \(")).first).to_be_visible()
+    assert {"Groupe de comparaison", "Comparaison synthétique"} <= set(legend)
+    assert any(t.startswith("Sites pilotes") for t in legend)
+    titles = page.locator(".js-plotly-plot .gtitle").all_text_contents()
+    assert any(t.startswith("Étude d'événement") for t in titles)
+    assert any(t.startswith("Parmi des groupes tirés au hasard1\u202f000 groupes") for t in titles)
+    histogram = page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text="tirés au hasard"))
+    assert histogram.locator(".bars path").count() >= 10  # the placebo distribution is drawn
+    expect(histogram.get_by_text(re.compile("Groupe du programme"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Différence de différences$")).first).to_be_visible()
+    expect(page.get_by_text(re.compile("groupes tirés au hasard montrent un écart"))).to_be_visible()
     expect(page.get_by_text(re.compile("pas une preuve"))).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_new_residents_of_the_pilot_sites_before_and_after_in_census_spans(page):
+    open_view(page, "comparer?g=cci-midi-pyrenees&vue=effet&ie=net_migration_rate")
+    expect(page.get_by_role("heading", name="Périodes de recensement")).to_be_visible(timeout=TIMEOUT)
+    grid = page.locator("[data-testid='stDataFrame']").last
+    expect(grid).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Écart 2013–2019 − écart 2008–2013 : [+−]\d"))).to_be_visible()
     assert_no_exception(page)
 
 

@@ -112,3 +112,34 @@ def test_command_line_pack(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "indicators", "export", "--group", "nope", "--indicators", "population",
                           "--out", str(tmp_path / "x.zip")], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "groupe inconnu « nope »" in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def evaluated_items(con):
+    codes = territories.group_members(con, "cci-midi-pyrenees")["code"].tolist()
+    return export.pack_items(con, codes, ["population", "net_migration_rate"], 2008, 2024, False,
+                             export.pack_permalink(codes, "cci-midi-pyrenees", 2008, 2024), start_year=2016,
+                             subtitle="Sites pilotes", group_id="cci-midi-pyrenees")
+
+
+def test_a_programme_pack_has_an_evaluation_section_per_indicator(evaluated_items):
+    population, migration = evaluated_items
+    assert [c[0] for c in population.evaluation.charts] == ["evenement", "placebo"]
+    assert migration.evaluation.charts == []  # no yearly series at these levels: census spans only
+    spans = migration.evaluation.numbers["libellé"].tolist()
+    assert spans == ["Écart groupe − comparaison 2008–2013 (0 % de la période après le début)",
+                     "Écart groupe − comparaison 2013–2018 (40 % de la période après le début)",
+                     "Écart groupe − comparaison 2013–2019 (50 % de la période après le début)"]
+    zf = zipfile.ZipFile(io.BytesIO(export.review_zip(evaluated_items, "Dossier", "Sites pilotes")))
+    names = set(zf.namelist())
+    for f in ("evenement.png", "evenement.svg", "evenement.csv", "placebo.png", "placebo.csv", "chiffres.csv",
+              "LISEZMOI.txt"):
+        assert f"01_population/evaluation/{f}" in names
+    placebo = pd.read_csv(io.BytesIO(zf.read("01_population/evaluation/placebo.csv")), sep=";", decimal=",")
+    assert len(placebo) == 1000 and placebo["difference_de_differences"].std() > 0
+    readme = zf.read("01_population/evaluation/LISEZMOI.txt").decode()
+    assert "Méthode :" in readme and "• Membres : 8\n" in readme and "pas une preuve d'effet" in readme
+    assert readme.rstrip().endswith("/comparer?g=cci-midi-pyrenees&vue=effet&ie=population")
+    pdf = PdfReader(io.BytesIO(export.review_pdf(evaluated_items, "Dossier", "Sites pilotes")))
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    assert text.count("Évaluation : ") == 2 and "étude d'événement" in text and "tirés au hasard" in text

@@ -24,7 +24,7 @@ SAMPLES = {
                            "i": "population,jobs", "g": "acv", "mode": "indice", "base": "2010", "de": "2008", "a": "2020"},
     state.ComparerView: {"t": "COM:09225", "g": "acv", "vue": "effet", "i": "jobs", "id": "jobs", "p": "2021",
                          "cible": "COM:09225", "nv": "12", "w": "population:2", "kc": "4", "ie": "population",
-                         "me": "0", "avec": "COM:12202", "sans": "COM:31555,COM:81004", "cw": "density:1", "petits": "1"},
+                         "me": "0", "pond": "0", "avec": "COM:12202", "sans": "COM:31555,COM:81004", "cw": "density:1", "petits": "1"},
     state.ExporterView: {"t": "COM:09225", "i": "jobs", "csv": "int", "gp": "acv", "ip": "population,jobs",
                          "de": "2012", "a": "2021"},
 }
