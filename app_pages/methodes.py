@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators import evaluation, store
+from indicators import evaluation, refresh, store
 from indicators.build.cog import GEO_YEAR
 from indicators.classify import JENKS_POINTS
 from indicators.text import md
@@ -62,6 +62,16 @@ tableaux et les exports, jamais « France ».
 st.markdown("**Évaluation d'un programme** (Comparer › Effet du programme, et la section « Évaluation » des "
             "dossiers) :\n" + "\n".join(f"- {md(line)}" for line in evaluation.METHOD)
             + f"\n\n{md(evaluation.CAVEAT)}")
+updates = refresh.manifest()
+if updates:
+    st.markdown("**Mises à jour depuis les éditeurs** (`python -m indicators refresh`) :\n" + "\n".join(
+        f"- {md(name)} : {md(r.get('detail', ''))}, {r['years'][0]}–{r['years'][1]} ; obtenu le {md(r['date'][:10])} "
+        f"depuis {md(r['url'])} (SHA-256 {md(r['sha256'][:16])}…, licence {md(r.get('licence', ''))})"
+        for name, r in updates.items()))
+else:
+    st.caption("Base construite depuis les fichiers livrés (data/sources). Sur un serveur relié à internet, "
+               "`python -m indicators refresh` la met à jour depuis l'Insee et l'Urssaf ; `--from DOSSIER` "
+               "charge des fichiers téléchargés ailleurs.")
 for row in store.indicators(con).itertuples():
     with st.expander(f"{md(row.label)} ({md(row.unit)})"):
         st.markdown(

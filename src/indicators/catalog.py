@@ -125,6 +125,13 @@ SERIE_HISTORIQUE = Source(
     "recensement 2019, COG 2019 ramené au COG 2026",
     "https://www.insee.fr/fr/statistiques/5395857",
 )
+URSSAF = Source(
+    "Urssaf",
+    "établissements et effectifs salariés au niveau commune × APE (secteur privé)",
+    "ODbL",
+    "fichier national obtenu par `python -m indicators refresh --only urssaf`",
+    "https://open.urssaf.fr/explore/dataset/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last/",
+)
 EUTL = Source(
     "Commission européenne",
     "EU Transaction Log, émissions vérifiées des installations soumises aux quotas (SEQE-UE), "
@@ -331,6 +338,20 @@ INDICATORS: tuple[Indicator, ...] = (
         sources=(COMPARATEUR,),
         coverage="Communes et tous niveaux, 2013 et 2018.",
         caution="Valeurs issues d'une exploitation pondérée : les petits effectifs sont fragiles.",
+        theme="Économie",
+        small_count=_SMALL,
+    ),
+    Indicator(
+        id="salaried_jobs",
+        label="Emplois salariés privés",
+        unit="emplois",
+        kind="count",
+        polarity=1,
+        definition="Effectifs salariés du secteur privé au 31 décembre, par commune de l'établissement (Urssaf).",
+        sources=(URSSAF,),
+        coverage="Communes et tous niveaux, annuel depuis 2006, une fois le fichier national chargé par la mise à "
+        "jour (`python -m indicators refresh --only urssaf`) ; absent de la base livrée.",
+        caution="Secteur privé seulement (hors fonction publique, agriculture et particuliers employeurs).",
         theme="Économie",
         small_count=_SMALL,
     ),

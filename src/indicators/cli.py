@@ -118,6 +118,22 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh(args: argparse.Namespace) -> int:
+    from . import refresh
+    from .build import build
+    from .config import settings
+
+    if settings().mode == "public":
+        print("Erreur : instance publique en lecture seule (OBS_MODE=public) : la mise à jour se fait sur "
+              "l'instance d'édition.", file=sys.stderr)
+        return 2
+    sources = args.sources or refresh.SOURCES_DIR
+    outcomes = refresh.run(sources, from_dir=args.from_dir, dry_run=args.dry_run,
+                           only=args.only.split(",") if args.only else None, base=args.base_url,
+                           rebuild=lambda: build(args.db, sources=sources, log=lambda m: print(f"  {m}")))
+    return 2 if any(o.status == "échec" for o in outcomes) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indicators", description="Observatoire de l'attractivité")
     parser.add_argument("--db", type=Path, default=None, help="fichier DuckDB (défaut : data/observatoire.duckdb)")
@@ -150,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("--pdf", action="store_true", help="un rapport PDF plutôt qu'un ZIP")
     exp.add_argument("--out", type=Path, required=True)
     exp.set_defaults(func=_export)
+    ref = sub.add_parser("refresh", help="met à jour les sources depuis les éditeurs officiels, puis reconstruit")
+    ref.add_argument("--from", dest="from_dir", type=Path, help="dossier de fichiers téléchargés ailleurs (serveur sans réseau)")
+    ref.add_argument("--dry-run", action="store_true", help="dit ce qui changerait, sans rien changer")
+    ref.add_argument("--only", help="sources séparées par des virgules (naissances, urssaf)")
+    ref.add_argument("--base-url", help="miroir des éditeurs (même chemins), par exemple dans le réseau de l'agence")
+    ref.add_argument("--sources", type=Path, help=argparse.SUPPRESS)
+    ref.set_defaults(func=_refresh)
     und = sub.add_parser("undo", help="annule un import entier")
     und.add_argument("import_id", type=int)
     und.set_defaults(func=_undo)

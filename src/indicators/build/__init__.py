@@ -16,7 +16,8 @@ from . import aggregate, cog, groups, observations, referential
 
 
 def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
-    return sorted(p for p in sources.rglob("*") if p.is_file() and p.name != "README.md")
+    return sorted(p for p in sources.rglob("*") if p.is_file() and p.name not in ("README.md", "refresh.json")
+                  and not p.name.endswith((".avant-maj", ".part")))
 
 
 def catalog_fingerprint() -> str:
@@ -92,6 +93,9 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
     step("naissances annuelles par commune (état civil 2008–2024)")
     lost = observations.load_births_yearly(con, sources, map_2024)
     step(f"  naissances sans commune 2026 : {sum(lost.values())} sur 17 ans")
+    jobs = observations.load_urssaf_jobs(con, sources, map_2024)
+    step(f"effectifs salariés privés (Urssaf) : {jobs} valeurs" if jobs else
+         "effectifs salariés privés (Urssaf) : fichier national absent (voir `python -m indicators refresh`)")
     step("panel départemental (2012–2021)")
     observations.load_departement_panel(con, sources)
     step("émissions SEQE-UE (2005–2022)")

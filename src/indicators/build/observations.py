@@ -226,6 +226,43 @@ def load_births_yearly(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: s
     ).fetchall())
 
 
+URSSAF_JOBS = "urssaf/effectifs_commune_ape.csv"
+# Paris, Lyon and Marseille are published by arrondissement: summed into their commune too.
+_CITY_OF_ARM = "CASE WHEN code LIKE '751%' THEN '75056' WHEN code LIKE '6938%' THEN '69123' " \
+               "WHEN code LIKE '132%' AND code >= '13201' AND code <= '13216' THEN '13055' END"
+
+
+def load_urssaf_jobs(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> int:
+    """Private salaried jobs per commune and year (URSSAF's national file, present only after a
+    refresh: the shipped sources do not hold it). Returns the number of values loaded."""
+    path = sources / URSSAF_JOBS
+    if not path.exists():
+        return 0
+    from ..refresh.sources import read_urssaf
+
+    jobs = read_urssaf(path)
+    con.register("urssaf_jobs", jobs)
+    con.execute(
+        f"""CREATE TEMP TABLE urssaf AS
+            SELECT coalesce({_CITY_OF_ARM.replace('code', 'commune')}, commune) AS commune,
+                   CASE WHEN {_CITY_OF_ARM.replace('code', 'commune')} IS NOT NULL THEN commune END AS arm,
+                   year, jobs FROM urssaf_jobs"""
+    )
+    con.execute(
+        f"""INSERT INTO obs_base
+            SELECT 'COM:' || m.code, 'salaried_jobs', u.year, u.year, sum(u.jobs * m.ratio),
+                   CASE WHEN bool_or(m.ratio < 1) THEN '{ESTIMATED}' END
+            FROM urssaf u JOIN (SELECT old, code, ratio FROM {cog_map}
+                                UNION ALL SELECT code_insee, code_insee, 1.0 FROM commune_src
+                                WHERE code_insee NOT IN (SELECT old FROM {cog_map})) m ON m.old = u.commune
+            GROUP BY m.code, u.year
+            UNION ALL
+            SELECT 'ARM:' || arm, 'salaried_jobs', year, year, sum(jobs), NULL FROM urssaf
+            WHERE arm IS NOT NULL AND 'ARM:' || arm IN (SELECT code FROM territory) GROUP BY arm, year"""
+    )
+    return len(jobs)
+
+
 def load_departement_panel(con: duckdb.DuckDBPyConnection, sources: Path) -> None:
     """Yearly estimates, births, deaths and business creations of the 96 metropolitan départements.
 

@@ -1,0 +1,130 @@
+"""`python -m indicators refresh`: bring the base up to date from the official publishers, source by
+source. Each source is found, downloaded (resumed after a cut, SHA-256 recorded), read by column
+name and checked before it replaces its file under data/sources; then one rebuild, through the one
+writer path, keeps imports and user groups. A source that fails changes nothing and says so; the
+others still apply. `--from DIR` takes files downloaded elsewhere (air-gapped servers)."""
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..paths import SOURCES_DIR
+from .download import DownloadFailed, fetch, read_text, sha256_of
+from .sources import ADAPTERS, Adapter, CheckFailed, LayoutChanged
+
+__all__ = ["ADAPTERS", "MANIFEST", "SOURCES_DIR", "Outcome", "manifest", "run"]
+
+MANIFEST = "refresh.json"
+
+
+@dataclass
+class Outcome:
+    source: str
+    status: str          # à jour | mis à jour | serait mis à jour | échec
+    message: str
+
+
+def manifest(sources: Path = SOURCES_DIR) -> dict:
+    """What each refresh brought: address, date, SHA-256, size, years (shown on Méthodes)."""
+    path = sources / MANIFEST
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def run(sources: Path = SOURCES_DIR, cache: Path | None = None, from_dir: Path | None = None,
+        dry_run: bool = False, only: list[str] | None = None, base: str | None = None,
+        rebuild: Callable[[], object] | None = None, log: Callable[[str], None] = print) -> list[Outcome]:
+    """Refresh the chosen sources; `rebuild` (the build) runs once if a file changed, and if it fails
+    every replaced file is put back."""
+    cache = cache or sources.parent / "cache"
+    chosen = [a for a in ADAPTERS if not only or a.name in only]
+    unknown = sorted(set(only or []) - {a.name for a in ADAPTERS})
+    outcomes = [Outcome(u, "échec", f"source inconnue ; sources : {', '.join(a.name for a in ADAPTERS)}") for u in unknown]
+    staged: list[tuple[Adapter, Path, dict]] = []
+    for adapter in chosen:
+        try:
+            candidate, record = _obtain(adapter, cache, from_dir, base, log)
+            summary = adapter.validate(candidate)
+        except (DownloadFailed, LayoutChanged, CheckFailed, OSError, ValueError) as exc:
+            outcomes.append(Outcome(adapter.name, "échec", f"{adapter.label} : {exc} — rien n'a changé pour cette source"))
+            continue
+        current = sources / adapter.target
+        if current.exists() and sha256_of(current) == record["sha256"]:
+            outcomes.append(Outcome(adapter.name, "à jour", f"{adapter.label} : déjà à jour ({record['sha256'][:12]}…)"))
+            continue
+        record.update(years=list(summary.years), rows=summary.rows, detail=summary.detail, licence=adapter.licence)
+        text = f"{adapter.label} : {summary.detail}, {summary.years[0]}–{summary.years[1]}, {summary.rows} lignes"
+        if dry_run:
+            outcomes.append(Outcome(adapter.name, "serait mis à jour", text))
+            continue
+        staged.append((adapter, candidate, record))
+        outcomes.append(Outcome(adapter.name, "mis à jour", text))
+    if staged and not dry_run:
+        _apply(staged, sources, rebuild, outcomes)
+    for o in outcomes:
+        log(f"[{o.status}] {o.message}")
+    return outcomes
+
+
+def _obtain(adapter: Adapter, cache: Path, from_dir: Path | None, base: str | None,
+            log: Callable[[str], None]) -> tuple[Path, dict]:
+    """The candidate file and its provenance: from a folder, or downloaded into the cache."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    if from_dir is not None:
+        name = Path(adapter.target).name
+        found = sorted(p for p in from_dir.rglob("*") if p.is_file() and (p.name == name or _matches(adapter, p)))
+        if not found:
+            raise DownloadFailed(f"aucun fichier « {name} » dans {from_dir}")
+        path = found[-1]
+        return path, {"url": f"dossier {path}", "date": now, "sha256": sha256_of(path), "size": path.stat().st_size}
+    remote = adapter.locate(read_text, base)
+    dest = cache / adapter.name / Path(adapter.target).name
+
+    def progress(got: int, total: int | None) -> None:
+        if total and got == total or got % (16 << 20) < (1 << 20):
+            log(f"  {adapter.name} : {got / 1e6:.1f} Mo" + (f" / {total / 1e6:.1f} Mo" if total else ""))
+
+    fetched = fetch(remote.url, dest, remote.sha256, progress)
+    if fetched.resumed:
+        log(f"  {adapter.name} : téléchargement repris après une coupure")
+    return fetched.path, {"url": remote.url, "date": now, "sha256": fetched.sha256, "size": fetched.size}
+
+
+def _matches(adapter: Adapter, path: Path) -> bool:
+    import re
+
+    return bool(re.search(adapter.pattern.split("/")[-1], path.name))
+
+
+def _apply(staged: list[tuple[Adapter, Path, dict]], sources: Path, rebuild, outcomes: list[Outcome]) -> None:
+    backups = []
+    for adapter, candidate, _ in staged:
+        target = sources / adapter.target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        backup = target.with_name(target.name + ".avant-maj") if target.exists() else None
+        if backup:
+            shutil.copy2(target, backup)
+        backups.append((target, backup))
+        shutil.copyfile(candidate, target)
+    try:
+        if rebuild is not None:
+            rebuild()
+    except Exception as exc:
+        for target, backup in backups:  # the base was not replaced: the sources go back to what built it
+            if backup:
+                backup.replace(target)
+            else:
+                target.unlink(missing_ok=True)
+        for o in outcomes:
+            if o.status == "mis à jour":
+                o.status, o.message = "échec", f"{o.message} ; reconstruction impossible ({exc}) : rien n'a changé"
+        return
+    for _, backup in backups:
+        if backup:
+            backup.unlink()
+    records = manifest(sources)
+    records.update({adapter.name: record for adapter, _, record in staged})
+    (sources / MANIFEST).write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
