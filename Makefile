@@ -43,6 +43,7 @@ bench: data ## build, queries, imports, exports, and map speed against naive plo
 	$(PY) bench/maps.py
 	$(PY) bench/links.py
 	$(PY) bench/evaluation.py
+	$(PY) bench/terrain.py
 
 screenshots: data ## screenshots of every page into artifacts/screenshots (server must run on PORT)
 	$(PY) scripts/screenshots.py http://localhost:$(PORT) artifacts/screenshots

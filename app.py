@@ -23,6 +23,7 @@ PAGES = [
     st.Page("app_pages/carte.py", title="Carte", icon=":material/map:", url_path="carte"),
     st.Page("app_pages/evolutions.py", title="Évolutions", icon=":material/show_chart:", url_path="evolutions"),
     st.Page("app_pages/comparer.py", title="Comparer", icon=":material/compare_arrows:", url_path="comparer"),
+    st.Page("app_pages/terrain.py", title="Terrain", icon=":material/location_on:", url_path="terrain"),
     st.Page("app_pages/exporter.py", title="Exporter", icon=":material/download:", url_path="exporter"),
     st.Page("app_pages/donnees.py", title="Données", icon=":material/database:", url_path="donnees"),
     st.Page("app_pages/methodes.py", title="Méthodes", icon=":material/menu_book:", url_path="methodes"),

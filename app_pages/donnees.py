@@ -5,7 +5,7 @@ import streamlit as st
 
 from indicators import store, territories
 from indicators.format import fr_datetime, fr_int
-from ui import data, import_views
+from ui import data, import_views, points_views
 
 con = data.require_database()
 st.title("Données")
@@ -17,6 +17,12 @@ st.caption("Ouvertures de commerces, participation, adhérents, émissions d'un 
 import_views.import_flow(con)
 with st.expander("Modèles à remplir"):
     import_views.templates(con)
+
+st.header("Importer des points")
+st.caption("Commerces ouverts ou fermés, actions du programme, événements… Chaque point est placé dans sa commune ; "
+           "chaque catégorie devient un indicateur (nombre par commune et par année, additionné à chaque niveau), "
+           "visible sur la carte, les évolutions, les comparaisons, et les points sur la page Terrain.")
+points_views.points_flow(con)
 
 st.header("Imports réalisés")
 import_views.import_log(con)

@@ -69,6 +69,22 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_points(args: argparse.Namespace) -> int:
+    from . import points
+
+    data = args.file.read_bytes()
+    con = store.connect_readonly(args.db)
+    checked = points.check(con, points.read(data, args.file.name, args.sheet), args.file.name, data)
+    con.close()
+    for p in checked.problems:
+        print(("ERREUR " if p.blocking else "AVERTISSEMENT ") + str(p))
+    if checked.blocking:
+        return 2
+    import_id, created = points.write(checked, args.layer, accept_warnings=args.accept_warnings, path=args.db)
+    print(f"Import n° {import_id} : {len(checked.points)} points" + ("" if created else " (déjà importé : rien à faire)"))
+    return 0
+
+
 def _undo(args: argparse.Namespace) -> int:
     from . import ingest
 
@@ -155,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--licence")
     imp.add_argument("--accept-warnings", action="store_true")
     imp.set_defaults(func=_import)
+    pts = sub.add_parser("import-points", help="importe un fichier de points (commerces, actions…)")
+    pts.add_argument("file", type=Path)
+    pts.add_argument("--layer", required=True, help="nom de la couche (ex. « Commerces du centre-ville »)")
+    pts.add_argument("--sheet", help="feuille Excel (défaut : la première)")
+    pts.add_argument("--accept-warnings", action="store_true")
+    pts.set_defaults(func=_import_points)
     exp = sub.add_parser("export", help="dossier d'évaluation (ZIP, ou PDF avec --pdf)")
     who = exp.add_mutually_exclusive_group(required=True)
     who.add_argument("--group", help="identifiant d'un groupe (ex. cci-midi-pyrenees)")

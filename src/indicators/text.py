@@ -15,9 +15,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'^])")
 _URL = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)")
 # Letters of any script, digits, spaces and the punctuation a French label or unit needs.
 _ALLOWED = re.compile(r"^[\w\s'’,.;:()/%‰€°²³+&–—«»?-]*$")
-LIMITS = {"label": 120, "unit": 40, "source": 300, "licence": 120, "definition": 600, "name": 120,
+LIMITS = {"category": 80, "label": 120, "unit": 40, "source": 300, "licence": 120, "definition": 600, "name": 120,
           "description": 600}
-FIELD_NAMES = {"label": "libellé", "unit": "unité", "source": "source", "licence": "licence",
+FIELD_NAMES = {"category": "catégorie", "label": "libellé", "unit": "unité", "source": "source", "licence": "licence",
                "definition": "définition", "name": "nom", "description": "description"}
 
 

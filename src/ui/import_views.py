@@ -110,6 +110,16 @@ def _mb(size: float) -> str:
     return fr_number(size, 0 if size >= 10 else 1 if size >= 1 else 3)
 
 
+def upload_too_large(upload) -> bool:
+    """Said in French before anything is read (the widget lets larger files through so that we can)."""
+    limit = settings().max_upload_mb
+    if upload.size > limit * 1e6:
+        st.error(f"Fichier trop volumineux ({_mb(upload.size / 1e6)} Mo) : la limite est de {_mb(limit)} Mo "
+                 "(réglage OBS_MAX_UPLOAD_MB).")
+        return True
+    return False
+
+
 def import_flow(con) -> None:
     limit = settings().max_upload_mb
     upload = st.file_uploader(f"Fichier CSV ou Excel, {_mb(limit)} Mo au plus (format "
@@ -123,11 +133,7 @@ def import_flow(con) -> None:
         ind_id, codes = st.session_state.pop("imp_last")
         st.page_link("app_pages/evolutions.py", label="Voir la série importée", icon=":material/show_chart:",
                      query_params={"i": ind_id, "t": ",".join(codes)})
-    if upload is None:
-        return
-    if upload.size > limit * 1e6:
-        st.error(f"Fichier trop volumineux ({_mb(upload.size / 1e6)} Mo) : la limite est de {_mb(limit)} Mo "
-                 "(réglage OBS_MAX_UPLOAD_MB).")
+    if upload is None or upload_too_large(upload):
         return
     sheet = None
     if tabular.is_excel(upload.name):

@@ -250,7 +250,17 @@ class ExporterView(View):
 
 
 V = TypeVar("V", bound=View)
-VIEWS: tuple[type[View], ...] = (CarteView, EvolutionsView, ComparerView, ExporterView)
+@dataclass
+class TerrainView(View):
+    PAGE: ClassVar[str] = "terrain"
+    territories: list[str] = _field(TERRITORIES)
+    group: str | None = _field(GROUP)
+    lieu: str | None = _page_param("lieu", "terrain", "Territoire", "choice")
+    annee: int | None = _page_param("annee", "terrain", "Année des émissions", "int", None, low=1990, high=2100)
+    sel: str | None = _page_param("sel", "terrain", "Commune choisie", "text")
+
+
+VIEWS: tuple[type[View], ...] = (CarteView, EvolutionsView, ComparerView, ExporterView, TerrainView)
 
 
 # ---- Binding to Streamlit: the URL first, else the value this session last had on the page. ----

@@ -56,6 +56,7 @@ VIEWS = [
     ("comparer", {"g": "hostile", "vue": "effet", "ie": "user_hostile"}),
     ("comparer", {"g": "hostile", "vue": "groupes"}),
     ("exporter", {"t": "COM:09225", "i": "user_hostile", "ip": "user_hostile", "gp": "hostile"}),
+    ("terrain", {"t": "COM:09225", "g": "hostile", "sel": "<script>alert(1)</script>"}),
     ("donnees", {}),
     ("methodes", {}),
 ]

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGES = ["accueil", "carte", "evolutions", "comparer", "exporter", "donnees", "methodes"]
+PAGES = ["accueil", "carte", "evolutions", "comparer", "terrain", "exporter", "donnees", "methodes"]
 TIMEOUT = 60
 
 
@@ -468,3 +468,22 @@ def test_the_declaration_survives_a_corrected_re_upload():
     assert not at.exception
     assert at.text_input(key="w_imp_label").value == "Ouvertures de commerces"
     assert at.text_input(key="w_imp_unit").value == "ouvertures"
+
+
+def test_terrain_shows_the_installations_of_fos_sur_mer_epci_from_the_link():
+    at = open_page("terrain", t="COM:13039,EPCI:200054807", lieu="EPCI:200054807", annee="2020")
+    assert not at.exception
+    assert at.selectbox(key="w_lieu").value == "EPCI:200054807" and at.selectbox(key="w_annee_ets").value == 2020
+    table = at.dataframe[0].value
+    table = getattr(table, "data", table)
+    assert len(table) == 56 and table["Installation"].iloc[0] == "ARCELORMITTAL MEDITERRANEE"
+    assert table["Commune"].iloc[0] == "Fos-sur-Mer (13)"
+    said = all_text(at).replace("\\", "")
+    assert "56 installations soumises aux quotas" in said and "Sans fond de carte" in said
+    assert [b.label for b in at.get("download_button")] == ["Exporter les points (CSV)", "Exporter les points (GeoJSON)"]
+
+
+def test_terrain_for_a_commune_without_installation_says_so():
+    at = open_page("terrain", t="COM:09225")
+    assert not at.exception
+    assert any("Aucune installation soumise aux quotas" in i.value for i in at.info)

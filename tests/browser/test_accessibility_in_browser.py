@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.test_pages_in_browser import MAP_IFRAME, TIMEOUT, open_view, wait_map
 
 PAGES = ["", "carte?niveau=DEP&i=population", "evolutions?t=COM:12202&i=population", "comparer",
-         "comparer?vue=effet&ie=population", "exporter", "donnees", "methodes"]
+         "comparer?vue=effet&ie=population", "terrain?t=COM:13039", "exporter", "donnees", "methodes"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -26,10 +26,12 @@ def test_no_critical_or_serious_accessibility_violation(page, path):
 
 def test_the_upload_widget_speaks_french_and_states_our_limit(page):
     open_view(page, "donnees")
-    zone = page.locator("[data-testid='stFileUploader']")
-    expect(zone.get_by_text("20 Mo au plus par fichier", exact=False)).to_be_visible(timeout=TIMEOUT)
-    expect(zone.get_by_role("button", name=re.compile("Choisir un fichier"))).to_be_visible()
-    assert zone.get_by_text(re.compile("per file|Drag and drop|Browse files")).count() == 0
+    zones = page.locator("[data-testid='stFileUploader']")
+    expect(zones).to_have_count(2, timeout=TIMEOUT)  # indicators, then points
+    for zone in zones.all():
+        expect(zone.get_by_text("20 Mo au plus par fichier", exact=False)).to_be_visible(timeout=TIMEOUT)
+        expect(zone.get_by_role("button", name=re.compile("Choisir un fichier"))).to_be_visible()
+        assert zone.get_by_text(re.compile("per file|Drag and drop|Browse files")).count() == 0
 
 
 def test_chart_toolbar_tooltips_are_french(page):

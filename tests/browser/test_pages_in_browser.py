@@ -37,6 +37,7 @@ def assert_no_exception(page) -> None:
     ("carte", "Carte"),
     ("evolutions", "Évolutions"),
     ("comparer", "Comparer"),
+    ("terrain", "Terrain"),
     ("exporter", "Exporter"),
     ("donnees", "Données"),
     ("methodes", "Méthodes"),
@@ -122,10 +123,10 @@ def test_new_residents_of_the_pilot_sites_before_and_after_in_census_spans(page)
 
 def test_upload_a_file_and_see_its_indicator_on_the_map(page):
     open_view(page, "donnees")
-    page.locator("input[type='file']").set_input_files(files=[{
+    page.locator("input[type='file']").first.set_input_files(files=[{
         "name": "participation.csv", "mimeType": "text/csv",
         "buffer": "territoire;année;valeur\n09225;2023;340\n09122;2023;210\n".encode()}])
-    page.get_by_label("Libellé").fill("Participation aux ateliers")
+    page.get_by_label("Libellé", exact=True).fill("Participation aux ateliers")
     page.get_by_label("Unité").fill("participants")
     page.get_by_label("Source (producteur, jeu de données)").fill("Test navigateur (synthétique)")
     page.get_by_label("Source (producteur, jeu de données)").press("Enter")
@@ -224,4 +225,51 @@ def test_a_group_outline_stays_inside_the_emprise(page):
     # Pamiers and Foix are the pilot sites in Ariège; Rodez, Revel… lie outside it and are not drawn.
     outlined = inner.evaluate("() => window.__map.outlined()")
     assert sorted(outlined) == ["COM:09122", "COM:09225"]
+    assert_no_exception(page)
+
+
+FOLIUM = "iframe[title='streamlit_folium.st_folium']"
+
+
+def test_terrain_of_fos_sur_mer_epci_circles_and_a_popup_offline(page):
+    open_view(page, "terrain?t=COM:13039,EPCI:200054807&lieu=EPCI:200054807&annee=2020")
+    frame = page.frame_locator(FOLIUM).first
+    expect(frame.locator(".leaflet-container")).to_be_visible(timeout=TIMEOUT)
+    inner = page.locator(FOLIUM).first.element_handle().content_frame()
+    inner.wait_for_function("() => { let n = 0; for (const k in window) { const v = window[k];"
+                            " if (v && v instanceof window.L.CircleMarker) n++; } return n === 56; }", timeout=TIMEOUT)
+    # Open the largest circle's popup as a click would (canvas markers have no DOM node of their own).
+    inner.evaluate("""() => { let best = null;
+        for (const k in window) { const v = window[k];
+            if (v && v instanceof window.L.CircleMarker && (!best || v.getRadius() > best.getRadius())) best = v; }
+        best.fire('click', {latlng: best.getLatLng()}); best.openPopup(); }""")
+    popup = frame.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("ARCELORMITTAL MEDITERRANEE", timeout=TIMEOUT)
+    expect(popup).to_contain_text("Secteur : Metallurgie")
+    expect(popup).to_contain_text(re.compile(r"2020\s*5\u202f802\u202f\d{3} t"))
+    # The click came back to the page: the installation's series is drawn under the map.
+    expect(page.locator(".js-plotly-plot .gtitle", has_text="ARCELORMITTAL MEDITERRANEE : émissions vérifiées")
+           ).to_be_visible(timeout=TIMEOUT)
+    assert_no_exception(page)
+
+
+def test_import_points_then_see_their_clusters_on_terrain_and_their_counts_on_the_map(page):
+    from tests.unit.test_points import SHOPS
+
+    open_view(page, "donnees")
+    page.locator("input[type='file']").nth(1).set_input_files(files=[{
+        "name": "commerces_navigateur.csv", "mimeType": "text/csv", "buffer": SHOPS}])
+    expect(page.get_by_text(re.compile(r"4 points lus, 4 placés dans une commune ; 0 problème"))).to_be_visible(
+        timeout=TIMEOUT)
+    page.get_by_label("Nom de la couche (devient le nom des indicateurs)").fill("Commerces navigateur")
+    page.get_by_label("Nom de la couche (devient le nom des indicateurs)").press("Enter")
+    page.get_by_role("button", name="Importer les points").click()
+    expect(page.get_by_text(re.compile(r"4 points importés : 2 indicateur"))).to_be_visible(timeout=TIMEOUT)
+    open_view(page, "terrain?t=COM:09122&lieu=COM:09122&annee=2022")
+    frame = page.frame_locator(FOLIUM).first
+    expect(frame.locator(".marker-cluster").first).to_contain_text("3", timeout=TIMEOUT)  # Foix's three points
+    expect(page.get_by_text(re.compile(r"Points importés \(verts, regroupés\) : 3"))).to_be_visible()
+    open_view(page, "carte?niveau=COM&dans=DEP:09&i=pts_commerces_navigateur_ouverture_de_commerce&p=2024")
+    expect(page.get_by_text(re.compile(r"^1 territoires avec une valeur"))).to_be_visible(timeout=TIMEOUT)
+    wait_map(page)
     assert_no_exception(page)

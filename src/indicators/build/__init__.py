@@ -20,10 +20,14 @@ def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
                   and not p.name.endswith((".avant-maj", ".part")))
 
 
+BUILD_VERSION = 2  # raised when the build makes new tables (2: EU ETS installations for Terrain)
+
+
 def catalog_fingerprint() -> str:
-    """A digest of the indicator catalog: a base built from another catalog (a label, a rule, a
-    small-numbers threshold changed) is stale even if no source file changed."""
-    return hashlib.sha256(repr([i.as_row() for i in catalog.INDICATORS]).encode()).hexdigest()[:16]
+    """A digest of the indicator catalog and of the build's version: a base built from another
+    catalog (a label, a rule, a threshold changed) or by an older build is stale even if no source
+    file changed."""
+    return hashlib.sha256(repr([BUILD_VERSION, *(i.as_row() for i in catalog.INDICATORS)]).encode()).hexdigest()[:16]
 
 
 def is_stale(path: Path | None = None, sources: Path = SOURCES_DIR) -> bool:
@@ -101,6 +105,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
     step("émissions SEQE-UE (2005–2022)")
     ets = observations.load_ets_emissions(con, sources, shapes)
     step(f"  {ets['sites']} installations, part des émissions localisées : {ets['share_placed']:.2%}")
+    step(f"  {observations.store_ets_installations(con, sources)} installations gardées pour la page Terrain")
 
     step("agrégation (sommes, rapports de sommes)")
     con.execute(
@@ -157,6 +162,10 @@ def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, step: Callable[[str],
     kept = store.first(con, """INSERT OR IGNORE INTO observation SELECT * FROM old.observation
                           WHERE import_id IS NOT NULL AND territory IN (SELECT code FROM territory)""")[0]
     con.execute("INSERT INTO territory_group SELECT * FROM old.territory_group WHERE NOT builtin")
+    if store.first(con, "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'old' "
+                        "AND table_name = 'point'")[0]:  # points that users brought
+        con.execute("CREATE TABLE point_layer AS SELECT * FROM old.point_layer")
+        con.execute("CREATE TABLE point AS SELECT * FROM old.point")
     con.execute("""INSERT INTO group_member SELECT m.* FROM old.group_member m
                    JOIN old.territory_group g ON g.id = m.group_id AND NOT g.builtin
                    WHERE m.territory IN (SELECT code FROM territory)""")

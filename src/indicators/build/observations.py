@@ -104,6 +104,23 @@ def load_comparateur(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
         )
 
 
+def store_ets_installations(con: duckdb.DuckDBPyConnection, sources: Path) -> int:
+    """The installations themselves (name, operator, sector, place, 2026 commune) and their yearly
+    verified emissions, for the Terrain page's circles and popups. Needs `load_ets_emissions` first."""
+    con.execute(
+        """CREATE TABLE ets_installation AS
+           SELECT s.seqe_id, any_value(s.installation_name) AS name, any_value(s.account_holder_name) AS operator,
+                  any_value(s.kind) AS sector, any_value(s.main_activity_type_code_lookup) AS activity,
+                  any_value(s.X::DOUBLE) AS lon, any_value(s.Y::DOUBLE) AS lat, 'COM:' || st.commune AS commune
+           FROM read_csv(?, all_varchar = true) s JOIN ets_site st USING (seqe_id)
+           GROUP BY s.seqe_id, st.commune ORDER BY commune, s.seqe_id""",
+        [str(sources / "co2/eu_ets_emissions_fr_2005_2022.csv.gz")],
+    )
+    con.execute("""CREATE TABLE ets_emission AS SELECT seqe_id, year, sum(emissions) AS emissions FROM ets
+                   WHERE seqe_id IN (SELECT seqe_id FROM ets_installation) GROUP BY ALL ORDER BY seqe_id, year""")
+    return store.first(con, "SELECT count(*) FROM ets_installation")[0]
+
+
 def insert_span(con: duckdb.DuckDBPyConnection, table: str, span: tuple[int, int], pop_from: str, pop_to: str,
                 births: str, deaths: str) -> None:
     """The demographic accounts of a census span, as yearly averages: population change, births,

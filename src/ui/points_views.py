@@ -1,0 +1,64 @@
+"""Données › Importer des points: a file of places (shops opened or closed, actions…) checked where it
+is wrong, then written with the counts it makes per commune and year."""
+from __future__ import annotations
+
+import streamlit as st
+
+from indicators import points, tabular, text
+from indicators.config import settings
+from indicators.errors import ObservatoireError
+from indicators.format import fr_number
+from indicators.paths import db_path
+from indicators.text import md
+
+from .import_views import _once, problems_table, upload_too_large
+
+TEMPLATE = ("latitude;longitude;catégorie;date;libellé;commune\n"
+            "42,9653;1,6069;Ouverture de commerce;2024-03-15;Librairie du centre;09122\n"
+            "42,9649;1,6052;Fermeture de commerce;2024-05-02;Magasin de chaussures;09122\n")
+
+
+def points_flow(con) -> None:
+    if st.session_state.get("pts_done"):
+        st.success(st.session_state.pop("pts_done"))
+        st.page_link("app_pages/terrain.py", label="Voir les points sur la page Terrain", icon=":material/location_on:",
+                     query_params=st.session_state.pop("pts_link", {}))
+    upload = st.file_uploader("Fichier de points CSV ou Excel (latitude/longitude WGS84 ou x/y Lambert-93, catégorie, "
+                              "date ; libellé et commune facultatifs)", type=["csv", "txt", "xlsx"], key="w_pts_upload",
+                              max_upload_size=settings().upload_hard_cap_mb)
+    st.download_button("Modèle de fichier de points (CSV)", TEMPLATE.encode("utf-8-sig"), "modele_points.csv",
+                       "text/csv", on_click="ignore")
+    if upload is None or upload_too_large(upload):
+        return
+    sheet = st.selectbox("Feuille", tabular.sheet_names(upload.getvalue(), upload.name), key="w_pts_sheet") \
+        if tabular.is_excel(upload.name) else None
+    checked = _once("pts_file", (upload.file_id, upload.size, sheet),
+                    lambda: points.check(con, points.read(upload.getvalue(), upload.name, sheet), upload.name,
+                                         upload.getvalue()))
+    if isinstance(checked, ObservatoireError):
+        st.error(md(str(checked)))
+        return
+    layer = st.text_input("Nom de la couche (devient le nom des indicateurs)", key="w_pts_layer",
+                          placeholder="Commerces du centre-ville", max_chars=text.LIMITS["label"])
+    placed = checked.points["commune"].notna().sum() if not checked.points.empty else 0
+    categories = sorted(set(checked.points["category"])) if not checked.points.empty else []
+    st.markdown(f"**Rapport de validation** : {fr_number(len(checked.points))} points lus, {fr_number(placed)} placés "
+                f"dans une commune ; {len(checked.blocking)} problème(s) bloquant(s), {len(checked.warnings)} "
+                f"avertissement(s). Catégories : {md(', '.join(categories)) or '–'}.")
+    if checked.problems:
+        st.dataframe(problems_table(checked.problems), hide_index=True, width="stretch")
+    accept = st.checkbox("J'ai lu les avertissements et j'importe quand même", key="w_pts_accept") \
+        if checked.warnings else True
+    if st.button("Importer les points", type="primary", key="w_pts_go",
+                 disabled=bool(checked.blocking) or not accept or not layer.strip()):
+        try:
+            _, created = points.write(checked, layer.strip(), accept_warnings=accept, path=db_path())
+        except ObservatoireError as exc:
+            st.error(md(str(exc)))
+            return
+        communes = checked.points["commune"].dropna().unique().tolist()
+        st.session_state["pts_done"] = (
+            f"{fr_number(placed)} points importés : {len(categories)} indicateur(s) par commune et par année, sur "
+            "toutes les pages." if created else "Ce fichier a déjà été importé : rien n'a changé.")
+        st.session_state["pts_link"] = {"t": ",".join(communes[:5]), "lieu": communes[0]} if communes else {}
+        st.rerun()
