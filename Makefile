@@ -4,7 +4,9 @@ STAMP   := .venv/.installed
 PORT    ?= 8501
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help run test test-fast lint data rebuild info bench screenshots clean
+.PHONY: help run serve test test-fast lint data rebuild info bench screenshots clean
+PROCESSES ?= 2
+SERVE_PORT ?= 8080
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,6 +27,10 @@ rebuild: $(STAMP) ## rebuild the database from data/sources unconditionally
 run: data ## install, build the database if needed, serve the app on http://localhost:8501
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
+serve: data ## N Streamlit processes behind nginx on SERVE_PORT (PROCESSES=4 make serve); installs nginx if missing
+	test -x /usr/sbin/nginx || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx)
+	$(PY) scripts/serve.py --processes $(PROCESSES) --port $(SERVE_PORT)
+
 test: data lint ## lint, then the whole suite: unit, AppTest pages, browser tests in Debian Chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -44,6 +50,7 @@ bench: data ## build, queries, imports, exports, and map speed against naive plo
 	$(PY) bench/links.py
 	$(PY) bench/evaluation.py
 	$(PY) bench/terrain.py
+	$(PY) bench/load.py
 
 screenshots: data ## screenshots of every page into artifacts/screenshots (server must run on PORT)
 	$(PY) scripts/screenshots.py http://localhost:$(PORT) artifacts/screenshots

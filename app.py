@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent / "src"))  # runs from a clone with
 from streamlit import config as st_config  # noqa: E402
 
 from indicators.config import ConfigError, settings  # noqa: E402
-from ui import data, francais  # noqa: E402
+from ui import access, data, francais  # noqa: E402
 
 st.set_page_config(page_title="Observatoire de l'attractivité", page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
                    layout="wide")
@@ -40,6 +40,7 @@ except ConfigError as exc:
 st.markdown("<style>[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] * "
             "{ color: #555b63 !important; opacity: 1 !important; }</style>", unsafe_allow_html=True)
 
+access.login_gate()  # the editors' instance with OpenID Connect: sign in first
 page = st.navigation(PAGES)
 with st.sidebar:
     st.markdown("### Observatoire de l'attractivité")

@@ -9,7 +9,7 @@ from indicators import territories
 from indicators.paths import db_path
 from indicators.text import md
 from ui import comparer_views as views
-from ui import data, effect_views, state, widgets
+from ui import access, data, effect_views, state, widgets
 
 con = data.require_database()
 st.title("Comparer")
@@ -27,8 +27,10 @@ st.caption(f"{md(group['description'] or '')} Début du programme : {start}. "
 SECTIONS = {  # the keys are state.COMPARER_SECTIONS
 "tableau": "Tableau", "similaires": "Territoires semblables", "effet": "Effet du programme",
             "profil": "Profil d'attractivité", "groupes": "Gérer les groupes"}
+if not access.can_write():  # a public instance shows the groups, never their editing
+    SECTIONS.pop("groupes")
 view = st.segmented_control("Vue", list(SECTIONS), format_func=SECTIONS.get, key="w_vue_c",
-                            default=state.read(P("vue"))) or "tableau"
+                            default=state.read(P("vue"), list(SECTIONS), "tableau")) or "tableau"
 state.write(P("vue"), view)
 
 if members.empty:
@@ -45,5 +47,5 @@ elif view == "effet":
     effect_views.effect(con, group, members, followed)
 elif view == "profil":
     views.profile(con, members)
-if view == "groupes":
+if view == "groupes" and access.can_write():
     views.manage(con, group, members, followed, db_path())

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators import store, territories
+from indicators import journal, store, territories
 from indicators.format import fr_datetime, fr_int
-from ui import data, import_views, points_views
+from ui import access, data, import_views, points_views
 
 con = data.require_database()
 st.title("Données")
@@ -14,18 +14,32 @@ st.header("Importer vos indicateurs")
 st.caption("Ouvertures de commerces, participation, adhérents, émissions d'un observatoire régional… Le fichier est "
            "d'abord lu et vérifié ligne par ligne ; rien n'est écrit tant qu'un problème bloquant demeure, et "
            "l'import s'écrit en une seule fois (ou pas du tout). Un même fichier importé deux fois ne change rien.")
-import_views.import_flow(con)
-with st.expander("Modèles à remplir"):
-    import_views.templates(con)
+if access.can_write():
+    import_views.import_flow(con)
+    with st.expander("Modèles à remplir"):
+        import_views.templates(con)
+else:
+    access.read_only_notice()
 
 st.header("Importer des points")
 st.caption("Commerces ouverts ou fermés, actions du programme, événements… Chaque point est placé dans sa commune ; "
            "chaque catégorie devient un indicateur (nombre par commune et par année, additionné à chaque niveau), "
            "visible sur la carte, les évolutions, les comparaisons, et les points sur la page Terrain.")
-points_views.points_flow(con)
+if access.can_write():
+    points_views.points_flow(con)
+else:
+    access.read_only_notice()
 
 st.header("Imports réalisés")
 import_views.import_log(con)
+
+if access.can_write():
+    with st.expander("Journal des écritures (qui a changé la base, quand)"):
+        entries = journal.entries()
+        if entries:
+            st.dataframe(entries, hide_index=True, width="stretch")
+        else:
+            st.caption("Aucune écriture journalisée pour l'instant.")
 
 st.header("Contenu de la base")
 info = store.counts(con)

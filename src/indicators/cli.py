@@ -13,6 +13,15 @@ from .errors import DatabaseUnavailable, ObservatoireError
 from .format import fr_int
 
 
+def _journal(action: str, detail: str, database: Path | None) -> None:
+    """Writes from the command line are journaled with the account that ran them."""
+    import getpass
+
+    from . import journal
+
+    journal.record(action, detail, f"{getpass.getuser()} (ligne de commande)", database)
+
+
 def _build(args: argparse.Namespace) -> int:
     from .build import build, is_stale
 
@@ -65,6 +74,8 @@ def _import(args: argparse.Namespace) -> int:
     if checked.blocking:
         return 2
     import_id, created = ingest.write(checked, decl, accept_warnings=args.accept_warnings, path=args.db)
+    if created:
+        _journal("import", f"n° {import_id} : {args.file.name}, {len(checked.observations)} valeurs", args.db)
     print(f"Import n° {import_id} : {len(checked.observations)} valeurs" + ("" if created else " (déjà importé : rien à faire)"))
     return 0
 
@@ -81,6 +92,8 @@ def _import_points(args: argparse.Namespace) -> int:
     if checked.blocking:
         return 2
     import_id, created = points.write(checked, args.layer, accept_warnings=args.accept_warnings, path=args.db)
+    if created:
+        _journal("import de points", f"n° {import_id} : {args.file.name}, couche {args.layer}", args.db)
     print(f"Import n° {import_id} : {len(checked.points)} points" + ("" if created else " (déjà importé : rien à faire)"))
     return 0
 
@@ -88,7 +101,9 @@ def _import_points(args: argparse.Namespace) -> int:
 def _undo(args: argparse.Namespace) -> int:
     from . import ingest
 
-    print(f"Import n° {args.import_id} annulé : {ingest.undo(args.import_id, args.db)} valeurs retirées")
+    n = ingest.undo(args.import_id, args.db)
+    _journal("annulation", f"import n° {args.import_id} ({n} valeurs)", args.db)
+    print(f"Import n° {args.import_id} annulé : {n} valeurs retirées")
     return 0
 
 
@@ -147,6 +162,9 @@ def _refresh(args: argparse.Namespace) -> int:
     outcomes = refresh.run(sources, from_dir=args.from_dir, dry_run=args.dry_run,
                            only=args.only.split(",") if args.only else None, base=args.base_url,
                            rebuild=lambda: build(args.db, sources=sources, log=lambda m: print(f"  {m}")))
+    changed = [o.source for o in outcomes if o.status == "mis à jour"]
+    if changed:
+        _journal("mise à jour des sources", ", ".join(changed), args.db)
     return 2 if any(o.status == "échec" for o in outcomes) else 0
 
 

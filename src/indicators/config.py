@@ -6,6 +6,7 @@ import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from .errors import ObservatoireError
 
@@ -18,6 +19,8 @@ class ConfigError(ObservatoireError):
 class Settings:
     mode: str             # OBS_MODE: "edition" (imports and group edits) or "public" (read only)
     max_upload_mb: float  # OBS_MAX_UPLOAD_MB: largest file the import page accepts
+    auth: str = "none"    # OBS_AUTH: "none" (local use), "oidc" (st.login, [auth] in secrets.toml), "proxy"
+    tiles: str = ""       # OBS_TILES: "URL|attribution" of a basemap for the Terrain page (none offline)
 
     @property
     def editable(self) -> bool:
@@ -50,12 +53,34 @@ def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
     return raw
 
 
+SECRETS = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml"
+VARIABLES = ("OBS_MODE", "OBS_MAX_UPLOAD_MB", "OBS_AUTH", "OBS_TILES", "OBS_SECRETS")
+
+
+def _tiles() -> str:
+    raw = os.environ.get("OBS_TILES", "").strip()
+    if raw and not (raw.startswith("https://") and "{z}" in raw and "{x}" in raw and "{y}" in raw):
+        raise ConfigError(f"OBS_TILES = « {raw[:80]} » : attendu « https://…/{{z}}/{{x}}/{{y}}.png|attribution ».")
+    return raw
+
+
+def _auth(mode: str) -> str:
+    auth = _choice("OBS_AUTH", "none", ("none", "oidc", "proxy"))
+    if auth == "oidc" and mode == "edition":
+        secrets = Path(os.environ.get("OBS_SECRETS", SECRETS))
+        if not secrets.exists() or "[auth" not in secrets.read_text(encoding="utf-8", errors="replace"):
+            raise ConfigError(f"OBS_AUTH = oidc : il faut une section [auth] (fournisseur OpenID Connect : "
+                              f"client_id, client_secret, server_metadata_url, redirect_uri, cookie_secret) dans {secrets}.")
+    return auth
+
+
 @lru_cache(maxsize=1)
 def _cached(key: tuple[str, ...]) -> Settings:
-    return Settings(mode=_choice("OBS_MODE", "edition", ("edition", "public")),
-                    max_upload_mb=_number("OBS_MAX_UPLOAD_MB", 20.0, 0.000001, 500.0))
+    mode = _choice("OBS_MODE", "edition", ("edition", "public"))
+    return Settings(mode=mode, max_upload_mb=_number("OBS_MAX_UPLOAD_MB", 20.0, 0.000001, 500.0),
+                    auth=_auth(mode), tiles=_tiles())
 
 
 def settings() -> Settings:
     """The current settings (re-read when the environment changes, as tests do)."""
-    return _cached(tuple(os.environ.get(k, "") for k in ("OBS_MODE", "OBS_MAX_UPLOAD_MB")))
+    return _cached(tuple(os.environ.get(k, "") for k in VARIABLES))

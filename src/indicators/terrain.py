@@ -6,7 +6,6 @@ points, with popups and click-back."""
 from __future__ import annotations
 
 import html
-import os
 
 import duckdb
 import folium
@@ -73,7 +72,9 @@ class PointCluster(JSCSSMixin, MacroElement):
 
 def tiles() -> tuple[str, str] | None:
     """(URL, attribution) of a basemap when OBS_TILES is set (`URL|attribution`); None offline."""
-    raw = os.environ.get("OBS_TILES", "").strip()
+    from .config import settings
+
+    raw = settings().tiles
     if not raw:
         return None
     url, _, attribution = raw.partition("|")

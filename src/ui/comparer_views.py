@@ -4,12 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import catalog, charts, compare, export, store, territories
+from indicators import catalog, charts, compare, export, journal, store, territories
 from indicators.errors import ObservatoireError
 from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, period_label
 from indicators.text import md
 
-from . import state, widgets
+from . import access, state, widgets
 
 P = state.ComparerView.param
 
@@ -207,5 +207,6 @@ def _write(action, done: str):
     except ObservatoireError as exc:
         st.error(md(str(exc)))
         return False
+    journal.record("groupe", done, access.current_user())
     st.session_state["group_done"] = md(done)
     return result

@@ -7,14 +7,14 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from indicators import catalog, ingest, tabular, territories, text
+from indicators import catalog, ingest, journal, tabular, territories, text
 from indicators.config import settings
 from indicators.errors import ObservatoireError
 from indicators.format import fr_number
 from indicators.text import md
 from indicators.paths import db_path
 
-from . import widgets
+from . import access, widgets
 
 POLARITY = catalog.POLARITY_WORDS
 T = TypeVar("T")
@@ -172,10 +172,13 @@ def import_flow(con) -> None:
         accept = st.checkbox("J'ai lu les avertissements et j'importe quand même", key="w_imp_accept")
     if st.button("Importer", type="primary", disabled=bool(checked.blocking) or not accept, key="w_imp_go"):
         try:
-            _, created = ingest.write(checked, decl, accept_warnings=accept, path=db_path())
+            import_id, created = ingest.write(checked, decl, accept_warnings=accept, path=db_path())
         except ObservatoireError as exc:
             st.error(md(str(exc)))
             return
+        if created:
+            journal.record("import", f"n° {import_id} : {upload.name}, {len(checked.observations)} valeurs ({decl.id})",
+                           access.current_user())
         n = fr_number(len(checked.observations))
         st.session_state["imp_done"] = ("ok", f"Import enregistré : {n} valeurs. L'indicateur est disponible sur "
                                               "toutes les pages (carte, évolutions, comparaisons, exports).") \
@@ -208,6 +211,8 @@ def import_log(con) -> None:
     st.dataframe(shown.rename(columns={"id": "N°", "imported_at": "Date (UTC)", "file": "Fichier",
                                        "sha256": "Empreinte SHA-256", "rows": "Valeurs", "indicator_ids": "Indicateurs"}),
                  hide_index=True, width="stretch")
+    if not access.can_write():
+        return
     c1, c2 = st.columns([1, 2])
     target = c1.selectbox("Import à annuler", log["id"].tolist(), key="w_undo_id")
     if c2.button("Annuler cet import en entier", key="w_undo"):
@@ -216,5 +221,6 @@ def import_log(con) -> None:
         except ObservatoireError as exc:
             st.error(md(str(exc)))
             return
+        journal.record("annulation", f"import n° {target} ({n} valeurs)", access.current_user())
         st.session_state["imp_undone"] = f"Import n° {target} annulé : {fr_number(n)} valeurs retirées."
         st.rerun()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators import points, tabular, text
+from indicators import journal, points, tabular, text
 from indicators.config import settings
 from indicators.errors import ObservatoireError
 from indicators.format import fr_number
 from indicators.paths import db_path
 from indicators.text import md
 
+from . import access
 from .import_views import _once, problems_table, upload_too_large
 
 TEMPLATE = ("latitude;longitude;catégorie;date;libellé;commune\n"
@@ -52,10 +53,13 @@ def points_flow(con) -> None:
     if st.button("Importer les points", type="primary", key="w_pts_go",
                  disabled=bool(checked.blocking) or not accept or not layer.strip()):
         try:
-            _, created = points.write(checked, layer.strip(), accept_warnings=accept, path=db_path())
+            import_id, created = points.write(checked, layer.strip(), accept_warnings=accept, path=db_path())
         except ObservatoireError as exc:
             st.error(md(str(exc)))
             return
+        if created:
+            journal.record("import de points", f"n° {import_id} : {upload.name}, {placed} points, couche {layer.strip()}",
+                           access.current_user())
         communes = checked.points["commune"].dropna().unique().tolist()
         st.session_state["pts_done"] = (
             f"{fr_number(placed)} points importés : {len(categories)} indicateur(s) par commune et par année, sur "

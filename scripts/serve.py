@@ -1,0 +1,118 @@
+"""`make serve`: N Streamlit processes behind nginx, restarted when one dies.
+
+    python scripts/serve.py --processes 2 --port 8080
+
+Each process opens the database read-only (the app always does); a build, refresh or import writes a
+new file that every process picks up at its next rerun. nginx (Debian package; installed by
+`make serve` when missing) keeps a browser on one process (ip_hash), upgrades the websocket, and
+serves the map geometry and vendored scripts itself with a week of cache and gzip."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from indicators.config import ConfigError, settings  # noqa: E402
+
+NGINX = "/usr/sbin/nginx"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(port: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def healthy(port: int, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=timeout) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def nginx_conf(run: Path, port: int, app_ports: list[int], upload_mb: float) -> Path:
+    text = (ROOT / "deploy" / "nginx.conf.template").read_text()
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in app_ports)
+    for key, value in {"run": str(run), "port": str(port), "servers": servers, "static": str(ROOT / "static"),
+                       "upload_mb": str(int(upload_mb) + 1)}.items():
+        text = text.replace("{{" + key + "}}", value)
+    conf = run / "nginx.conf"
+    conf.write_text(text)
+    return conf
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="N processus Streamlit derrière nginx")
+    parser.add_argument("--processes", type=int, default=max(1, (os.cpu_count() or 2)))
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args(argv)
+    try:
+        config = settings()
+    except ConfigError as exc:
+        print(f"Configuration invalide : {exc}", file=sys.stderr)
+        return 2
+    if not Path(NGINX).exists():
+        print("nginx est absent : apt-get install -y nginx (ou `make serve`, qui l'installe)", file=sys.stderr)
+        return 2
+    if not 1 <= args.processes <= 64:
+        print("--processes : entre 1 et 64", file=sys.stderr)
+        return 2
+    run = Path(tempfile.mkdtemp(prefix="observatoire-serve-"))
+    ports = [free_port() for _ in range(args.processes)]
+    apps = {p: start_app(p) for p in ports}
+    conf = nginx_conf(run, args.port, ports, config.upload_hard_cap_mb)
+    check = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(run)], capture_output=True, text=True)
+    if check.returncode:
+        print(f"Configuration nginx refusée :\n{check.stderr}", file=sys.stderr)
+        return 2
+    nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(run), "-g", "daemon off;"])
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    (run / "ports").write_text(" ".join(map(str, ports)))
+    print(f"Observatoire : http://localhost:{args.port} ({args.processes} processus : {', '.join(map(str, ports))} ; "
+          f"fichiers de nginx dans {run})", flush=True)
+    while not stopping:
+        for port, proc in list(apps.items()):
+            if proc.poll() is not None:  # a process died: the next rerun of its users reaches a new one
+                print(f"processus {port} arrêté (code {proc.returncode}) : relancé", flush=True)
+                apps[port] = start_app(port)
+        if nginx.poll() is not None:
+            print("nginx s'est arrêté : relancé", flush=True)
+            nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(run), "-g", "daemon off;"])
+        time.sleep(0.5)
+    for proc in [*apps.values(), nginx]:
+        proc.terminate()
+    for proc in [*apps.values(), nginx]:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Deployment: `scripts/serve.py` runs N processes behind nginx (websocket, affinity, static files
+with cache and gzip, a killed process restarted), and the Docker files are well formed."""
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def get(url: str, headers: dict | None = None):
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return r.status, dict(r.headers), r.read()
+
+
+@pytest.fixture(scope="module")
+def served():
+    if not Path("/usr/sbin/nginx").exists():
+        pytest.skip("nginx absent (apt-get install -y nginx)")
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--processes", "2", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "OBS_MODE": "public"})
+    line = proc.stdout.readline()
+    run = Path(re.search(r"fichiers de nginx dans (\S+)\)", line).group(1))
+    base = f"http://127.0.0.1:{port}"
+    ports = [int(p) for p in (run / "ports").read_text().split()]
+    deadline = time.time() + 90
+    for url in [*(f"http://127.0.0.1:{p}/_stcore/health" for p in ports), f"{base}/_stcore/health"]:
+        while time.time() < deadline:  # every process, then nginx in front of them
+            try:
+                if get(url)[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+    yield base, run, proc
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def test_pages_health_and_static_files_through_nginx(served):
+    base, run, _ = served
+    status, _, body = get(f"{base}/")
+    assert status == 200 and b"<html" in body.lower()
+    status, headers, body = get(f"{base}/app/static/vendor/leaflet-1.9.4/leaflet.js", {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers.get("Content-Encoding") == "gzip"
+    assert "max-age=604800" in headers.get("Cache-Control", "") and b"Leaflet" in gzip.decompress(body)[:2000]
+    conf = (run / "nginx.conf").read_text()
+    assert "ip_hash;" in conf and "proxy_set_header Upgrade $http_upgrade;" in conf
+
+
+def test_a_killed_process_is_restarted(served):
+    base, run, proc = served
+    ports = [int(p) for p in (run / "ports").read_text().split()]
+    with urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/_stcore/health", timeout=5) as r:
+        assert r.status == 200
+    pid = int(subprocess.run(["fuser", f"{ports[0]}/tcp"], capture_output=True, text=True).stdout.split()[0]) \
+        if Path("/usr/bin/fuser").exists() else None
+    if pid is None:
+        pytest.skip("fuser absent")
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        pytest.fail("the killed process was not restarted")
+    assert get(f"{base}/_stcore/health")[0] == 200
+
+
+def test_docker_files_are_well_formed():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    assert set(compose["services"]) == {"portail", "edition"}
+    assert compose["services"]["portail"]["environment"]["OBS_MODE"] == "public"
+    assert compose["services"]["edition"]["environment"]["OBS_AUTH"] == "oidc"
+    lines = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line and not line.startswith("#")]
+    instructions = [line.split()[0] for line in lines if not line.startswith((" ", "\t"))]
+    assert instructions[0] == "FROM" and "HEALTHCHECK" in instructions and "EXPOSE" in instructions
+    assert all(i in {"FROM", "RUN", "WORKDIR", "COPY", "USER", "ENV", "EXPOSE", "HEALTHCHECK", "CMD"}
+               for i in instructions)
+    user = lines.index(next(line for line in lines if line.startswith("USER")))
+    assert "observatoire" in lines[user] and lines[-1].startswith("CMD")  # runs as a non-root user
+    assert instructions.index("USER") < instructions.index("CMD")
