@@ -97,16 +97,10 @@ def group_aggregate(con: duckdb.DuckDBPyConnection, indicator: str, codes: list[
         return pd.DataFrame(columns=["period_start", "year", "value", "n_members"])
     kind, num, den, scale = ind
     marks = ", ".join("?" * len(codes))
-    if not weighted and kind in ("count", "ratio"):
+    if kind == "count" or (kind == "ratio" and not weighted):
+        total = "sum" if weighted else "avg"
         return con.execute(
-            f"""SELECT period_start, year, avg(value) AS value, count(*) AS n_members FROM observation
-                WHERE indicator = ? AND territory IN ({marks})
-                GROUP BY ALL HAVING count(*) = ? ORDER BY year, period_start""",
-            [indicator, *codes, len(codes)],
-        ).df()
-    if kind == "count":
-        return con.execute(
-            f"""SELECT period_start, year, sum(value) AS value, count(*) AS n_members FROM observation
+            f"""SELECT period_start, year, {total}(value) AS value, count(*) AS n_members FROM observation
                 WHERE indicator = ? AND territory IN ({marks})
                 GROUP BY ALL HAVING count(*) = ? ORDER BY year, period_start""",
             [indicator, *codes, len(codes)],

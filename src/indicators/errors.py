@@ -63,6 +63,20 @@ class Problem:
         return f"{where + ' : ' if where else ''}{self.message}{shown}"
 
 
+class HasProblems:
+    """What a checked file reports: its problems, split into the blocking ones and the warnings."""
+
+    problems: list[Problem]
+
+    @property
+    def blocking(self) -> list[Problem]:
+        return [p for p in self.problems if p.blocking]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.blocking]
+
+
 class ImportProblem(ObservatoireError):
     """An import that cannot go on; carries every problem found so the report lists them all."""
 

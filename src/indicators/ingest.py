@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from . import store, text
-from .errors import ImportProblem, Problem
+from .errors import HasProblems, ImportProblem, Problem
 from .format import LARGEST, MISSING, decimal_convention, fr_number, is_ambiguous, parse_number
 from .tabular import read_table, sheet_names
 from .territories import labels, normalise, slug
@@ -65,20 +65,12 @@ class Prepared:
 
 
 @dataclass
-class Validated:
+class Validated(HasProblems):
     prepared: Prepared
     observations: pd.DataFrame  # territory, indicator, period_start, year, value
     problems: list[Problem]
     ambiguous: dict[str, list[tuple[str, str]]]  # name → [(code, label)]
     already: tuple[str, str] | None = None  # (date, file name) when these exact bytes were imported before
-
-    @property
-    def blocking(self) -> list[Problem]:
-        return [p for p in self.problems if p.blocking]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.blocking]
 
 
 # ---------------------------------------------------------------- shaping

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import geo, store, tabular, text
-from .errors import ImportProblem, Problem
+from .errors import HasProblems, ImportProblem, Problem
 from .format import decimal_convention, parse_number
 from .paths import SOURCES_DIR
 
@@ -41,19 +41,11 @@ def _key(name: str) -> str:
 
 
 @dataclass
-class PointsChecked:
+class PointsChecked(HasProblems):
     file: str
     sha256: str
     points: pd.DataFrame            # lat, lon, category, year, date, label, commune, line
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def blocking(self) -> list[Problem]:
-        return [p for p in self.problems if p.blocking]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.blocking]
 
 
 def read(data: bytes, file: str, sheet: str | None = None) -> pd.DataFrame:
