@@ -14,6 +14,7 @@ PAGES = ["", "carte?niveau=COM&dans=DEP:09&i=population&p=2023&sel=COM:09225&g=c
          "comparer?g=cci-midi-pyrenees&vue=effet&ie=population",
          "comparer?g=cci-midi-pyrenees&vue=effet&ie=net_migration_rate",
          "comparer?g=acv&vue=effet&ie=birth_rate&me=0",
+         "terrain?t=COM:13039,EPCI:200054807&lieu=EPCI:200054807&annee=2022",
          "exporter?t=COM:09225&i=population", "donnees", "methodes"]
 MAP = "iframe[title='ui.mapview.carte_territoires']"
 
@@ -40,6 +41,9 @@ def shoot(page, base: str, out: Path, prefix: str) -> None:
             page.wait_for_function(f"() => {{ const f = document.querySelector(\"{MAP}\");"
                                    " return f && f.contentWindow.__map && f.contentWindow.__map.ready; }",
                                    timeout=60000)
+        if path.startswith("terrain"):
+            page.frame_locator("iframe[title='streamlit_folium.st_folium']").locator(".leaflet-container").wait_for(
+                timeout=60000)
         page.wait_for_timeout(1500)  # let plotly finish drawing
         query = dict(part.split("=", 1) for part in path.partition("?")[2].split("&") if "=" in part)
         suffix = f"_effet_{query['g']}_{query['ie']}" if query.get("vue") == "effet" else ""

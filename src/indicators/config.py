@@ -21,6 +21,7 @@ class Settings:
     max_upload_mb: float  # OBS_MAX_UPLOAD_MB: largest file the import page accepts
     auth: str = "none"    # OBS_AUTH: "none" (local use), "oidc" (st.login, [auth] in secrets.toml), "proxy"
     tiles: str = ""       # OBS_TILES: "URL|attribution" of a basemap for the Terrain page (none offline)
+    base_url: str = ""    # OBS_BASE_URL: public address printed in exports' links (paths.BASE_URL)
 
     @property
     def editable(self) -> bool:
@@ -54,7 +55,14 @@ def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
 
 
 SECRETS = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml"
-VARIABLES = ("OBS_MODE", "OBS_MAX_UPLOAD_MB", "OBS_AUTH", "OBS_TILES", "OBS_SECRETS")
+VARIABLES = ("OBS_MODE", "OBS_MAX_UPLOAD_MB", "OBS_AUTH", "OBS_TILES", "OBS_SECRETS", "OBS_BASE_URL")
+
+
+def _base_url() -> str:
+    raw = os.environ.get("OBS_BASE_URL", "").strip()
+    if raw and (not raw.startswith(("http://", "https://")) or any(c.isspace() for c in raw) or len(raw) > 200):
+        raise ConfigError(f"OBS_BASE_URL = « {raw[:80]} » : attendu une adresse comme https://observatoire.example.fr.")
+    return raw
 
 
 def _tiles() -> str:
@@ -78,7 +86,7 @@ def _auth(mode: str) -> str:
 def _cached(key: tuple[str, ...]) -> Settings:
     mode = _choice("OBS_MODE", "edition", ("edition", "public"))
     return Settings(mode=mode, max_upload_mb=_number("OBS_MAX_UPLOAD_MB", 20.0, 0.000001, 500.0),
-                    auth=_auth(mode), tiles=_tiles())
+                    auth=_auth(mode), tiles=_tiles(), base_url=_base_url())
 
 
 def settings() -> Settings:

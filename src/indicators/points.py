@@ -188,21 +188,26 @@ def write(checked: PointsChecked, layer: str, accept_warnings: bool = False, pat
                 raise ImportProblem([Problem(f"la couche « {layer} » a déjà une catégorie « {category} » : "
                                              "annulez l'import précédent ou nommez autrement la couche.")], checked.file)
             ids.append(ind)
-            con.execute(
-                """INSERT INTO indicator (id, label, unit, kind, scale, polarity, decimals, theme, definition,
-                       coverage, caution, rule, source, licence, vintage, small_count, user_defined)
-                   VALUES (?, ?, 'points', 'count', 1, 0, 0, 'Indicateurs importés', ?, ?, ?, ?, ?, ?, ?, NULL, TRUE)""",
-                [ind, f"{category} ({layer})", f"Nombre de points « {category} » de la couche « {layer} » par année.",
-                 "Communes où tombent les points, et leurs agrégats (sommes).",
-                 "Points importés par un utilisateur : un point hors de France n'est compté nulle part.",
-                 "Somme des territoires qui composent l'agrégat.", f"Source : {checked.file} (points importés)",
-                 "non précisée", f"importé le {datetime.now(UTC).date().isoformat()}"])
+            _declare(con, ind, f"{category} ({layer})", f"Nombre de points « {category} » de la couche « {layer} » "
+                     "par année.", checked.file)
+        sign = placed["category"].map(_sign)
+        balance = (sign > 0).any() and (sign < 0).any()
+        if balance:  # openings and closings: the net balance a town-centre manager follows
+            ids.append(indicator_id(layer, "solde"))
+            _declare(con, ids[-1], f"Solde ouvertures − fermetures ({layer})",
+                     f"Points « ouverture… » moins points « fermeture… » de la couche « {layer} », par année.",
+                     checked.file)
         con.register("_pts", placed.assign(indicator=[indicator_id(layer, c) for c in placed["category"]]))
         con.execute("""INSERT INTO point SELECT ?, lat, lon, category, year, date, label, commune FROM _pts""",
                     [import_id])
         # Counts per commune and year, then the same summed to every parent of the commune.
         con.execute("""CREATE TEMP TABLE _counts AS SELECT commune AS territory, indicator, year, count(*)::DOUBLE AS n
                        FROM _pts GROUP BY ALL""")
+        if balance:
+            con.register("_signed", placed.assign(sign=sign)[["commune", "year", "sign"]])
+            con.execute("INSERT INTO _counts SELECT commune, ?, year, sum(sign)::DOUBLE FROM _signed "
+                        "WHERE sign <> 0 GROUP BY ALL", [indicator_id(layer, "solde")])
+            con.unregister("_signed")
         con.execute("""INSERT INTO observation SELECT territory, indicator, year, year, n, NULL, ? FROM _counts""",
                     [import_id])
         con.execute("""INSERT INTO observation
@@ -216,6 +221,22 @@ def write(checked: PointsChecked, layer: str, accept_warnings: bool = False, pat
                     [import_id, datetime.now(UTC).replace(tzinfo=None), checked.file, checked.sha256, len(placed),
                      ",".join(ids)])
     return int(import_id), True
+
+
+def _sign(category: str) -> int:
+    key = _key(category)
+    return 1 if key.startswith("ouverture") else -1 if key.startswith("fermeture") else 0
+
+
+def _declare(con: duckdb.DuckDBPyConnection, ind: str, label: str, definition: str, file: str) -> None:
+    con.execute(
+        """INSERT INTO indicator (id, label, unit, kind, scale, polarity, decimals, theme, definition,
+               coverage, caution, rule, source, licence, vintage, small_count, user_defined)
+           VALUES (?, ?, 'points', 'count', 1, 0, 0, 'Indicateurs importés', ?, ?, ?, ?, ?, ?, ?, NULL, TRUE)""",
+        [ind, label, definition, "Communes où tombent les points, et leurs agrégats (sommes).",
+         "Points importés par un utilisateur : un point hors de France n'est compté nulle part.",
+         "Somme des territoires qui composent l'agrégat.", f"Source : {file} (points importés)",
+         "non précisée", f"importé le {datetime.now(UTC).date().isoformat()}"])
 
 
 def of_communes(con: duckdb.DuckDBPyConnection, communes: list[str]) -> pd.DataFrame:

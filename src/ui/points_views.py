@@ -62,7 +62,7 @@ def points_flow(con) -> None:
                            access.current_user())
         communes = checked.points["commune"].dropna().unique().tolist()
         st.session_state["pts_done"] = (
-            f"{fr_number(placed)} points importés : {len(categories)} indicateur(s) par commune et par année, sur "
-            "toutes les pages." if created else "Ce fichier a déjà été importé : rien n'a changé.")
+            f"{fr_number(placed)} points importés : {len(categories)} catégorie(s) comptée(s) par commune et par année "
+            "(et le solde ouvertures − fermetures quand il y a les deux), sur toutes les pages." if created else "Ce fichier a déjà été importé : rien n'a changé.")
         st.session_state["pts_link"] = {"t": ",".join(communes[:5]), "lieu": communes[0]} if communes else {}
         st.rerun()

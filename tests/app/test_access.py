@@ -68,3 +68,14 @@ def test_writes_from_the_command_line_are_journaled_with_their_author(tmp_path):
     actions = [(e["action"], e["utilisateur"].endswith("(ligne de commande)")) for e in journal.entries(path)]
     assert actions == [("annulation", True), ("import", True)]
     assert journal.entries(path)[1]["détail"] == "n° 1 : participation.csv, 1 valeurs"
+
+
+@pytest.mark.parametrize("variable,value,said", [
+    ("OBS_BASE_URL", "observatoire.example.fr", "OBS_BASE_URL = « observatoire.example.fr » : attendu une adresse"),
+    ("OBS_TILES", "http://tiles/{z}.png", "OBS_TILES = « http://tiles/{z}.png » : attendu"),
+    ("OBS_AUTH", "ldap", "OBS_AUTH = « ldap » : valeurs possibles : none, oidc, proxy."),
+])
+def test_a_bad_setting_is_refused_in_french_at_start_up(monkeypatch, variable, value, said):
+    monkeypatch.setenv(variable, value)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception and said in at.error[0].value

@@ -264,12 +264,14 @@ def test_import_points_then_see_their_clusters_on_terrain_and_their_counts_on_th
     page.get_by_label("Nom de la couche (devient le nom des indicateurs)").fill("Commerces navigateur")
     page.get_by_label("Nom de la couche (devient le nom des indicateurs)").press("Enter")
     page.get_by_role("button", name="Importer les points").click()
-    expect(page.get_by_text(re.compile(r"4 points importés : 2 indicateur"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"4 points importés : 2 catégorie\(s\) comptée\(s\)"))).to_be_visible(timeout=TIMEOUT)
     open_view(page, "terrain?t=COM:09122&lieu=COM:09122&annee=2022")
     frame = page.frame_locator(FOLIUM).first
     expect(frame.locator(".marker-cluster").first).to_contain_text("3", timeout=TIMEOUT)  # Foix's three points
     expect(page.get_by_text(re.compile(r"Points importés \(verts, regroupés\) : 3"))).to_be_visible()
     open_view(page, "carte?niveau=COM&dans=DEP:09&i=pts_commerces_navigateur_ouverture_de_commerce&p=2024")
+    expect(page.get_by_text(re.compile(r"^1 territoires avec une valeur"))).to_be_visible(timeout=TIMEOUT)
+    open_view(page, "carte?niveau=DEP&i=pts_commerces_navigateur_solde&p=2024")  # openings − closings, by sums
     expect(page.get_by_text(re.compile(r"^1 territoires avec une valeur"))).to_be_visible(timeout=TIMEOUT)
     wait_map(page)
     assert_no_exception(page)

@@ -83,6 +83,9 @@ def test_write_counts_per_commune_and_level_undo_and_same_file_twice(con, checke
     assert rows["DEP:09 2024"] == 2 and rows["REG:76 2023"] == 1 and rows["FR 2024"] == 2  # summed to every level
     assert c.execute("SELECT label FROM indicator WHERE id = ?", [opened]).fetchone()[0] == \
         "Ouverture de commerce (Commerces du centre)"
+    balance = dict(c.execute("SELECT territory || ' ' || year, value FROM observation WHERE indicator = ?",
+                             [points.indicator_id("Commerces du centre", "solde")]).fetchall())
+    assert balance["COM:09122 2024"] == 1 and balance["COM:09225 2023"] == 1 and balance["DEP:09 2024"] == 1
     assert len(points.of_communes(c, ["COM:09122"])) == 3
     c.close()
     assert points.write(checked, "Commerces du centre", path=path) == (import_id, False)  # the same file: nothing
