@@ -18,11 +18,21 @@ from indicators.paths import SOURCES_DIR
 from indicators.refresh import download, sources
 from indicators.refresh.download import sha256_of
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "samples"
-URSSAF_SAMPLE = SAMPLES / "urssaf_etablissements_effectifs_commune_x_ape_extract_76.csv"
+# The real URSSAF extract of shared/data/samples (Seine-Maritime, 2006–2022, ODbL), kept gzipped with the
+# tests so that a clean clone has it; unpacked once per session.
+URSSAF_GZ = Path(__file__).resolve().parents[1] / "fixtures" / "urssaf_etablissements_effectifs_commune_x_ape_extract_76.csv.gz"
 BIRTHS = SOURCES_DIR / "etat_civil" / "DS_ETAT_CIVIL_NAIS_COMMUNES.zip"
 CATALOG = "/melodi/catalog/DS_ETAT_CIVIL_NAIS_COMMUNES"
 FILE = "/melodi/file/DS_ETAT_CIVIL_NAIS_COMMUNES/DS_ETAT_CIVIL_NAIS_COMMUNES_2026_CSV_FR"
+
+
+@pytest.fixture(scope="session")
+def urssaf_sample(tmp_path_factory) -> Path:
+    import gzip
+
+    path = tmp_path_factory.mktemp("urssaf") / URSSAF_GZ.name.removesuffix(".gz")
+    path.write_bytes(gzip.decompress(URSSAF_GZ.read_bytes()))
+    return path
 
 
 def births_fixture(rename: str | None = None) -> bytes:
@@ -159,7 +169,8 @@ def test_a_checksum_that_differs_from_the_publishers_is_refused(source_dir, publ
     assert not list((source_dir.parent / "cache").rglob("*.zip*"))  # no half-trusted file kept
 
 
-def test_a_failed_check_changes_nothing_and_the_other_sources_still_apply(source_dir, publisher, tmp_path):
+def test_a_failed_check_changes_nothing_and_the_other_sources_still_apply(source_dir, publisher, tmp_path,
+                                                                          urssaf_sample):
     bad = births_fixture()
     with zipfile.ZipFile(io.BytesIO(bad)) as z:
         text = z.read("DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv").decode()
@@ -170,7 +181,7 @@ def test_a_failed_check_changes_nothing_and_the_other_sources_still_apply(source
     folder = tmp_path / "from"
     folder.mkdir()
     (folder / BIRTHS.name).write_bytes(out.getvalue())
-    shutil.copyfile(URSSAF_SAMPLE, folder / "effectifs_commune_ape.csv")
+    shutil.copyfile(urssaf_sample, folder / "effectifs_commune_ape.csv")
     outcomes = refresh.run(source_dir, from_dir=folder, log=lambda _: None)
     status = {o.source: o for o in outcomes}
     assert status["naissances"].status == "échec" and "en 2024, la somme des communes" in status["naissances"].message
@@ -212,14 +223,14 @@ def test_the_real_births_file_passes_its_checks():
     assert rodez["value"].sum() == 1_209
 
 
-def test_the_real_urssaf_extract_reads_by_column_name_with_hand_computed_sums():
-    jobs = sources.read_urssaf(URSSAF_SAMPLE).set_index(["commune", "year"])["jobs"]
+def test_the_real_urssaf_extract_reads_by_column_name_with_hand_computed_sums(urssaf_sample):
+    jobs = sources.read_urssaf(urssaf_sample).set_index(["commune", "year"])["jobs"]
     # Summed by hand from the file (csv module, rows of each commune): Amfreville-la-Mi-Voie and Rouen
     assert jobs[("76005", 2006)] == 344 and jobs[("76005", 2022)] == 399
     assert jobs[("76540", 2006)] == 56_118 and jobs[("76540", 2022)] == 53_934
     assert jobs.xs(2022, level="year").sum() == 183_731
     with pytest.raises(sources.CheckFailed, match="218 communes seulement"):
-        sources.validate_urssaf(URSSAF_SAMPLE)
+        sources.validate_urssaf(urssaf_sample)
 
 
 def test_an_unknown_source_is_named():
@@ -227,13 +238,13 @@ def test_an_unknown_source_is_named():
     assert outcome.status == "échec" and "naissances, urssaf" in outcome.message
 
 
-def test_the_build_loads_urssaf_jobs_by_commune_when_the_file_is_there(tmp_path):
+def test_the_build_loads_urssaf_jobs_by_commune_when_the_file_is_there(tmp_path, urssaf_sample):
     import duckdb
 
     from indicators.build import observations
 
     (tmp_path / "urssaf").mkdir()
-    shutil.copyfile(URSSAF_SAMPLE, tmp_path / observations.URSSAF_JOBS)
+    shutil.copyfile(urssaf_sample, tmp_path / observations.URSSAF_JOBS)
     con = duckdb.connect()
     observations.create_base(con)
     con.execute("CREATE TEMP TABLE commune_src AS SELECT '76540' AS code_insee UNION ALL SELECT '76005'")
