@@ -17,9 +17,12 @@ P = state.ComparerView.param
 followed = widgets.territory_sidebar(con)
 
 c1, c2 = st.columns([2, 3])
+# A group composed in the link (members and start year in the URL): shareable, never stored.
+linked = state.read(P("membres"))
+link_row, link_members = territories.link_group(con, linked, state.read(P("debut"))) if linked else (None, None)
 with c1:
-    group = widgets.group_select(con, "Groupe")
-members = territories.group_members(con, group["id"])
+    group = widgets.group_select(con, "Groupe", link_group=link_row)
+members = link_members if group["id"] == territories.LINK_GROUP else territories.group_members(con, group["id"])
 start = int(group["start_year"]) if pd.notna(group["start_year"]) else "non renseigné"
 st.caption(f"{md(group['description'] or '')} Début du programme : {start}. "
            f"Source : {md(group['source'])}. {len(members)} membres.")
@@ -27,8 +30,8 @@ st.caption(f"{md(group['description'] or '')} Début du programme : {start}. "
 SECTIONS = {  # the keys are state.COMPARER_SECTIONS
 "tableau": "Tableau", "similaires": "Territoires semblables", "effet": "Effet du programme",
             "profil": "Profil d'attractivité", "groupes": "Gérer les groupes"}
-if not access.can_write():  # a public instance shows the groups, never their editing
-    SECTIONS.pop("groupes")
+if not access.can_write():  # a public instance shows the groups, never their editing: groups live in the link
+    SECTIONS["groupes"] = "Composer un groupe"
 view = st.segmented_control("Vue", list(SECTIONS), format_func=SECTIONS.get, key="w_vue_c",
                             default=state.read(P("vue"), list(SECTIONS), "tableau")) or "tableau"
 state.write(P("vue"), view)
@@ -47,5 +50,7 @@ elif view == "effet":
     effect_views.effect(con, group, members, followed)
 elif view == "profil":
     views.profile(con, members)
-if view == "groupes" and access.can_write():
+if view == "groupes" and access.can_write() and group["id"] != territories.LINK_GROUP:
     views.manage(con, group, members, followed, db_path())
+elif view == "groupes":
+    views.compose_in_link(con, followed, members["code"].tolist())

@@ -133,6 +133,20 @@ def group_members(con: duckdb.DuckDBPyConnection, group_id: str) -> pd.DataFrame
     ).df()
 
 
+LINK_GROUP = "lien"
+
+
+def link_group(con: duckdb.DuckDBPyConnection, codes: list[str], start_year: int | None) -> tuple[pd.Series, pd.DataFrame]:
+    """A group that lives in a link only (public instance: shareable, never stored): its row and members."""
+    members = con.execute(
+        f"""SELECT code, label, level, population, NULL AS note FROM territory
+            WHERE code IN ({", ".join("?" * len(codes)) or "NULL"}) ORDER BY level, label""", codes).df()
+    row = pd.Series({"id": LINK_GROUP, "name": "Groupe composé dans le lien", "start_year": start_year,
+                     "description": "Groupe composé par l'utilisateur, gardé dans l'adresse de la page (jamais dans la base).",
+                     "source": "lien partagé", "builtin": False, "members": len(members)})
+    return row, members
+
+
 # ---------------------------------------------------------------- editing groups (writer path)
 class GroupProblem(ObservatoireError):
     """A group edit that cannot be done, with the reason in French."""

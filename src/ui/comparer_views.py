@@ -200,6 +200,23 @@ def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db
         st.rerun()
 
 
+def compose_in_link(con, followed: list[str], current: list[str]) -> None:
+    """A group kept in the page's address only: nothing is written, the link is the group."""
+    st.markdown("**Composer un groupe** à partir des territoires suivis (barre latérale) : il est gardé dans "
+                "l'adresse de la page, à copier pour le partager ; rien n'est enregistré.")
+    options = list(dict.fromkeys(followed + current))
+    names = territories.labels(con, options)
+    chosen = st.multiselect("Membres", options, default=[c for c in current if c in names], format_func=names.get,
+                            key="w_membres", placeholder="Choisir des territoires suivis")
+    start = st.number_input("Année de démarrage", 1990, 2100, state.read(P("debut"), default=2020), key="w_debut")
+    if st.button("Composer ce groupe", key="w_compose", disabled=not chosen):
+        state.write(P("membres"), chosen)
+        state.write(P("debut"), int(start))
+        state.write(state.GROUP, territories.LINK_GROUP)
+        st.session_state.pop("w_g", None)
+        st.rerun()
+
+
 def _write(action, done: str):
     """Run a write; problems (busy base, bad input) are shown in French at once, success after the rerun."""
     try:

@@ -234,6 +234,8 @@ class ComparerView(View):
     avec: list[str] = _page_param("avec", "comparer", "Territoires ajoutés", "list", (), limit=50)
     sans: list[str] = _page_param("sans", "comparer", "Territoires retirés", "list", (), limit=200)
     cw: str | None = _page_param("cw", "comparer", "Poids du profil", "weights")
+    membres: list[str] = _page_param("membres", "comparer", "Membres du groupe du lien", "list", (), limit=300)
+    debut: int | None = _page_param("debut", "comparer", "Début du groupe du lien", "int", None, low=1990, high=2100)
     small: bool = _field(SMALL)
 
 

@@ -50,9 +50,13 @@ def indicators_multiselect(con: duckdb.DuckDBPyConnection, param: state.Param = 
 
 
 def group_select(con: duckdb.DuckDBPyConnection, label: str, param: state.Param = state.GROUP,
-                 allow_none: bool = False, default: str | None = territories.PILOT_GROUP) -> pd.Series | None:
-    """A group picker (URL `g`); returns the group row, or None when « aucun » is allowed and chosen."""
+                 allow_none: bool = False, default: str | None = territories.PILOT_GROUP,
+                 link_group: pd.Series | None = None) -> pd.Series | None:
+    """A group picker (URL `g`); returns the group row, or None when « aucun » is allowed and chosen.
+    `link_group` adds the group composed in the link (public instance)."""
     groups = territories.groups(con).set_index("id", drop=False)
+    if link_group is not None:
+        groups = pd.concat([groups, link_group.to_frame().T.set_index("id", drop=False)])
     options = ([""] if allow_none else []) + groups.index.tolist()
     fallback = "" if allow_none else (default if default in options else options[0])
     gid = st.selectbox(label, options, index=options.index(state.read(param, options, fallback)),

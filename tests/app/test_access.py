@@ -79,3 +79,22 @@ def test_a_bad_setting_is_refused_in_french_at_start_up(monkeypatch, variable, v
     monkeypatch.setenv(variable, value)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception and said in at.error[0].value
+
+
+def test_on_a_public_instance_a_group_lives_in_the_link(monkeypatch):
+    monkeypatch.setenv("OBS_MODE", "public")
+    before = db_path().stat().st_mtime_ns
+    at = open_page("comparer", g="cci-midi-pyrenees", vue="groupes", t="COM:09225,COM:09122,EPCI:200066637")
+    at.multiselect(key="w_membres").set_value(["COM:09225", "COM:09122"])
+    at.number_input(key="w_debut").set_value(2018)
+    at.button(key="w_compose").click().run()
+    assert not at.exception
+    assert (at.query_params["g"], at.query_params["membres"], at.query_params["debut"]) == \
+        ("lien", "COM:09225,COM:09122", "2018")
+    assert db_path().stat().st_mtime_ns == before  # nothing stored
+    shared = open_page("comparer", g="lien", membres="COM:09225,COM:09122", debut="2018", i="population")
+    assert not shared.exception
+    table = shared.dataframe[0].value
+    table = getattr(table, "data", table)
+    assert sorted(table["Territoire"]) == ["Foix (09)", "Pamiers (09)"]
+    assert "Début du programme : 2018" in all_text(shared).replace("\\\\", "")
