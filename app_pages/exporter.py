@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import charts, export, store, territories
+from indicators import charts, export, store, summaries, territories
 from indicators.text import md
 from ui import data, state, widgets
 
@@ -43,7 +43,7 @@ else:
     with c3:
         widgets.export_chart(fig, spec, series, f"exp_{ind['id']}")
     with st.expander("Données"):
-        st.dataframe(table.assign(valeur=widgets.format_values(table["valeur"], int(ind["decimals"]))),
+        st.dataframe(table.assign(valeur=summaries.format_values(table["valeur"], int(ind["decimals"]))),
                      hide_index=True, width="stretch")
 
 st.header("Dossier d'évaluation")

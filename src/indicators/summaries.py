@@ -7,11 +7,16 @@ from . import store
 from .format import MISSING, fr_number, fr_numbers, period_label
 
 
+def format_values(values: pd.Series, decimals: int) -> pd.Series:
+    """French numbers for display; missing values say so instead of showing 0 or blank."""
+    return pd.Series(fr_numbers(values.astype(float).tolist(), decimals), index=values.index, dtype=object)
+
+
 def values_table(series: pd.DataFrame, order: list[str], decimals: int) -> pd.DataFrame:
     """Territories × periods in French format; « donnée non disponible » where there is no value."""
     table = series.assign(
         période=[period_label(p, y) for p, y in zip(series["period_start"], series["year"])],
-        valeur=pd.Series(fr_numbers(series["value"].astype(float).tolist(), decimals), index=series.index, dtype=object),
+        valeur=format_values(series["value"], decimals),
     ).pivot_table(index="territory_label", columns="période", values="valeur", aggfunc="first")
     # Rows in the order of the codes; a territory with two scopes (France, France métropolitaine) gets both.
     seen = series.drop_duplicates(["territory", "territory_label"])

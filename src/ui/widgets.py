@@ -5,7 +5,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from indicators import charts, store, territories
+from indicators import charts, store, summaries, territories
 from indicators.format import MISSING, fr_numbers, period_label
 from indicators.text import md
 
@@ -137,11 +137,6 @@ def _add_territory(current: list[str], code: str) -> None:
         state.write(state.TERRITORIES, [*current, code])
 
 
-def format_values(values: pd.Series, decimals: int) -> pd.Series:
-    """French numbers for display; missing values say so instead of showing 0 or blank."""
-    return pd.Series(fr_numbers(values.astype(float).tolist(), decimals), index=values.index, dtype=object)
-
-
 STYLED_ROWS = 5_000  # above this, pandas' Styler costs more than a rerun should (1 s for 35 000 rows)
 
 
@@ -156,7 +151,7 @@ def french_table(frame: pd.DataFrame, numbers: dict[str, int], unranked: tuple[s
         if unranked:
             shown = shown.format(lambda v: fr_numbers([v], 0)[0], subset=list(unranked), na_rep="–")
     else:
-        shown = frame.assign(**{c: format_values(frame[c], d) for c, d in numbers.items()})
+        shown = frame.assign(**{c: summaries.format_values(frame[c], d) for c, d in numbers.items()})
     st.dataframe(shown, hide_index=True, width="stretch", **kwargs)
 
 
