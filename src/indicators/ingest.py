@@ -418,7 +418,7 @@ def undo(import_id: int, path: Path | None = None) -> int:
         n = store.first(con, "SELECT count(*) FROM observation WHERE import_id = ?", [import_id])[0]
         con.execute("DELETE FROM observation WHERE import_id = ?", [import_id])
         for table in ("point", "point_layer"):  # an import of points takes its points with it
-            if store.first(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table])[0]:
+            if store.has_table(con, table):
                 con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
         con.execute("""DELETE FROM indicator WHERE user_defined AND id NOT IN
                        (SELECT DISTINCT indicator FROM observation)""")

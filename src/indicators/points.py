@@ -241,7 +241,7 @@ def _declare(con: duckdb.DuckDBPyConnection, ind: str, label: str, definition: s
 
 def of_communes(con: duckdb.DuckDBPyConnection, communes: list[str]) -> pd.DataFrame:
     """The imported points that fall in these communes (none when nothing was imported)."""
-    if not communes or not store.first(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'point'")[0]:
+    if not communes or not store.has_table(con, "point"):
         return pd.DataFrame(columns=["lat", "lon", "category", "year", "label", "commune", "layer"])
     marks = ", ".join("?" * len(communes))
     return con.execute(f"""SELECT p.lat, p.lon, p.category, p.year, p.label, p.commune, l.label AS layer

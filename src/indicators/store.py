@@ -89,6 +89,13 @@ def first(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | N
     return rows[0] if rows else None
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str, catalog: str | None = None) -> bool:
+    """Whether a table exists (tables made by later features, such as users' points, are absent from
+    older bases and from bases where the feature was never used)."""
+    sql = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+    return bool(first(con, sql + (" AND table_catalog = ?" if catalog else ""), [name, *([catalog] if catalog else [])])[0])
+
+
 def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A cursor for another thread, on the attached database (cursors start in the default catalog)."""
     cur = con.cursor()

@@ -162,8 +162,7 @@ def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, step: Callable[[str],
     kept = store.first(con, """INSERT OR IGNORE INTO observation SELECT * FROM old.observation
                           WHERE import_id IS NOT NULL AND territory IN (SELECT code FROM territory)""")[0]
     con.execute("INSERT INTO territory_group SELECT * FROM old.territory_group WHERE NOT builtin")
-    if store.first(con, "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'old' "
-                        "AND table_name = 'point'")[0]:  # points that users brought
+    if store.has_table(con, "point", catalog="old"):  # points that users brought
         con.execute("CREATE TABLE point_layer AS SELECT * FROM old.point_layer")
         con.execute("CREATE TABLE point AS SELECT * FROM old.point")
     con.execute("""INSERT INTO group_member SELECT m.* FROM old.group_member m
