@@ -189,6 +189,21 @@ def load_census_spans(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: st
 ETAT_CIVIL_BIRTHS = "etat_civil/DS_ETAT_CIVIL_NAIS_COMMUNES.zip"
 
 
+def current_codes_map(con: duckdb.DuckDBPyConnection, cog_map: str) -> str:
+    """`cog_map` extended for files published in a recent geography (2025): a code is either carried
+    by the passage tables or is itself a 2026 commune (Mayotte's, communes restored in 2025 after a
+    merger). Made once per build; returns the table's name."""
+    name = f"{cog_map}_current"
+    con.execute(
+        f"""CREATE TEMP TABLE IF NOT EXISTS {name} AS
+            SELECT old, code, ratio FROM {cog_map}
+            UNION ALL
+            SELECT code_insee, code_insee, 1.0 FROM commune_src
+            WHERE code_insee NOT IN (SELECT old FROM {cog_map})"""
+    )
+    return name
+
+
 def load_births_yearly(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> dict[int, int]:
     """Births by the mother's commune of residence, yearly (INSEE Melodi file, COG 2025 codes).
 
@@ -216,20 +231,12 @@ def load_births_yearly(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: s
     ).fetchall()
     if wrong:
         raise ValueError(f"naissances : la somme des communes diffère de la ligne France de l'Insee {wrong}")
-    # The file is in the 2025 geography for every year: a 2025 code maps through the passage tables,
-    # or is itself a 2026 commune (Mayotte's, and communes restored in 2025 after a merger).
-    con.execute(
-        f"""CREATE TEMP TABLE nais_map AS
-            SELECT old, code, ratio FROM {cog_map}
-            UNION ALL
-            SELECT code_insee, code_insee, 1.0 FROM commune_src
-            WHERE code_insee NOT IN (SELECT old FROM {cog_map})"""
-    )
+    nais_map = current_codes_map(con, cog_map)  # the file is in the 2025 geography for every year
     con.execute(
         f"""INSERT INTO obs_base
             SELECT 'COM:' || m.code, 'births', n.year, n.year, sum(n.value * m.ratio),
                    CASE WHEN bool_or(m.ratio < 1) THEN '{ESTIMATED}' END
-            FROM nais n JOIN nais_map m ON m.old = n.geo
+            FROM nais n JOIN {nais_map} m ON m.old = n.geo
             WHERE n.geo_object = 'COM' AND n.value IS NOT NULL GROUP BY m.code, n.year
             UNION ALL
             SELECT 'ARM:' || n.geo, 'births', n.year, n.year, n.value, NULL
@@ -237,16 +244,16 @@ def load_births_yearly(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: s
             WHERE n.geo_object = 'ARM' AND n.value IS NOT NULL"""
     )
     return dict(con.execute(
-        """SELECT year, sum(value)::BIGINT FROM nais
-            WHERE geo_object = 'COM' AND value IS NOT NULL AND geo NOT IN (SELECT old FROM nais_map)
+        f"""SELECT year, sum(value)::BIGINT FROM nais
+            WHERE geo_object = 'COM' AND value IS NOT NULL AND geo NOT IN (SELECT old FROM {nais_map})
             GROUP BY year ORDER BY year"""
     ).fetchall())
 
 
 URSSAF_JOBS = "urssaf/effectifs_commune_ape.csv"
 # Paris, Lyon and Marseille are published by arrondissement: summed into their commune too.
-_CITY_OF_ARM = "CASE WHEN code LIKE '751%' THEN '75056' WHEN code LIKE '6938%' THEN '69123' " \
-               "WHEN code LIKE '132%' AND code >= '13201' AND code <= '13216' THEN '13055' END"
+_CITY_OF_ARM = "CASE WHEN commune LIKE '751%' THEN '75056' WHEN commune LIKE '6938%' THEN '69123' " \
+               "WHEN commune LIKE '132%' AND commune >= '13201' AND commune <= '13216' THEN '13055' END"
 
 
 def load_urssaf_jobs(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> int:
@@ -261,17 +268,15 @@ def load_urssaf_jobs(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
     con.register("urssaf_jobs", jobs)
     con.execute(
         f"""CREATE TEMP TABLE urssaf AS
-            SELECT coalesce({_CITY_OF_ARM.replace('code', 'commune')}, commune) AS commune,
-                   CASE WHEN {_CITY_OF_ARM.replace('code', 'commune')} IS NOT NULL THEN commune END AS arm,
+            SELECT coalesce({_CITY_OF_ARM}, commune) AS commune,
+                   CASE WHEN {_CITY_OF_ARM} IS NOT NULL THEN commune END AS arm,
                    year, jobs FROM urssaf_jobs"""
     )
     con.execute(
         f"""INSERT INTO obs_base
             SELECT 'COM:' || m.code, 'salaried_jobs', u.year, u.year, sum(u.jobs * m.ratio),
                    CASE WHEN bool_or(m.ratio < 1) THEN '{ESTIMATED}' END
-            FROM urssaf u JOIN (SELECT old, code, ratio FROM {cog_map}
-                                UNION ALL SELECT code_insee, code_insee, 1.0 FROM commune_src
-                                WHERE code_insee NOT IN (SELECT old FROM {cog_map})) m ON m.old = u.commune
+            FROM urssaf u JOIN {current_codes_map(con, cog_map)} m ON m.old = u.commune
             GROUP BY m.code, u.year
             UNION ALL
             SELECT 'ARM:' || arm, 'salaried_jobs', year, year, sum(jobs), NULL FROM urssaf
