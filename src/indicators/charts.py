@@ -190,11 +190,7 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
             ))
     _flagged_points(fig, series)
     if spec.marker_year is not None:
-        fig.add_vline(x=spec.marker_year - 0.5, line={"color": "#CC79A7", "dash": "dash", "width": 2},
-                      annotation={"text": plot(spec.marker_label or f"Début : {spec.marker_year}"),
-                                  "font": {"color": "#a0467f", "size": 11}},
-                      # the label on the side with room: left of the line when it stands in the later years
-                      annotation_position="top left" if spec.marker_year > series["year"].median() else "top right")
+        _start_line(fig, spec, right=spec.marker_year > series["year"].median())
     fig.update_xaxes(dtick=1 if series["year"].nunique() <= 20 else 2, tickformat="d")
     return _layout(fig, spec)
 
@@ -272,6 +268,8 @@ def bar_chart(values: pd.DataFrame, spec: ChartSpec, highlight: frozenset[str] =
 
 
 def _start_line(fig: go.Figure, spec: ChartSpec, right: bool) -> None:
+    """The programme's start as a dashed line; its label on the side with room (left of the line when
+    the line stands in the later years, `right`)."""
     fig.add_vline(x=spec.marker_year - 0.5, line={"color": "#CC79A7", "dash": "dash", "width": 2},
                   annotation={"text": plot(spec.marker_label or f"Début : {spec.marker_year}"),
                               "font": {"color": "#a0467f", "size": 11}},
