@@ -36,8 +36,9 @@ year = c2.selectbox("Année des émissions", years[::-1], key="w_annee_ets",
 state.write(P("annee"), year)
 selected = state.read(P("sel"))
 
-brought = points.of_communes(con, terrain.communes_of(con, place))
-fig, plants = terrain.build_map(con, place, int(year), selected=selected, cluster_points=brought)
+communes = terrain.communes_of(con, place)
+brought = points.of_communes(con, communes)
+fig, plants = terrain.build_map(con, place, int(year), selected=selected, cluster_points=brought, communes=communes)
 clicked = st_folium(fig, height=560, use_container_width=True, key=f"terrain_{place}_{year}",
                     returned_objects=["last_active_drawing", "last_object_clicked"])
 basemap = terrain.tiles()
@@ -59,7 +60,7 @@ code = (drawing.get("properties") or {}).get("code") or drawing.get("id")
 if code and code != selected and territories.level_of(str(code)) == "COM":
     state.write(P("sel"), code)
     st.rerun()
-if selected and selected in set(terrain.communes_of(con, place)):
+if selected and selected in set(communes):
     label = territories.labels(con, [selected]).get(selected, selected)
     st.markdown(f"**Commune choisie : {md(label)}**")
     b1, b2 = st.columns(2)
@@ -73,7 +74,7 @@ if point and not plants.empty:
     near = plants.assign(d=(plants["lat"] - point.get("lat", 0)) ** 2 + (plants["lon"] - point.get("lng", 0)) ** 2)
     hit = near.sort_values("d").iloc[0]
     if hit["d"] < 1e-8:
-        history = terrain.emissions_of(con, hit["seqe_id"])
+        history = terrain.emissions_of(con, [hit["seqe_id"]])
         series = history.assign(territory=hit["seqe_id"], territory_label=str(hit["name"]), level="ETS",
                                 period_start=history["year"], value=history["emissions"])
         spec = charts.ChartSpec(title=f"{hit['name']} : émissions vérifiées", unit="t CO2e",

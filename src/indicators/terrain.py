@@ -105,8 +105,13 @@ def installations(con: duckdb.DuckDBPyConnection, communes: list[str], year: int
     return frame.assign(share=frame["emissions"] / total * 100 if total else float("nan"))
 
 
-def emissions_of(con: duckdb.DuckDBPyConnection, seqe_id: str) -> pd.DataFrame:
-    return con.execute("SELECT year, emissions FROM ets_emission WHERE seqe_id = ? ORDER BY year", [seqe_id]).df()
+def emissions_of(con: duckdb.DuckDBPyConnection, seqe_ids: list[str]) -> pd.DataFrame:
+    """Yearly verified emissions of these installations (seqe_id, year, emissions), in one query."""
+    if not seqe_ids:
+        return pd.DataFrame(columns=["seqe_id", "year", "emissions"])
+    return con.execute(f"""SELECT seqe_id, year, emissions FROM ets_emission
+                           WHERE seqe_id IN ({", ".join("?" * len(seqe_ids))}) ORDER BY seqe_id, year""",
+                       list(seqe_ids)).df()
 
 
 def ets_years(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -132,9 +137,11 @@ def popup_html(row: pd.Series, history: pd.DataFrame, year: int) -> str:
 
 
 def build_map(con: duckdb.DuckDBPyConnection, code: str, year: int, selected: str | None = None,
-              cluster_points: pd.DataFrame | None = None) -> tuple[folium.Map, pd.DataFrame]:
-    """The folium map of a territory and the installations drawn on it."""
-    communes = communes_of(con, code)
+              cluster_points: pd.DataFrame | None = None,
+              communes: list[str] | None = None) -> tuple[folium.Map, pd.DataFrame]:
+    """The folium map of a territory (its `communes`, looked up when not given) and the installations
+    drawn on it."""
+    communes = communes_of(con, code) if communes is None else communes
     layer = geo.communes_layer(SOURCES_DIR, frozenset(communes))
     plants = installations(con, communes, year)
     basemap = tiles()
@@ -156,6 +163,8 @@ def build_map(con: duckdb.DuckDBPyConnection, code: str, year: int, selected: st
     ).add_to(m)
     largest = plants["emissions"].max() if not plants.empty else 0
     group = folium.FeatureGroup(name="Installations SEQE-UE").add_to(m)
+    histories = dict(tuple(emissions_of(con, plants["seqe_id"].tolist()).groupby("seqe_id")))
+    empty = pd.DataFrame(columns=["year", "emissions"])
     for row in plants.itertuples():
         r = pd.Series(row._asdict())
         marker = folium.CircleMarker(
@@ -164,7 +173,7 @@ def build_map(con: duckdb.DuckDBPyConnection, code: str, year: int, selected: st
             fill_color=SECTOR_COLOURS.get(row.sector, OTHER_COLOUR),
             tooltip=html.escape(f"{row.name} : {fr_int(row.emissions)} t" if pd.notna(row.emissions) else str(row.name)),
         )
-        marker.add_child(HtmlPopup(popup_html(r, emissions_of(con, row.seqe_id), year)))
+        marker.add_child(HtmlPopup(popup_html(r, histories.get(row.seqe_id, empty), year)))
         marker.add_to(group)
     if cluster_points is not None and not cluster_points.empty:
         PointCluster(cluster_points).add_to(m)
