@@ -165,26 +165,37 @@ def import_flow(con) -> None:
             st.rerun()
     st.markdown(f"**Rapport de validation** : {fr_number(len(checked.observations))} valeurs prêtes, "
                 f"{len(checked.blocking)} problème(s) bloquant(s), {len(checked.warnings)} avertissement(s).")
-    if checked.problems:
-        st.dataframe(problems_table(checked.problems), hide_index=True, width="stretch")
-    accept = True
-    if checked.warnings:
-        accept = st.checkbox("J'ai lu les avertissements et j'importe quand même", key="w_imp_accept")
-    if st.button("Importer", type="primary", disabled=bool(checked.blocking) or not accept, key="w_imp_go"):
-        try:
-            import_id, created = ingest.write(checked, decl, accept_warnings=accept, path=db_path())
-        except ObservatoireError as exc:
-            st.error(md(str(exc)))
-            return
-        if created:
-            journal.record("import", f"n° {import_id} : {upload.name}, {len(checked.observations)} valeurs ({decl.id})",
-                           access.current_user())
+    written = confirm_and_write(
+        checked, "Importer", "imp", lambda accept: ingest.write(checked, decl, accept_warnings=accept, path=db_path()),
+        "import", f"{upload.name}, {len(checked.observations)} valeurs ({decl.id})")
+    if written:
+        _, created = written
         n = fr_number(len(checked.observations))
         st.session_state["imp_done"] = ("ok", f"Import enregistré : {n} valeurs. L'indicateur est disponible sur "
                                               "toutes les pages (carte, évolutions, comparaisons, exports).") \
             if created else ("info", "Ce fichier a déjà été importé : rien n'a changé.")
         st.session_state["imp_last"] = (decl.id, checked.observations["territory"].unique()[:5].tolist())
         st.rerun()
+
+
+def confirm_and_write(checked, label: str, key: str, write, action: str, detail: str,
+                      ready: bool = True) -> tuple[int, bool] | None:
+    """The problems found, the warnings to accept, the button, then the write in one transaction and its
+    line in the journal; (import id, created) once written, None otherwise (a refusal is said in French)."""
+    if checked.problems:
+        st.dataframe(problems_table(checked.problems), hide_index=True, width="stretch")
+    accept = st.checkbox("J'ai lu les avertissements et j'importe quand même", key=f"w_{key}_accept") \
+        if checked.warnings else True
+    if not st.button(label, type="primary", key=f"w_{key}_go", disabled=bool(checked.blocking) or not accept or not ready):
+        return None
+    try:
+        import_id, created = write(accept)
+    except ObservatoireError as exc:
+        st.error(md(str(exc)))
+        return None
+    if created:
+        journal.record(action, f"n° {import_id} : {detail}", access.current_user())
+    return import_id, created
 
 
 def templates(con) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators import journal, points, tabular, text
+from indicators import points, tabular, text
 from indicators.config import settings
 from indicators.errors import ObservatoireError
 from indicators.format import fr_number
 from indicators.paths import db_path
 from indicators.text import md
 
-from . import access
-from .import_views import _once, problems_table, upload_too_large
+from .import_views import _once, confirm_and_write, upload_too_large
 
 TEMPLATE = ("latitude;longitude;catégorie;date;libellé;commune\n"
             "42,9653;1,6069;Ouverture de commerce;2024-03-15;Librairie du centre;09122\n"
@@ -46,20 +45,12 @@ def points_flow(con) -> None:
     st.markdown(f"**Rapport de validation** : {fr_number(len(checked.points))} points lus, {fr_number(placed)} placés "
                 f"dans une commune ; {len(checked.blocking)} problème(s) bloquant(s), {len(checked.warnings)} "
                 f"avertissement(s). Catégories : {md(', '.join(categories)) or '–'}.")
-    if checked.problems:
-        st.dataframe(problems_table(checked.problems), hide_index=True, width="stretch")
-    accept = st.checkbox("J'ai lu les avertissements et j'importe quand même", key="w_pts_accept") \
-        if checked.warnings else True
-    if st.button("Importer les points", type="primary", key="w_pts_go",
-                 disabled=bool(checked.blocking) or not accept or not layer.strip()):
-        try:
-            import_id, created = points.write(checked, layer.strip(), accept_warnings=accept, path=db_path())
-        except ObservatoireError as exc:
-            st.error(md(str(exc)))
-            return
-        if created:
-            journal.record("import de points", f"n° {import_id} : {upload.name}, {placed} points, couche {layer.strip()}",
-                           access.current_user())
+    written = confirm_and_write(
+        checked, "Importer les points", "pts",
+        lambda accept: points.write(checked, layer.strip(), accept_warnings=accept, path=db_path()),
+        "import de points", f"{upload.name}, {placed} points, couche {layer.strip()}", ready=bool(layer.strip()))
+    if written:
+        _, created = written
         communes = checked.points["commune"].dropna().unique().tolist()
         st.session_state["pts_done"] = (
             f"{fr_number(placed)} points importés : {len(categories)} catégorie(s) comptée(s) par commune et par année "
