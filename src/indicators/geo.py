@@ -135,13 +135,15 @@ def layer(sources: Path, level: str) -> dict:
 
 
 @lru_cache(maxsize=2)
-def _commune_shapes(sources: Path) -> dict:
+def commune_shapes(sources: Path) -> dict:
+    """Every 2026 commune's boundary (WGS84), read once per process: Terrain's outlines and the
+    placing of imported points."""
     return read_topojson(sources / COMMUNES)
 
 
 def communes_layer(sources: Path, codes: frozenset[str]) -> dict:
     """Communes (codes `COM:xxxxx`) as a FeatureCollection, e.g. those of one département."""
-    shapes = _commune_shapes(sources)
+    shapes = commune_shapes(sources)
     features = []
     for code in sorted(codes):
         geom = shapes.get(code.split(":", 1)[1])

@@ -74,7 +74,8 @@ class Validated(HasProblems):
 
 
 # ---------------------------------------------------------------- shaping
-def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
+def find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
+    """The column whose name, accent-, case- and punctuation-blind, is one of `names` (first name first)."""
     keyed = {normalise(c).replace(" ", "_"): c for c in columns}
     for n in names:
         if n in keyed:
@@ -98,7 +99,7 @@ def _texts(frame: pd.DataFrame, column: str | None) -> pd.Series:
 def _value_column(frame: pd.DataFrame, used: set[str], file: str) -> str:
     """The long format's value column when it is not called « valeur »: the one column left over
     (named after the indicator, say), or a message saying which column to rename."""
-    left = [c for c in frame.columns if c not in used and _find([c], ("nom", "libelle", "name")) is None]
+    left = [c for c in frame.columns if c not in used and find_column([c], ("nom", "libelle", "name")) is None]
     if len(left) == 1:
         return left[0]
     raise ImportProblem([Problem("aucune colonne « valeur » : renommez en « valeur » la colonne qui porte les "
@@ -110,8 +111,8 @@ def prepare(frame: pd.DataFrame, file: str, data: bytes) -> Prepared:
     """Long rows from a long (territoire, indicateur, année, valeur) or wide (one column per year) table."""
     cols = list(frame.columns)
     sha = hashlib.sha256(data).hexdigest()
-    terr = _find(cols, TERRITORY_COLUMNS)
-    ind, per, val, unit = (_find(cols, c) for c in (INDICATOR_COLUMNS, PERIOD_COLUMNS, VALUE_COLUMNS, UNIT_COLUMNS))
+    terr = find_column(cols, TERRITORY_COLUMNS)
+    ind, per, val, unit = (find_column(cols, c) for c in (INDICATOR_COLUMNS, PERIOD_COLUMNS, VALUE_COLUMNS, UNIT_COLUMNS))
     lines = pd.Series(range(2, len(frame) + 2), index=frame.index)  # line 1 is the header
     if terr is None:
         raise ImportProblem([Problem("aucune colonne de territoire (attendu : « territoire », « code », "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,8 @@ import pandas as pd
 from . import geo, store, tabular, text
 from .errors import HasProblems, ImportProblem, Problem
 from .format import decimal_convention, parse_number
+from .ingest import find_column
+from .territories import slug
 from .paths import SOURCES_DIR
 
 COLUMNS = {
@@ -35,11 +36,6 @@ FRANCE_BOXES = ((41.0, 51.6, -5.8, 10.0), (15.8, 16.6, -61.9, -60.9), (14.3, 15.
 L93 = (0.0, 1_300_000.0, 6_000_000.0, 7_200_000.0)  # x, y bounds of Lambert-93 over France
 
 
-def _key(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_")
-
-
 @dataclass
 class PointsChecked(HasProblems):
     file: str
@@ -55,7 +51,7 @@ def read(data: bytes, file: str, sheet: str | None = None) -> pd.DataFrame:
 
 def check(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, file: str, data: bytes) -> PointsChecked:
     """Every point checked where it is: coordinates (WGS84 or Lambert-93), category, date, commune."""
-    found = {role: next((c for c in frame.columns if _key(c) in names), None) for role, names in COLUMNS.items()}
+    found = {role: find_column([str(c) for c in frame.columns], names) for role, names in COLUMNS.items()}
     problems: list[Problem] = []
     sha = hashlib.sha256(data).hexdigest()
     wgs = found["lat"] and found["lon"]
@@ -135,7 +131,7 @@ def _place(points: pd.DataFrame, file: str) -> list[Problem]:
                    & (points["lon"] <= east)).to_numpy()
     codes = [None] * len(points)
     if inside.any():
-        shapes = geo._commune_shapes(SOURCES_DIR)
+        shapes = geo.commune_shapes(SOURCES_DIR)
         located = geo.locate_points(points["lon"].to_numpy()[inside], points["lat"].to_numpy()[inside], shapes)
         for i, code in zip(np.flatnonzero(inside), located):
             codes[i] = code
@@ -161,7 +157,7 @@ CREATE TABLE IF NOT EXISTS point(import_id INTEGER, lat DOUBLE, lon DOUBLE, cate
 
 
 def indicator_id(layer: str, category: str) -> str:
-    return f"pts_{_key(layer)[:30]}_{_key(category)[:30]}"
+    return f"pts_{slug(layer, '_')[:30]}_{slug(category, '_')[:30]}"
 
 
 def write(checked: PointsChecked, layer: str, accept_warnings: bool = False, path: Path | None = None) -> tuple[int, bool]:
@@ -224,7 +220,7 @@ def write(checked: PointsChecked, layer: str, accept_warnings: bool = False, pat
 
 
 def _sign(category: str) -> int:
-    key = _key(category)
+    key = slug(category, "_")
     return 1 if key.startswith("ouverture") else -1 if key.startswith("fermeture") else 0
 
 
