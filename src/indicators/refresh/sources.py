@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from ..format import fr_int
@@ -133,10 +132,7 @@ URSSAF_YEAR = re.compile(r"^Effectifs salariés (\d{4})$")
 def read_urssaf(path: Path) -> pd.DataFrame:
     """URSSAF's wide file (one row per commune × APE, `Effectifs salariés <année>` columns) as
     commune, year, jobs: columns by name; an empty cell is no establishment that year, not 0."""
-    con = duckdb.connect()
-    header = con.execute("SELECT * FROM read_csv(?, delim = ';', all_varchar = true, header = true) LIMIT 0",
-                         [str(path)]).df().columns.tolist()
-    header = [h.lstrip("\ufeff") for h in header]
+    header = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8-sig", nrows=0).columns.tolist()
     years = {int(m.group(1)): h for h in header if (m := URSSAF_YEAR.match(h))}
     missing = [c for c in URSSAF_KEYS if c not in header]
     if missing or not years:
