@@ -1,6 +1,7 @@
 """Méthodes: sources, licences, vintages, definitions, aggregation rules and cautions of every indicator."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from indicators import evaluation, refresh, store
@@ -70,8 +71,9 @@ if updates:
         for name, r in updates.items()))
 else:
     st.caption("Base construite depuis les fichiers livrés (data/sources). Sur un serveur relié à internet, "
-               "`python -m indicators refresh` la met à jour depuis l'Insee et l'Urssaf ; `--from DOSSIER` "
+               "`python -m indicators refresh` la met à jour source par source ; `--from DOSSIER` "
                "charge des fichiers téléchargés ailleurs.")
+st.dataframe(pd.DataFrame(refresh.status()), hide_index=True, width="stretch")
 for row in store.indicators(con).itertuples():
     with st.expander(f"{md(row.label)} ({md(row.unit)})"):
         st.markdown(

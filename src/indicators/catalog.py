@@ -132,12 +132,51 @@ URSSAF = Source(
     "fichier national obtenu par `python -m indicators refresh --only urssaf`",
     "https://open.urssaf.fr/explore/dataset/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last/",
 )
+# Sources a refresh brings (`python -m indicators refresh`): absent from the shipped base, cited as soon
+# as their values are there.
+REFRESHED = "fichier obtenu par `python -m indicators refresh`"
+ETAT_CIVIL_DECES = Source(
+    "Insee",
+    "décès domiciliés par commune (état civil, fichier Melodi DS_ETAT_CIVIL_DECES_COMMUNES)",
+    LO,
+    REFRESHED + " (--only deces), COG de l'édition ramené au COG 2026",
+    "https://catalogue-donnees.insee.fr/fr/catalogue/recherche/DS_ETAT_CIVIL_DECES_COMMUNES",
+)
+SIDE_COMMUNES = Source(
+    "Insee",
+    "créations d'entreprises par commune (SIDE, fichier Melodi DS_SIDE_CREA_ENT_COM)",
+    LO,
+    REFRESHED + " (--only creations), depuis 2012",
+    "https://catalogue-donnees.insee.fr/fr/catalogue/recherche/DS_SIDE_CREA_ENT_COM",
+)
+POP_HISTORY = Source(
+    "Insee",
+    "populations légales, séries historiques (base-pop-historiques) pour les années après 2023",
+    LO,
+    REFRESHED + " (--only populations)",
+    "https://www.insee.fr/fr/statistiques/3698339",
+)
+COMPARATEUR_NEW = Source(
+    "Insee",
+    "base du comparateur de territoires, recensement le plus récent (populations, naissances et décès de la "
+    "période, emplois au lieu de travail)",
+    LO,
+    REFRESHED + " (--only comparateur)",
+    "https://www.insee.fr/fr/statistiques/2521169",
+)
+CITEPA = Source(
+    "Citepa",
+    "inventaire territorialisé des émissions de gaz à effet de serre par commune et secteur",
+    "licence indiquée par data.gouv.fr pour l'édition chargée",
+    REFRESHED + " (--only citepa)",
+    "https://www.data.gouv.fr/datasets/inventaire-de-gaz-a-effet-de-serre-territorialise/",
+)
 EUTL = Source(
     "Commission européenne",
     "EU Transaction Log, émissions vérifiées des installations soumises aux quotas (SEQE-UE), "
     "géolocalisées (export cedricr/eutl)",
     "CC BY 4.0",
-    "2005–2022",
+    "2005–2022 (export livré ; années suivantes par `python -m indicators refresh --only seqe`)",
     "https://github.com/cedricr/eutl",
 )
 
@@ -154,6 +193,10 @@ _METRO_NOTE = (
     "Valeurs annuelles publiées pour les 96 départements métropolitains ; "
     "la valeur « France » est alors celle de la France métropolitaine."
 )
+_YEARLY_AFTER_REFRESH = (
+    "Après une mise à jour des décès par commune : annuel pour les communes et tous niveaux (population "
+    "légale N+1 − N), lissé par construction ; préférez les périodes de recensement."
+)
 _SMALL = 20.0
 _SMALL_POPULATION = 500.0  # a rate per 1 000 inhabitants moves by 2 ‰ for one person below this
 
@@ -164,8 +207,8 @@ INDICATORS: tuple[Indicator, ...] = (
         unit="habitants",
         kind="count",
         definition="Population municipale légale au 1er janvier de l'année (recensement).",
-        sources=(COG_POP,),
-        coverage="Communes et tous niveaux, annuel 2006–2023 (Mayotte et collectivités "
+        sources=(COG_POP, POP_HISTORY),
+        coverage="Communes et tous niveaux, annuel 2006–2023, puis les années suivantes après une mise à jour (Mayotte et collectivités "
         "d'outre-mer : 2020, 2022, 2023 seulement ; France = hors Mayotte).",
         caution=_CENSUS_CAUTION,
     ),
@@ -186,9 +229,9 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         polarity=1,
         definition="Variation de la population entre le début et la fin de la période. " + _SPAN_NOTE,
-        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL),
+        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL, COMPARATEUR_NEW, ETAT_CIVIL_DECES),
         coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
-        "annuel 2012–2020 (estimations au 1er janvier).",
+        "annuel 2012–2020 (estimations au 1er janvier). " + _YEARLY_AFTER_REFRESH,
         caution=_CENSUS_CAUTION,
         small_count=_SMALL,
     ),
@@ -209,9 +252,9 @@ INDICATORS: tuple[Indicator, ...] = (
         unit="décès par an",
         kind="count",
         definition="Décès domiciliés (état civil). " + _SPAN_NOTE,
-        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL),
+        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL, COMPARATEUR_NEW, ETAT_CIVIL_DECES),
         coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
-        "annuel 2012–2021.",
+        "annuel 2012–2021. " + _YEARLY_AFTER_REFRESH,
         small_count=_SMALL,
     ),
     Indicator(
@@ -221,9 +264,9 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         polarity=1,
         definition="Naissances moins décès sur la période. " + _SPAN_NOTE,
-        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL),
+        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL, COMPARATEUR_NEW, ETAT_CIVIL_DECES),
         coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
-        "annuel 2012–2021.",
+        "annuel 2012–2021. " + _YEARLY_AFTER_REFRESH,
         small_count=_SMALL,
     ),
     Indicator(
@@ -234,9 +277,9 @@ INDICATORS: tuple[Indicator, ...] = (
         polarity=1,
         definition="Variation de population moins solde naturel (naissances − décès) sur la même "
         "période : arrivées moins départs, estimés par différence. " + _SPAN_NOTE,
-        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL),
+        sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL, COMPARATEUR_NEW, ETAT_CIVIL_DECES),
         coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
-        "annuel 2012–2020.",
+        "annuel 2012–2020. " + _YEARLY_AFTER_REFRESH,
         caution="Solde « apparent » : il absorbe aussi les écarts de mesure entre deux recensements. "
         + _CENSUS_CAUTION,
         theme="Attractivité résidentielle",
@@ -286,9 +329,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         polarity=1,
         definition="Créations d'entreprises de l'année (toutes formes, y compris micro-entrepreneurs).",
-        sources=(SIDE,),
-        coverage="Départements métropolitains, régions, France métropolitaine, 2012–2021. "
-        "Pas de série communale ou intercommunale ici : importez la vôtre.",
+        sources=(SIDE, SIDE_COMMUNES),
+        coverage="Départements métropolitains, régions, France métropolitaine, 2012–2021. Communes et tous "
+        "niveaux, annuel depuis 2012, une fois le fichier communal chargé par la mise à jour (il remplace alors "
+        "le panel départemental) ; sinon, importez votre série.",
         caution=_METRO_NOTE,
         theme="Économie",
     ),
@@ -335,8 +379,9 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         polarity=1,
         definition="Nombre d'emplois localisés dans le territoire (recensement, exploitation complémentaire).",
-        sources=(COMPARATEUR,),
-        coverage="Communes et tous niveaux, 2013 et 2018.",
+        sources=(COMPARATEUR, COMPARATEUR_NEW),
+        coverage="Communes et tous niveaux, 2013 et 2018 ; les deux années du recensement le plus récent après "
+        "une mise à jour.",
         caution="Valeurs issues d'une exploitation pondérée : les petits effectifs sont fragiles.",
         theme="Économie",
         small_count=_SMALL,
@@ -507,8 +552,8 @@ INDICATORS: tuple[Indicator, ...] = (
         coverage="Communes et tous niveaux, annuel 2005–2022. Un territoire sans installation vaut "
         "0 t dans ce périmètre.",
         caution="Périmètre partiel (environ un quart des émissions françaises) : ni transports, ni "
-        "logement, ni agriculture. Les émissions territoriales totales (inventaires Citepa/ADEME, "
-        "observatoires régionaux) ne sont pas disponibles ici : importez-les depuis la page Données.",
+        "logement, ni agriculture. Les émissions totales viennent de l'inventaire territorialisé du "
+        "Citepa (mise à jour `--only citepa`) ou d'un import depuis la page Données.",
         theme="Environnement",
     ),
     Indicator(
@@ -527,6 +572,38 @@ INDICATORS: tuple[Indicator, ...] = (
         coverage="Communes et tous niveaux, annuel 2006–2022.",
         caution="Ce n'est pas l'empreinte carbone ni l'inventaire territorial : seulement les "
         "installations soumises aux quotas. Importez un inventaire régional pour le total.",
+        theme="Environnement",
+    ),
+    Indicator(
+        id="ghg_inventory",
+        label="Émissions territoriales de gaz à effet de serre (inventaire Citepa)",
+        unit="t CO2e",
+        kind="count",
+        polarity=-1,
+        definition="Émissions de gaz à effet de serre de tous les secteurs de l'inventaire territorialisé "
+        "(agriculture, transports, résidentiel, tertiaire, industrie, énergie, déchets), rattachées à la "
+        "commune ; le CO2 de la biomasse reste hors total, comme dans l'inventaire.",
+        sources=(CITEPA,),
+        coverage="Communes et tous niveaux, pour les années de l'inventaire chargé par la mise à jour "
+        "(`python -m indicators refresh --only citepa`) ; absent de la base livrée.",
+        caution="Inventaire par commune estimé par répartition de données nationales et régionales : à lire "
+        "en ordre de grandeur plutôt qu'à la tonne près.",
+        theme="Environnement",
+    ),
+    Indicator(
+        id="ghg_per_inhabitant",
+        label="Émissions territoriales par habitant (inventaire Citepa)",
+        unit="t CO2e par habitant",
+        kind="ratio",
+        polarity=-1,
+        numerator="ghg_inventory",
+        denominator="population",
+        scale=1.0,
+        decimals=2,
+        definition="Émissions de l'inventaire territorialisé divisées par la population municipale de l'année.",
+        sources=(CITEPA, COG_POP),
+        coverage="Là où l'inventaire est chargé ; ailleurs, voyez les émissions SEQE-UE par habitant.",
+        caution="Taux d'un agrégat = rapport des sommes.",
         theme="Environnement",
     ),
 )

@@ -11,11 +11,12 @@ import threading
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from indicators import refresh
 from indicators.paths import SOURCES_DIR
-from indicators.refresh import download, sources
+from indicators.refresh import download, melodi, urssaf
 from indicators.refresh.download import sha256_of
 
 # The real URSSAF extract of shared/data/samples (Seine-Maritime, 2006–2022, ODbL), kept gzipped with the
@@ -216,31 +217,30 @@ def test_a_failed_rebuild_puts_the_previous_files_back(source_dir, tmp_path):
 
 
 def test_the_real_births_file_passes_its_checks():
-    summary = sources.validate_births(BIRTHS)
+    summary = melodi.validator(melodi.BIRTHS)(BIRTHS)
     assert summary.years == (2008, 2024) and "650\u202f823 naissances en 2024" in summary.detail
-    frame = sources.read_melodi_births(BIRTHS)
-    rodez = frame[(frame["GEO"] == "12202") & (frame["GEO_OBJECT"] == "COM") & frame["year"].between(2013, 2017)]
-    assert rodez["value"].sum() == 1_209
+    con = duckdb.connect()
+    melodi.load(con, BIRTHS, melodi.BIRTHS, "births")
+    assert con.execute("SELECT sum(value) FROM births WHERE geo = '12202' AND geo_object = 'COM' "
+                       "AND year BETWEEN 2013 AND 2017").fetchone()[0] == 1_209
 
 
 def test_the_real_urssaf_extract_reads_by_column_name_with_hand_computed_sums(urssaf_sample):
-    jobs = sources.read_urssaf(urssaf_sample).set_index(["commune", "year"])["jobs"]
+    jobs = urssaf.read_urssaf(urssaf_sample).set_index(["commune", "year"])["jobs"]
     # Summed by hand from the file (csv module, rows of each commune): Amfreville-la-Mi-Voie and Rouen
     assert jobs[("76005", 2006)] == 344 and jobs[("76005", 2022)] == 399
     assert jobs[("76540", 2006)] == 56_118 and jobs[("76540", 2022)] == 53_934
     assert jobs.xs(2022, level="year").sum() == 183_731
-    with pytest.raises(sources.CheckFailed, match="218 communes seulement"):
-        sources.validate_urssaf(urssaf_sample)
+    with pytest.raises(refresh.CheckFailed, match="218 communes seulement"):
+        urssaf.validate_urssaf(urssaf_sample)
 
 
 def test_an_unknown_source_is_named():
-    [outcome] = refresh.run(SOURCES_DIR, only=["citepa"], dry_run=True, log=lambda _: None)
-    assert outcome.status == "échec" and "naissances, urssaf" in outcome.message
+    [outcome] = refresh.run(SOURCES_DIR, only=["meteo"], dry_run=True, log=lambda _: None)
+    assert outcome.status == "échec" and "naissances, deces, creations, populations" in outcome.message
 
 
 def test_the_build_loads_urssaf_jobs_by_commune_when_the_file_is_there(tmp_path, urssaf_sample):
-    import duckdb
-
     from indicators.build import observations
 
     (tmp_path / "urssaf").mkdir()

@@ -11,6 +11,7 @@ import duckdb
 
 from .. import catalog, geo, mapdata, store
 from ..paths import MAP_DIR, SOURCES_DIR, db_path
+from ..refresh import melodi
 from . import aggregate, cog, groups, observations, referential
 
 
@@ -20,7 +21,7 @@ def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
                   and not p.name.endswith((".avant-maj", ".part")))
 
 
-BUILD_VERSION = 2  # raised when the build makes new tables (2: EU ETS installations for Terrain)
+BUILD_VERSION = 3  # raised when the build changes (2: EU ETS installations for Terrain; 3: refreshed sources)
 
 
 def catalog_fingerprint() -> str:
@@ -94,15 +95,36 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
     map_2019 = cog.build_mapping(con, 2019)
     spans = observations.load_census_spans(con, sources, map_2019)
     step(f"  population 2019 des communes : {spans['p19_communes']:,.0f}".replace(",", " "))
-    step("naissances annuelles par commune (état civil 2008–2024)")
-    lost = observations.load_births_yearly(con, sources, map_2024)
-    step(f"  naissances sans commune 2026 : {sum(lost.values())} sur 17 ans")
+    recent = observations.load_recent_populations(con, sources, map_2024)
+    if recent:
+        step(f"  populations légales ajoutées (mise à jour) : {', '.join(map(str, recent))}")
+    newest = observations.load_newest_census(con, sources, map_2024)
+    if newest:
+        step(f"  recensement le plus récent (mise à jour) : {newest[0]}–{newest[1]}")
+    step("naissances annuelles par commune (état civil)")
+    yearly = {"births": (observations.ETAT_CIVIL_BIRTHS, melodi.BIRTHS),
+              "deaths": (observations.ETAT_CIVIL_DEATHS, melodi.DEATHS),
+              "business_creations": (observations.SIDE_CREATIONS, melodi.CREATIONS)}
+    from_communes: set[str] = set()
+    for indicator, (relative, layout) in yearly.items():
+        lost = observations.load_melodi_yearly(con, sources, map_2024, relative, layout, indicator)
+        if lost is None:
+            step(f"  {layout.noun} : fichier communal absent (voir `python -m indicators refresh`)")
+            continue
+        from_communes.add(indicator)
+        step(f"  {layout.noun} sans commune 2026 : {sum(lost.values())}")
+    if "deaths" in from_communes:
+        from_communes |= {"natural_balance", "pop_change", "net_migration"}
+        step(f"  soldes annuels par commune : {observations.derive_yearly_accounts(con)} valeurs")
     jobs = observations.load_urssaf_jobs(con, sources, map_2024)
     step(f"effectifs salariés privés (Urssaf) : {jobs} valeurs" if jobs else
          "effectifs salariés privés (Urssaf) : fichier national absent (voir `python -m indicators refresh`)")
     step("panel départemental (2012–2021)")
-    observations.load_departement_panel(con, sources)
-    step("émissions SEQE-UE (2005–2022)")
+    observations.load_departement_panel(con, sources, from_communes)
+    inventory = observations.load_ghg_inventory(con, sources, map_2016)
+    if inventory:
+        step(f"inventaire territorialisé du Citepa : {', '.join(map(str, inventory))}")
+    step("émissions SEQE-UE")
     ets = observations.load_ets_emissions(con, sources, shapes)
     step(f"  {ets['sites']} installations, part des émissions localisées : {ets['share_placed']:.2%}")
     step(f"  {observations.store_ets_installations(con, sources)} installations gardées pour la page Terrain")

@@ -12,6 +12,7 @@ import duckdb
 import numpy as np
 
 from .. import geo, store
+from ..refresh import melodi
 
 CENSUS_FROM, CENSUS_TO = 2013, 2018
 SPAN_YEARS = CENSUS_TO - CENSUS_FROM
@@ -114,7 +115,7 @@ def store_ets_installations(con: duckdb.DuckDBPyConnection, sources: Path) -> in
                   any_value(s.X::DOUBLE) AS lon, any_value(s.Y::DOUBLE) AS lat, 'COM:' || st.commune AS commune
            FROM read_csv(?, all_varchar = true) s JOIN ets_site st USING (seqe_id)
            GROUP BY s.seqe_id, st.commune ORDER BY commune, s.seqe_id""",
-        [str(sources / "co2/eu_ets_emissions_fr_2005_2022.csv.gz")],
+        [str(ets_file(sources))],
     )
     con.execute("""CREATE TABLE ets_emission AS SELECT seqe_id, year, sum(emissions) AS emissions FROM ets
                    WHERE seqe_id IN (SELECT seqe_id FROM ets_installation) GROUP BY ALL ORDER BY seqe_id, year""")
@@ -204,50 +205,68 @@ def current_codes_map(con: duckdb.DuckDBPyConnection, cog_map: str) -> str:
     return name
 
 
-def load_births_yearly(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> dict[int, int]:
-    """Births by the mother's commune of residence, yearly (INSEE Melodi file, COG 2025 codes).
+ETAT_CIVIL_DEATHS = "etat_civil/DS_ETAT_CIVIL_DECES_COMMUNES.zip"
+SIDE_CREATIONS = "side/DS_SIDE_CREA_ENT_COM.zip"
 
-    Checked before anything is kept: each year, the communes outside Mayotte sum to INSEE's own
-    national row `F_X_D976` (France without Mayotte); a failed check stops the build. Paris, Lyon
-    and Marseille are communes here; their arrondissements get their own rows. Returns the
-    births of each year that no 2026 commune received (a code unknown to the passage tables)."""
-    import tempfile
-    import zipfile
 
-    with zipfile.ZipFile(sources / ETAT_CIVIL_BIRTHS) as archive, tempfile.TemporaryDirectory() as tmp:
-        member = next(n for n in archive.namelist() if n.endswith("_data.csv"))
-        con.execute(
-            """CREATE TEMP TABLE nais AS
-               SELECT GEO AS geo, GEO_OBJECT AS geo_object, TIME_PERIOD::INT AS year,
-                      TRY_CAST(OBS_VALUE AS DOUBLE) AS value
-               FROM read_csv(?, all_varchar = true, delim = ';')
-               WHERE EC_MEASURE = 'LVB' AND FREQ = 'A' AND GEO_OBJECT IN ('COM', 'ARM', 'FRANCE')""",
-            [archive.extract(member, tmp)],
-        )
-    wrong = con.execute(
-        """SELECT year, sum(value) FILTER (WHERE geo_object = 'COM' AND geo NOT LIKE '976%') AS communes,
-                  max(value) FILTER (WHERE geo_object = 'FRANCE' AND geo = 'F_X_D976') AS france
-           FROM nais GROUP BY year HAVING communes IS DISTINCT FROM france ORDER BY year"""
-    ).fetchall()
-    if wrong:
-        raise ValueError(f"naissances : la somme des communes diffère de la ligne France de l'Insee {wrong}")
-    nais_map = current_codes_map(con, cog_map)  # the file is in the 2025 geography for every year
+def load_melodi_yearly(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str, relative: str,
+                       layout: melodi.MelodiLayout, indicator: str) -> dict[int, int] | None:
+    """One of INSEE's Melodi files by commune, yearly (births, deaths, business creations), COG 2025
+    codes carried to 2026. Checked before anything is kept: each year the communes sum to INSEE's
+    own national row; a failed check stops the build. Paris, Lyon and Marseille are communes here;
+    their arrondissements get their own rows. None when the file is absent (brought by a refresh);
+    otherwise the values of each year that no 2026 commune received (a code the passage tables
+    do not know)."""
+    path = sources / relative
+    if not path.exists():
+        return None
+    table = f"melodi_{indicator}"
+    melodi.load(con, path, layout, table)
+    melodi.check_national(con, table, layout, path.name)
+    codes = current_codes_map(con, cog_map)  # the files are in the 2025 geography for every year
     con.execute(
         f"""INSERT INTO obs_base
-            SELECT 'COM:' || m.code, 'births', n.year, n.year, sum(n.value * m.ratio),
+            SELECT 'COM:' || m.code, ?, n.year, n.year, sum(n.value * m.ratio),
                    CASE WHEN bool_or(m.ratio < 1) THEN '{ESTIMATED}' END
-            FROM nais n JOIN {nais_map} m ON m.old = n.geo
+            FROM {table} n JOIN {codes} m ON m.old = n.geo
             WHERE n.geo_object = 'COM' AND n.value IS NOT NULL GROUP BY m.code, n.year
             UNION ALL
-            SELECT 'ARM:' || n.geo, 'births', n.year, n.year, n.value, NULL
-            FROM nais n JOIN territory t ON t.code = 'ARM:' || n.geo
-            WHERE n.geo_object = 'ARM' AND n.value IS NOT NULL"""
+            SELECT 'ARM:' || n.geo, ?, n.year, n.year, n.value, NULL
+            FROM {table} n JOIN territory t ON t.code = 'ARM:' || n.geo
+            WHERE n.geo_object = 'ARM' AND n.value IS NOT NULL""",
+        [indicator, indicator],
     )
     return dict(con.execute(
-        f"""SELECT year, sum(value)::BIGINT FROM nais
-            WHERE geo_object = 'COM' AND value IS NOT NULL AND geo NOT IN (SELECT old FROM {nais_map})
+        f"""SELECT year, sum(value)::BIGINT FROM {table}
+            WHERE geo_object = 'COM' AND value IS NOT NULL AND geo NOT IN (SELECT old FROM {codes})
             GROUP BY year ORDER BY year"""
     ).fetchall())
+
+
+def derive_yearly_accounts(con: duckdb.DuckDBPyConnection) -> int:
+    """With births and deaths yearly by commune: the natural balance of each year, and with legal
+    populations the population change and the apparent net migration of year N =
+    (population N+1 − population N) − (births N − deaths N). Legal populations are smoothed over
+    five surveys: the catalog says so and the spans stay beside. Returns the rows written."""
+    con.execute(
+        """CREATE TEMP TABLE yearly AS
+           SELECT b.territory, b.year, b.value AS births, d.value AS deaths, p.value AS pop, q.value AS pop_next,
+                  coalesce(b.flag, d.flag) AS flag
+           FROM obs_base b
+           JOIN obs_base d ON d.territory = b.territory AND d.year = b.year AND d.period_start = b.period_start
+                          AND d.indicator = 'deaths'
+           LEFT JOIN obs_base p ON p.territory = b.territory AND p.indicator = 'population' AND p.year = b.year
+                               AND p.period_start = b.year
+           LEFT JOIN obs_base q ON q.territory = b.territory AND q.indicator = 'population' AND q.year = b.year + 1
+                               AND q.period_start = b.year + 1
+           WHERE b.indicator = 'births' AND b.period_start = b.year"""
+    )
+    before = store.first(con, "SELECT count(*) FROM obs_base")[0]
+    for indicator, expr in (("natural_balance", "births - deaths"), ("pop_change", "pop_next - pop"),
+                            ("net_migration", "(pop_next - pop) - (births - deaths)")):
+        con.execute(f"INSERT INTO obs_base SELECT territory, ?, year, year, {expr}, flag FROM yearly "
+                    f"WHERE {expr} IS NOT NULL", [indicator])
+    return store.first(con, "SELECT count(*) FROM obs_base")[0] - before
 
 
 URSSAF_JOBS = "urssaf/effectifs_commune_ape.csv"
@@ -262,7 +281,7 @@ def load_urssaf_jobs(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
     path = sources / URSSAF_JOBS
     if not path.exists():
         return 0
-    from ..refresh.sources import read_urssaf
+    from ..refresh.urssaf import read_urssaf
 
     jobs = read_urssaf(path)
     con.register("urssaf_jobs", jobs)
@@ -285,10 +304,110 @@ def load_urssaf_jobs(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
     return len(jobs)
 
 
-def load_departement_panel(con: duckdb.DuckDBPyConnection, sources: Path) -> None:
+POPULATIONS_HISTORY = "population/base-pop-historiques.xlsx"
+
+
+def load_recent_populations(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> list[int]:
+    """Legal populations of the years after the harmonised series (INSEE's historical series, brought
+    by a refresh, in its edition's geography carried to 2026). Returns the years added."""
+    path = sources / POPULATIONS_HISTORY
+    if not path.exists():
+        return []
+    from ..refresh.census import read_populations
+
+    con.register("pop_history", read_populations(path))
+    last = store.first(con, "SELECT max(year) FROM obs_base WHERE indicator = 'population'")[0] or 0
+    con.execute(
+        f"""INSERT INTO obs_base
+            SELECT 'COM:' || m.code, 'population', h.year, h.year, sum(h.population * m.ratio),
+                   CASE WHEN bool_or(m.ratio < 1) THEN '{ESTIMATED}' END
+            FROM pop_history h JOIN {current_codes_map(con, cog_map)} m ON m.old = h.commune
+            WHERE h.year > ? GROUP BY m.code, h.year""",
+        [last],
+    )
+    return [r[0] for r in con.execute("SELECT DISTINCT year FROM pop_history WHERE year > ? ORDER BY 1",
+                                      [last]).fetchall()]
+
+
+NEWEST_CENSUS = "census/base_cc_comparateur_csv.zip"
+
+
+def load_newest_census(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> tuple[int, int] | None:
+    """The newest census span (2016–2022 in the 2025 edition) from INSEE's comparator base, brought by a
+    refresh: demographic accounts of the span and jobs at both ends. Returns the span."""
+    path = sources / NEWEST_CENSUS
+    if not path.exists():
+        return None
+    from ..refresh.census import read_comparator
+
+    years, frame = read_comparator(path)
+    if store.first(con, "SELECT count(*) FROM obs_base WHERE indicator = 'net_migration' AND period_start = ? "
+                        "AND year = ?", [years.start, years.end])[0]:
+        return None  # an edition whose span the shipped files already hold
+    for role in ("jobs_start", "jobs_end"):
+        if role not in frame:
+            frame[role] = float("nan")
+    con.register("newest_census", frame)
+    arm = "SELECT split_part(code, ':', 2) FROM territory WHERE level = 'ARM'"
+    sums = ", ".join(f"sum(c.{r} * m.ratio) AS {r}" for r in ("pop_start", "pop_end", "births", "deaths",
+                                                               "jobs_start", "jobs_end"))
+    con.execute(
+        f"""CREATE TEMP TABLE census_new AS
+            SELECT 'COM:' || m.code AS territory, {sums}, CASE WHEN bool_or(m.ratio < 1) THEN '{ESTIMATED}' END AS flag
+            FROM newest_census c JOIN {current_codes_map(con, cog_map)} m ON m.old = c.CODGEO
+            WHERE c.CODGEO NOT IN ({arm}) GROUP BY m.code
+            UNION ALL
+            SELECT 'ARM:' || CODGEO, pop_start, pop_end, births, deaths, jobs_start, jobs_end, NULL
+            FROM newest_census WHERE CODGEO IN ({arm})"""
+    )
+    insert_span(con, "census_new", (years.start, years.end), "pop_start", "pop_end", "births", "deaths")
+    for year, col in ((years.start, "jobs_start"), (years.end, "jobs_end")):
+        con.execute(f"""INSERT INTO obs_base SELECT territory, 'jobs', ?, ?, {col}, flag FROM census_new
+                        WHERE {col} IS NOT NULL AND NOT EXISTS (
+                            SELECT 1 FROM obs_base o WHERE o.indicator = 'jobs' AND o.year = ? AND o.period_start = ?)""",
+                    [year, year, year, year])
+    return years.start, years.end
+
+
+CITEPA = "citepa/igt_commune.csv"
+
+
+def load_ghg_inventory(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> list[int]:
+    """Citepa's territorialised inventory: t CO2e per commune and year, all sectors in the total
+    (biogenic CO2 stays outside, as the inventory reports it). Codes of the inventory's geography
+    (any COG since the map's year) carried to 2026. Returns the years loaded."""
+    path = sources / CITEPA
+    if not path.exists():
+        return []
+    from ..refresh.emissions import read_citepa
+
+    con.register("citepa_rows", read_citepa(path))
+    con.execute(
+        f"""INSERT INTO obs_base
+            SELECT 'COM:' || m.code, 'ghg_inventory', c.year, c.year, sum(c.value * m.ratio),
+                   CASE WHEN bool_or(m.ratio < 1) THEN '{ESTIMATED}' END
+            FROM citepa_rows c JOIN {current_codes_map(con, cog_map)} m ON m.old = c.commune
+            GROUP BY m.code, c.year"""
+    )
+    return [r[0] for r in con.execute("SELECT DISTINCT year FROM citepa_rows ORDER BY 1").fetchall()]
+
+
+ETS_SHIPPED = "co2/eu_ets_emissions_fr_2005_2022.csv.gz"
+ETS_REFRESHED = "co2/eu_ets_emissions_fr.csv"
+
+
+def ets_file(sources: Path) -> Path:
+    """The register's export: the refreshed one when a refresh brought it, else the shipped one."""
+    refreshed = sources / ETS_REFRESHED
+    return refreshed if refreshed.exists() else sources / ETS_SHIPPED
+
+
+def load_departement_panel(con: duckdb.DuckDBPyConnection, sources: Path, from_communes: set[str] = frozenset()) -> None:
     """Yearly estimates, births, deaths and business creations of the 96 metropolitan départements.
 
     Net migration of year N = (population 1 Jan N+1 − population 1 Jan N) − (births N − deaths N).
+    Indicators in `from_communes` have yearly commune values: their départements are the sum of
+    their communes (one source at every level), so the panel's own are left out.
     """
     d = sources / "departements"
     con.execute(
@@ -310,6 +429,8 @@ def load_departement_panel(con: duckdb.DuckDBPyConnection, sources: Path) -> Non
         "net_migration": "(pop_next - pop) - (births - deaths)",
     }
     for indicator, expr in exprs.items():
+        if indicator in from_communes:
+            continue
         con.execute(
             f"""INSERT INTO obs_base SELECT 'DEP:' || dep, ?, year, year, {expr}, NULL
                 FROM panel WHERE {expr} IS NOT NULL""",
@@ -323,6 +444,8 @@ def load_departement_panel(con: duckdb.DuckDBPyConnection, sources: Path) -> Non
         "creations_services": "creations_sector_services",
     }
     for indicator, col in creations.items():
+        if indicator in from_communes:
+            continue
         con.execute(
             f"""INSERT INTO obs_base SELECT 'DEP:' || lpad(dep_code, 2, '0'), ?, year::INT, year::INT,
                        {col}::DOUBLE, NULL
@@ -337,7 +460,7 @@ def load_ets_emissions(con: duckdb.DuckDBPyConnection, sources: Path, shapes: di
     Postcodes cross département borders, coordinates do not. Every commune with a boundary gets a
     value each year: 0 t where it has no installation, which is a real value in this scope.
     """
-    src = str(sources / "co2/eu_ets_emissions_fr_2005_2022.csv.gz")
+    src = str(ets_file(sources))
     con.execute(
         """CREATE TEMP TABLE ets AS SELECT seqe_id, X::DOUBLE AS lon, Y::DOUBLE AS lat, year::INT AS year,
                   emissions::DOUBLE AS emissions

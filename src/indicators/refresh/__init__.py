@@ -6,6 +6,7 @@ others still apply. `--from DIR` takes files downloaded elsewhere (air-gapped se
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,9 +15,10 @@ from pathlib import Path
 
 from ..paths import SOURCES_DIR
 from .download import DownloadFailed, fetch, read_text, sha256_of
-from .sources import ADAPTERS, Adapter, CheckFailed, LayoutChanged
+from .layout import CheckFailed, LayoutChanged
+from .sources import ADAPTERS, Adapter
 
-__all__ = ["ADAPTERS", "MANIFEST", "SOURCES_DIR", "Outcome", "manifest", "run"]
+__all__ = ["ADAPTERS", "MANIFEST", "SOURCES_DIR", "Outcome", "manifest", "run", "status"]
 
 MANIFEST = "refresh.json"
 
@@ -32,6 +34,23 @@ def manifest(sources: Path = SOURCES_DIR) -> dict:
     """What each refresh brought: address, date, SHA-256, size, years (shown on Méthodes)."""
     path = sources / MANIFEST
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def status(sources: Path = SOURCES_DIR) -> list[dict[str, str]]:
+    """Each source the refresh knows, in French, for Méthodes: what it is, its licence, and where the
+    base stands (refreshed on a date, the shipped file, or not loaded and the command that loads it)."""
+    records = manifest(sources)
+    rows = []
+    for a in ADAPTERS:
+        if a.name in records:
+            r = records[a.name]
+            state = f"mis à jour le {r['date'][:10]} ({r['years'][0]}–{r['years'][1]})"
+        elif (sources / a.target).exists():
+            state = "fichier livré avec l'application"
+        else:
+            state = f"non chargé : python -m indicators refresh --only {a.name}"
+        rows.append({"Source": a.label, "Nom": a.name, "Licence": a.licence, "État": state})
+    return rows
 
 
 def run(sources: Path = SOURCES_DIR, cache: Path | None = None, from_dir: Path | None = None,
@@ -94,9 +113,7 @@ def _obtain(adapter: Adapter, cache: Path, from_dir: Path | None, base: str | No
 
 
 def _matches(adapter: Adapter, path: Path) -> bool:
-    import re
-
-    return bool(re.search(adapter.pattern.split("/")[-1], path.name))
+    return bool(re.search(adapter.local, path.name))
 
 
 def _apply(staged: list[tuple[Adapter, Path, dict]], sources: Path, rebuild, outcomes: list[Outcome]) -> None:

@@ -2,25 +2,18 @@
 name, never by position), and the checks it must pass before the base uses it."""
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+from . import census, emissions, melodi
+from .layout import CheckFailed, LayoutChanged, Summary
+from .urssaf import validate_urssaf
 
-from ..format import fr_int
-
-
-class LayoutChanged(Exception):
-    """The publisher's file no longer has the columns the adapter reads; the message is French."""
-
-
-class CheckFailed(Exception):
-    """The file is read but its figures do not add up; the message is French."""
+__all__ = ["ADAPTERS", "Adapter", "CheckFailed", "LayoutChanged", "Remote", "Summary"]
 
 
 @dataclass(frozen=True)
@@ -30,20 +23,14 @@ class Remote:
 
 
 @dataclass(frozen=True)
-class Summary:
-    rows: int
-    years: tuple[int, int]
-    detail: str
-
-
-@dataclass(frozen=True)
 class Adapter:
     name: str                      # --only NAME
     label: str                     # French, for messages
     target: str                    # path under data/sources that the build reads
-    catalog: str                   # the publisher's catalogue (file names change every year)
-    fallback: str                  # a stable link used when the catalogue names no file
-    pattern: str                   # how the file is recognised in the catalogue or in a --from folder
+    catalog: str                   # the publisher's catalogue, JSON or a web page (file names change yearly)
+    fallback: str | None           # a stable link used when the catalogue names no file
+    pattern: str                   # how the file's address is recognised in the catalogue
+    local: str                     # how the file's name is recognised in a --from folder
     validate: Callable[[Path], Summary]
     licence: str
 
@@ -51,16 +38,31 @@ class Adapter:
         """The current file's address (and its checksum when the catalogue gives one)."""
         catalog, fallback = (_rebase(self.catalog, base), _rebase(self.fallback, base)) if base else \
             (self.catalog, self.fallback)
+        pattern = re.compile(self.pattern)
         try:
-            found = _find_in_catalog(json.loads(read_text(catalog)), re.compile(self.pattern))
+            text = read_text(catalog)
+        except OSError:
+            text = ""
+        try:
+            found = _find_in_catalog(json.loads(text), pattern)
         except (ValueError, KeyError):
-            found = None
+            found = _find_in_page(text, catalog, pattern)
+        if found is None and fallback is None:
+            raise LayoutChanged(f"le catalogue {catalog} ne nomme aucun fichier « {self.pattern} »")
         return found or Remote(fallback)
 
 
 def _rebase(url: str, base: str) -> str:
     """The same path on another server (tests, or a mirror inside an agency's network)."""
     return base.rstrip("/") + "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def _find_in_page(text: str, page: str, pattern: re.Pattern) -> Remote | None:
+    """The last link of a web page matching `pattern` (INSEE's pages list the newest edition last
+    or alone), made absolute."""
+    links = [urllib.parse.urljoin(page, h) for h in re.findall(r"""href=["']([^"'#]+)["']""", text)]
+    found = sorted(h for h in links if pattern.search(h))
+    return Remote(found[-1]) if found else None
 
 
 def _find_in_catalog(node: object, pattern: re.Pattern) -> Remote | None:
@@ -84,92 +86,42 @@ def _find_in_catalog(node: object, pattern: re.Pattern) -> Remote | None:
     return None
 
 
-# ---------------------------------------------------------------- INSEE births by commune (Melodi)
-BIRTH_COLUMNS = ("EC_MEASURE", "GEO", "GEO_OBJECT", "TIME_PERIOD", "OBS_VALUE")
+MELODI = "https://api.insee.fr/melodi"
 
 
-def read_melodi_births(path: Path) -> pd.DataFrame:
-    """The data file inside INSEE's zip, columns checked by name: GEO, GEO_OBJECT, year, value."""
-    with zipfile.ZipFile(path) as archive:
-        member = next((n for n in archive.namelist() if n.endswith("_data.csv")), None)
-        if member is None:
-            raise LayoutChanged(f"{path.name} : pas de fichier « …_data.csv » dans l'archive "
-                                f"({', '.join(archive.namelist()[:5])})")
-        with archive.open(member) as f:
-            header = f.readline().decode("utf-8-sig").strip().replace('"', "").split(";")
-            missing = [c for c in BIRTH_COLUMNS if c not in header]
-            if missing:
-                raise LayoutChanged(f"{path.name} : colonnes absentes {', '.join(missing)} (trouvées : "
-                                    f"{', '.join(header[:10])}) ; le format de l'Insee a changé, rien n'est chargé")
-        frame = pd.read_csv(io.BytesIO(archive.read(member)), sep=";", dtype=str, usecols=list(BIRTH_COLUMNS))
-    frame = frame[frame["EC_MEASURE"] == "LVB"]
-    return frame.assign(year=frame["TIME_PERIOD"].astype(int), value=pd.to_numeric(frame["OBS_VALUE"], errors="coerce"))
+def _melodi(name: str, label: str, target: str, layout: melodi.MelodiLayout) -> Adapter:
+    ds = layout.dataset
+    return Adapter(name, label, target, f"{MELODI}/catalog/{ds}", f"{MELODI}/file/{ds}/{ds}_CSV_FR",
+                   rf"{ds}.*CSV_FR", rf"^{ds}.*\.zip$", melodi.validator(layout), "Licence Ouverte / Etalab 2.0")
 
 
-def validate_births(path: Path) -> Summary:
-    """Each year, the communes outside Mayotte sum to INSEE's own `F_X_D976` row."""
-    frame = read_melodi_births(path)
-    com = frame[(frame["GEO_OBJECT"] == "COM") & ~frame["GEO"].str.startswith("976")]
-    sums = com.groupby("year")["value"].sum()
-    national = frame[frame["GEO"] == "F_X_D976"].set_index("year")["value"].sort_index()
-    if national.empty:
-        raise LayoutChanged(f"{path.name} : pas de ligne nationale F_X_D976 pour contrôler les communes")
-    wrong = [(y, sums.get(y), v) for y, v in national.items() if abs((sums.get(y) or 0) - v) > 0.5]
-    if wrong:
-        y, s, v = wrong[0]
-        raise CheckFailed(f"{path.name} : en {y}, la somme des communes ({fr_int(s)}) diffère de la ligne France "
-                          f"de l'Insee ({fr_int(v)}) ; fichier refusé")
-    return Summary(len(frame), (int(frame["year"].min()), int(frame["year"].max())),
-                   f"{fr_int(com['GEO'].nunique())} communes, {fr_int(national.iloc[-1])} naissances en "
-                   f"{national.index[-1]}")
-
-
-# ---------------------------------------------------------------- URSSAF salaried jobs by commune × APE
-URSSAF_KEYS = ("Code commune", "Code APE")
-URSSAF_YEAR = re.compile(r"^Effectifs salariés (\d{4})$")
-
-
-def read_urssaf(path: Path) -> pd.DataFrame:
-    """URSSAF's wide file (one row per commune × APE, `Effectifs salariés <année>` columns) as
-    commune, year, jobs: columns by name; an empty cell is no establishment that year, not 0."""
-    header = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8-sig", nrows=0).columns.tolist()
-    years = {int(m.group(1)): h for h in header if (m := URSSAF_YEAR.match(h))}
-    missing = [c for c in URSSAF_KEYS if c not in header]
-    if missing or not years:
-        raise LayoutChanged(f"{path.name} : colonnes absentes {', '.join(missing) or 'Effectifs salariés <année>'} "
-                            f"(trouvées : {', '.join(header[:8])}…) ; le format de l'Urssaf a changé, rien n'est chargé")
-    frame = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8-sig",
-                        usecols=["Code commune", *years.values()])
-    long = frame.melt(id_vars="Code commune", var_name="column", value_name="jobs").dropna(subset=["jobs"])
-    long["year"] = long["column"].str[-4:].astype(int)
-    long["jobs"] = pd.to_numeric(long["jobs"].str.replace(",", ".", regex=False), errors="coerce")
-    return (long.groupby(["Code commune", "year"], as_index=False)["jobs"].sum()
-            .rename(columns={"Code commune": "commune"}))
-
-
-def validate_urssaf(path: Path, minimum_communes: int = 30_000) -> Summary:
-    """Columns by name, years contiguous, and national coverage: a regional extract would make wrong
-    département and France totals, so it is refused for the base (it still reads, see `read_urssaf`)."""
-    jobs = read_urssaf(path)
-    years = sorted(jobs["year"].unique())
-    if years != list(range(years[0], years[-1] + 1)):
-        raise CheckFailed(f"{path.name} : années non contiguës ({years})")
-    communes = jobs["commune"].nunique()
-    if communes < minimum_communes:
-        raise CheckFailed(f"{path.name} : {fr_int(communes)} communes seulement ; un extrait (départemental ou régional) "
-                          "fausserait les totaux des départements et de la France : fichier refusé pour la base")
-    return Summary(len(jobs), (int(years[0]), int(years[-1])), f"{fr_int(communes)} communes")
-
+URSSAF_DATASET = ("https://open.urssaf.fr/api/explore/v2.1/catalog/datasets/"
+                  "etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last")
 
 ADAPTERS = (
-    Adapter("naissances", "Naissances par commune (Insee, état civil)", "etat_civil/DS_ETAT_CIVIL_NAIS_COMMUNES.zip",
-            "https://api.insee.fr/melodi/catalog/DS_ETAT_CIVIL_NAIS_COMMUNES",
-            "https://api.insee.fr/melodi/file/DS_ETAT_CIVIL_NAIS_COMMUNES/DS_ETAT_CIVIL_NAIS_COMMUNES_CSV_FR",
-            r"DS_ETAT_CIVIL_NAIS_COMMUNES.*CSV_FR", validate_births, "Licence Ouverte / Etalab 2.0"),
+    _melodi("naissances", "Naissances par commune (Insee, état civil)", "etat_civil/DS_ETAT_CIVIL_NAIS_COMMUNES.zip",
+            melodi.BIRTHS),
+    _melodi("deces", "Décès par commune (Insee, état civil)", "etat_civil/DS_ETAT_CIVIL_DECES_COMMUNES.zip",
+            melodi.DEATHS),
+    _melodi("creations", "Créations d'entreprises par commune (Insee, SIDE)", "side/DS_SIDE_CREA_ENT_COM.zip",
+            melodi.CREATIONS),
+    Adapter("populations", "Populations légales historiques (Insee)", "population/base-pop-historiques.xlsx",
+            "https://www.insee.fr/fr/statistiques/3698339",
+            "https://www.insee.fr/fr/statistiques/fichier/3698339/base-pop-historiques-1876-2023.xlsx",
+            r"base-pop-historiques-1876-\d{4}\.xlsx", r"^base-pop-historiques.*\.xlsx$", census.validate_populations, "Licence Ouverte / Etalab 2.0"),
+    Adapter("comparateur", "Base du comparateur de territoires (Insee, recensement)",
+            "census/base_cc_comparateur_csv.zip", "https://www.insee.fr/fr/statistiques/2521169",
+            "https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip",
+            r"base_cc_comparateur_csv\.zip", r"^base_cc_comparateur.*\.(zip|csv)$", census.validate_comparator, "Licence Ouverte / Etalab 2.0"),
     Adapter("urssaf", "Effectifs salariés privés par commune (Urssaf)", "urssaf/effectifs_commune_ape.csv",
-            "https://open.urssaf.fr/api/explore/v2.1/catalog/datasets/"
-            "etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last",
-            "https://open.urssaf.fr/api/explore/v2.1/catalog/datasets/"
-            "etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last/exports/csv?delimiter=%3B",
-            r"commune-x-ape-last/exports/csv", validate_urssaf, "ODbL"),
+            URSSAF_DATASET, f"{URSSAF_DATASET}/exports/csv?delimiter=%3B",
+            r"commune-x-ape-last/exports/csv", r"^etablissements-et-effectifs-salaries.*commune-x-ape.*\.csv$",
+            validate_urssaf, "ODbL"),
+    Adapter("citepa", "Inventaire territorialisé des gaz à effet de serre (Citepa)", "citepa/igt_commune.csv",
+            "https://www.data.gouv.fr/api/1/datasets/inventaire-de-gaz-a-effet-de-serre-territorialise/", None,
+            r"\.csv", r"(?i)^(igt|citepa|inventaire).*\.csv$", emissions.validate_citepa, "licence indiquée par data.gouv.fr, à vérifier à chaque édition"),
+    Adapter("seqe", "Émissions vérifiées des installations SEQE-UE (registre européen)",
+            "co2/eu_ets_emissions_fr.csv", "https://api.github.com/repos/cedricr/eutl/contents/export",
+            "https://raw.githubusercontent.com/cedricr/eutl/main/export/emissions-FR-geo.csv",
+            r"emissions-FR-geo\.csv", r"^(emissions-FR-geo|eu_ets_emissions_fr).*\.csv$", emissions.validate_ets, "CC BY 4.0"),
 )
