@@ -9,7 +9,7 @@ from indicators.errors import ObservatoireError
 from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, period_label
 from indicators.text import md
 
-from . import access, state, widgets
+from . import access, data, state, widgets
 
 P = state.ComparerView.param
 
@@ -31,13 +31,14 @@ def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
                           "Niveau": members["level"].map(territories.LEVELS).tolist()}, index=codes)
     colours = pd.DataFrame("", index=codes, columns=shown.columns)
     for ind_id, ind in inds.iterrows():
-        periods = store.periods(con, ind_id, codes=codes)
+        periods = data.cached(store.periods, ind_id, None, codes)
         if periods.empty:
             shown[ind["label"]] = MISSING
             colours[ind["label"]] = "color: #888"
             continue
         p0, y = int(periods["period_start"].iloc[-1]), int(periods["year"].iloc[-1])
-        r = compare.ranks(con, ind_id, p0, y, codes, int(ind["polarity"]), widgets.include_small()).set_index("code").reindex(codes)
+        r = data.cached(compare.ranks, ind_id, p0, y, codes, int(ind["polarity"]), widgets.include_small())
+        r = r.set_index("code").reindex(codes)
         col = f"{ind['label']} ({period_label(p0, y)})"
         shown[col] = [
             MISSING if pd.isna(v) else
@@ -54,13 +55,13 @@ def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
 
 
 def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) -> None:
-    periods = store.periods(con, ind["id"], codes=members["code"].tolist())
+    periods = data.cached(store.periods, ind["id"], None, members["code"].tolist())
     period = widgets.period_select(periods, P("p"), "Période")
     if period is None:
         st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind['coverage'])}")
         return
-    r = compare.ranks(con, ind["id"], period[0], period[1], members["code"].tolist(), int(ind["polarity"]),
-                      widgets.include_small())
+    r = data.cached(compare.ranks, ind["id"], period[0], period[1], members["code"].tolist(), int(ind["polarity"]),
+                    widgets.include_small())
     table = pd.DataFrame({
         "Territoire": r["label"], "Niveau": r["level"].map(territories.LEVELS), "Valeur": r["value"],
         "Rang en France": r["rank_fr"].astype("Float64"), "Sur": r["n_fr"].astype("Float64"),
