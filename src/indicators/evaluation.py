@@ -8,6 +8,7 @@ territories like the members), and what does it look like year by year. Pure num
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -259,6 +260,22 @@ def _per_member(v: pd.DataFrame, members: list[str], neighbours: pd.DataFrame, y
                      "before": float(np.nanmean(series[yrs < start])), "after": float(np.nanmean(series[yrs >= start])),
                      "effect": float(did(gap[ok], yrs[ok], start))})
     return pd.DataFrame(rows)
+
+
+def assess(fetch: Callable[..., object], indicator: str, members: list[str], comparison: list[str], start: int,
+           levels: list[str], weighted: bool = True, index: bool = False, neighbours: pd.DataFrame | None = None,
+           progress=None) -> tuple[Evaluation | None, pd.DataFrame]:
+    """One indicator's evaluation as the Comparer page shows it and the review pack prints it: the
+    yearly evaluation (None without a yearly series) and the census spans. `fetch(query, *args)` runs
+    a library query with a connection: the page passes its per-file cache, the pack a plain call."""
+    from .compare import group_aggregate
+
+    spans = span_table(fetch(group_aggregate, indicator, list(members), weighted),
+                       fetch(group_aggregate, indicator, list(comparison), weighted), start)
+    panel = fetch(load_panel, indicator, list(levels), list(members))
+    ev = evaluate(panel, list(members), list(comparison), start, weighted=weighted, index=index,
+                  neighbours=neighbours, progress=progress)
+    return ev, spans
 
 
 def span_table(group: pd.DataFrame, comparison: pd.DataFrame, start: int) -> pd.DataFrame:

@@ -39,10 +39,8 @@ def sections(con: duckdb.DuckDBPyConnection, group_id: str, start: int,
         if ind["kind"] not in ("count", "ratio"):
             continue
         link = permalink("comparer", g=group_id, vue="effet", ie=ind_id)
-        panel = evaluation.load_panel(con, ind_id, sorted(set(members["level"])), include=codes)
-        ev = evaluation.evaluate(panel, codes, comparison, start, index=True, neighbours=neighbours)
-        spans = evaluation.span_table(compare.group_aggregate(con, ind_id, codes),
-                                      compare.group_aggregate(con, ind_id, comparison), start)
+        ev, spans = evaluation.assess(lambda query, *args: query(con, *args), ind_id, codes, comparison, start,
+                                      sorted(set(members["level"])), index=True, neighbours=neighbours)
         if ev is None and spans.empty:
             continue
         rows, charts, findings = [], [], []

@@ -35,13 +35,11 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
     neighbours = data.cached(compare.comparison_group, list(codes), k)
     chosen = _comparison_picker(con, c2, codes, neighbours, followed)
     unit = str(ind["unit"])
-    spans = evaluation.span_table(data.cached(compare.group_aggregate, ind["id"], list(codes), weighted),
-                                  data.cached(compare.group_aggregate, ind["id"], list(chosen), weighted), start)
-    levels = sorted(set(members["level"]))
     bar = st.progress(0.0, "Tirage des groupes placebo…")
-    panel = data.cached(evaluation.load_panel, ind["id"], levels, list(codes), large=True)
-    ev = evaluation.evaluate(panel, codes, chosen, start, weighted=weighted, index=index_mode,
-                             neighbours=neighbours, progress=lambda share: bar.progress(share, "Tirage des groupes placebo…"))
+    ev, spans = evaluation.assess(
+        lambda query, *args: data.cached(query, *args, large=query is evaluation.load_panel), ind["id"], codes, chosen,
+        start, sorted(set(members["level"])), weighted=weighted, index=index_mode, neighbours=neighbours,
+        progress=lambda share: bar.progress(share, "Tirage des groupes placebo…"))
     bar.empty()
     if ev is None and spans.empty:
         st.info(f"Donnée non disponible : {md(ind['label'])} n'a ni série annuelle ni période de recensement commune "
