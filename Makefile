@@ -50,6 +50,7 @@ bench: data ## build, queries, imports, exports, and map speed against naive plo
 	$(PY) bench/links.py
 	$(PY) bench/evaluation.py
 	$(PY) bench/terrain.py
+	$(PY) bench/protocol_load.py
 	$(PY) bench/load.py
 
 screenshots: data ## screenshots of every page into artifacts/screenshots (server must run on PORT)

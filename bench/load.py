@@ -72,11 +72,17 @@ async def load(base: str, sessions: int) -> tuple[list[float], list[str], float]
     return times, errors, wall
 
 
-def run(sessions: int, processes: int, port: int = 8790) -> None:
+def start_servers(processes: int, port: int) -> tuple[subprocess.Popen, list[int]]:
+    """`scripts/serve.py`: N Streamlit processes behind nginx on `port`; returns it and their ports."""
     proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--processes", str(processes),
                              "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     ports = [int(p) for p in re.search(r"processus : ([\d, ]+) ;", proc.stdout.readline()).group(1).split(", ")]
     time.sleep(8)
+    return proc, ports
+
+
+def run(sessions: int, processes: int, port: int = 8790) -> None:
+    proc, ports = start_servers(processes, port)
     pids = app_pids(ports)
     asyncio.run(load(f"http://127.0.0.1:{port}", 1))  # warm: caches per database file, as a running portal has
     cpu0 = sum(cpu_seconds(p) for p in pids)

@@ -4,8 +4,9 @@
 
 Each process opens the database read-only (the app always does); a build, refresh or import writes a
 new file that every process picks up at its next rerun. nginx (Debian package; installed by
-`make serve` when missing) keeps a browser on one process (ip_hash), upgrades the websocket, and
-serves the map geometry and vendored scripts itself with a week of cache and gzip."""
+`make serve` when missing) keeps a browser on one process (an affinity cookie, not its address, which
+many users share behind a proxy), upgrades the websocket, and serves the map geometry and vendored
+scripts itself with a week of cache and gzip."""
 from __future__ import annotations
 
 import argparse
@@ -39,10 +40,20 @@ def start_app(port: int) -> subprocess.Popen:
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+# Streamlit serves a component `declare_component(name, path)` of module `m` at /component/m.name/.
+COMPONENTS = {"ui.francais.francais": ROOT / "src" / "ui" / "francais" / "frontend",
+              "ui.mapview.carte_territoires": ROOT / "src" / "ui" / "mapview" / "frontend"}
+
+
 def nginx_conf(run: Path, port: int, app_ports: list[int], upload_mb: float) -> Path:
+    import streamlit
+
     text = (ROOT / "deploy" / "nginx.conf.template").read_text()
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in app_ports)
+    components = "\n".join(f"        location /component/{name}/ {{ alias {path}/; expires 1h; }}"
+                           for name, path in COMPONENTS.items())
     for key, value in {"run": str(run), "port": str(port), "servers": servers, "static": str(ROOT / "static"),
+                       "frontend": str(Path(streamlit.__file__).parent / "static"), "components": components,
                        "upload_mb": str(int(upload_mb) + 1)}.items():
         text = text.replace("{{" + key + "}}", value)
     conf = run / "nginx.conf"

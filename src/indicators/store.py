@@ -55,6 +55,9 @@ OBSERVATION_COLUMNS = "territory VARCHAR, indicator VARCHAR, period_start INTEGE
 OBSERVATION_TABLE = OBSERVATION_COLUMNS + ", import_id INTEGER"
 
 
+READER_MEMORY = "1GB"
+
+
 def connect_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection, or a DatabaseUnavailable whose message says how to rebuild."""
     path = Path(path or db_path())
@@ -65,7 +68,9 @@ def connect_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     try:
         # Attached to a private in-memory instance rather than `duckdb.connect(path)`: DuckDB caches
         # instances per path within a process, which would keep serving a file a writer replaced.
-        con = duckdb.connect()
+        # DuckDB would allow itself 80 % of the machine's memory per instance; the app's queries need a
+        # few megabytes, and N processes share one server.
+        con = duckdb.connect(config={"memory_limit": READER_MEMORY})
         con.execute(f"ATTACH '{_sql_string(path)}' AS obs (READ_ONLY)")
         con.execute("USE obs")
         version = first(con, "SELECT value FROM meta WHERE key = 'schema_version'")

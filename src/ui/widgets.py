@@ -137,7 +137,7 @@ def _add_territory(current: list[str], code: str) -> None:
         state.write(state.TERRITORIES, [*current, code])
 
 
-STYLED_ROWS = 5_000  # above this, pandas' Styler costs more than a rerun should (1 s for 35 000 rows)
+STYLED_ROWS = 1_000  # above this, pandas' Styler costs more than a rerun should (0,3 s of CPU for 4 500 communes)
 
 
 def french_table(frame: pd.DataFrame, numbers: dict[str, int], unranked: tuple[str, ...] = (),

@@ -61,7 +61,36 @@ def test_pages_health_and_static_files_through_nginx(served):
     assert status == 200 and headers.get("Content-Encoding") == "gzip"
     assert "max-age=604800" in headers.get("Cache-Control", "") and b"Leaflet" in gzip.decompress(body)[:2000]
     conf = (run / "nginx.conf").read_text()
-    assert "ip_hash;" in conf and "proxy_set_header Upgrade $http_upgrade;" in conf
+    # Streamlit's front end and the app's components come from disk, not from a Python process
+    script = re.search(r'src="\./(static/js/index\.[\w-]+\.js)"', get(f"{base}/")[2].decode()).group(1)
+    status, headers, _ = get(f"{base}/{script}")
+    assert status == 200 and "immutable" in headers.get("Cache-Control", "")
+    status, headers, body = get(f"{base}/component/ui.mapview.carte_territoires/index.html")
+    assert status == 200 and b"<canvas" in body.lower() and "Expires" in headers
+    time.sleep(0.5)
+    log = (run / "nginx-access.log").read_text()
+    assert not re.search(rf"/{re.escape(script)} .*upstream=127", log) and "upstream=- " in log
+    assert "hash $obs_process consistent;" in conf and "proxy_set_header Upgrade $http_upgrade;" in conf
+
+
+def test_a_browser_stays_on_its_process_and_new_visitors_are_spread(served):
+    """One address for everyone (as behind an agency's proxy): the affinity cookie keeps a browser on
+    one process, and first visits without it land on both."""
+    base, run, _ = served
+    _, headers, _ = get(f"{base}/")
+    cookie = headers["Set-Cookie"].split(";")[0]
+    assert cookie.startswith("obs_process=") and "HttpOnly" in headers["Set-Cookie"]
+    for _ in range(12):
+        status, again, _ = get(f"{base}/_stcore/health", {"Cookie": cookie})
+        assert status == 200 and "Set-Cookie" not in again  # kept, not replaced
+    for _ in range(24):
+        get(f"{base}/_stcore/health")
+    time.sleep(0.5)  # nginx writes its log line after the response
+    lines = [li for li in (run / "nginx-access.log").read_text().splitlines() if "/_stcore/health" in li]
+    with_cookie = {re.search(r"upstream=(\S+)", li).group(1) for li in lines if f"affinity={cookie[12:]}" in li}
+    assert len(with_cookie) == 1
+    first_visits = {re.search(r"upstream=(\S+)", li).group(1) for li in lines if f"affinity={cookie[12:]}" not in li}
+    assert len(first_visits) == 2
 
 
 def test_a_killed_process_is_restarted(served):
