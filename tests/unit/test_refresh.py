@@ -268,3 +268,10 @@ def test_the_command_line_says_what_would_change_and_refuses_in_public_mode(tmp_
     monkeypatch.setenv("OBS_MODE", "public")
     assert cli.main(["refresh", "--dry-run", "--from", str(folder)]) == 2
     assert "lecture seule" in capsys.readouterr().err
+
+
+def test_a_download_larger_than_the_bound_is_stopped_and_removed(publisher, tmp_path):
+    Publisher.files[FILE] = b"x" * 5_000
+    with pytest.raises(download.DownloadFailed, match="plus de"):
+        download.fetch(publisher + FILE, tmp_path / "big.zip", max_bytes=1_000)
+    assert not list(tmp_path.iterdir())

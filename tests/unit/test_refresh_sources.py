@@ -303,3 +303,64 @@ def test_every_adapter_has_a_distinct_target_and_its_indicators_cite_it():
                    catalog.CITEPA):
         assert source.dataset in cited
     assert catalog.get("ghg_per_inhabitant").numerator == "ghg_inventory"
+
+
+def test_populations_found_on_insee_s_page_downloaded_checked_and_recorded(tmp_path, populations_xlsx):
+    """The whole chain against a local publisher: INSEE's web page names the file (relative link),
+    the workbook is downloaded, checked by column name and placed; a second run changes nothing."""
+    import http.server
+    import threading
+
+    from indicators import refresh
+
+    page = b'<html><a href="/fr/statistiques/fichier/3698339/base-pop-historiques-1876-2023.xlsx">xlsx</a></html>'
+    files = {"/fr/statistiques/3698339": page,
+             "/fr/statistiques/fichier/3698339/base-pop-historiques-1876-2023.xlsx": populations_xlsx.read_bytes()}
+
+    class Insee(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the name http.server calls
+            body = files.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Insee)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    try:
+        rebuilt = []
+        [done] = refresh.run(folder, cache=tmp_path / "cache", only=["populations"], base=base,
+                             rebuild=lambda: rebuilt.append(True), log=lambda _: None)
+        assert done.status == "mis à jour" and "2021–2023" in done.message and rebuilt == [True]
+        assert (folder / observations.POPULATIONS_HISTORY).read_bytes() == files[
+            "/fr/statistiques/fichier/3698339/base-pop-historiques-1876-2023.xlsx"]
+        record = refresh.manifest(folder)["populations"]
+        assert record["url"].endswith("/base-pop-historiques-1876-2023.xlsx") and record["years"] == [2021, 2023]
+        [again] = refresh.run(folder, cache=tmp_path / "cache", only=["populations"], base=base, log=lambda _: None)
+        assert again.status == "à jour"
+    finally:
+        server.shutdown()
+
+
+def test_a_broken_file_fails_its_source_only(tmp_path):
+    """Garbage under every adapter's name: each source fails in French, none raises, nothing is placed."""
+    from indicators import refresh
+
+    folder = tmp_path / "from"
+    folder.mkdir()
+    for name in ("DS_ETAT_CIVIL_DECES_COMMUNES.zip", "DS_SIDE_CREA_ENT_COM.zip", "base-pop-historiques-1876-2024.xlsx",
+                 "base_cc_comparateur_csv.zip", "igt_2016.csv", "emissions-FR-geo.csv"):
+        (folder / name).write_bytes(b"PK\x03\x04 not really a zip \x00\xff" * 10)
+    sources_dir = tmp_path / "sources"
+    sources_dir.mkdir()
+    outcomes = refresh.run(sources_dir, from_dir=folder, only=["deces", "creations", "populations", "comparateur",
+                                                               "citepa", "seqe"], log=lambda _: None)
+    assert [o.status for o in outcomes] == ["échec"] * 6
+    assert all("rien n'a changé" in o.message for o in outcomes)
+    assert not [p for p in sources_dir.rglob("*") if p.is_file()]

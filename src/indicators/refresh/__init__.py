@@ -67,14 +67,19 @@ def run(sources: Path = SOURCES_DIR, cache: Path | None = None, from_dir: Path |
         try:
             candidate, record = _obtain(adapter, cache, from_dir, base, log)
             summary = adapter.validate(candidate)
-        except (DownloadFailed, LayoutChanged, CheckFailed, OSError, ValueError) as exc:
+        except (DownloadFailed, LayoutChanged, CheckFailed) as exc:
             outcomes.append(Outcome(adapter.name, "échec", f"{adapter.label} : {exc} — rien n'a changé pour cette source"))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a hostile or broken file fails its source only, in French
+            outcomes.append(Outcome(adapter.name, "échec", f"{adapter.label} : fichier illisible "
+                                    f"({type(exc).__name__} : {str(exc)[:200]}) — rien n'a changé pour cette source"))
             continue
         current = sources / adapter.target
         if current.exists() and sha256_of(current) == record["sha256"]:
             outcomes.append(Outcome(adapter.name, "à jour", f"{adapter.label} : déjà à jour ({record['sha256'][:12]}…)"))
             continue
-        record.update(years=list(summary.years), rows=summary.rows, detail=summary.detail, licence=adapter.licence)
+        record.update(years=[int(y) for y in summary.years], rows=int(summary.rows), detail=summary.detail,
+                      licence=adapter.licence)
         text = f"{adapter.label} : {summary.detail}, {summary.years[0]}–{summary.years[1]}, {summary.rows} lignes"
         if dry_run:
             outcomes.append(Outcome(adapter.name, "serait mis à jour", text))

@@ -14,6 +14,8 @@ CHUNK = 1 << 20
 TIMEOUT = 60
 ATTEMPTS = 4
 USER_AGENT = "observatoire-attractivite/refresh (+https://github.com)"
+# The largest official file is URSSAF's national CSV (a few hundred MB): a bigger answer is not a source.
+MAX_BYTES = 2_000_000_000
 
 
 class DownloadFailed(Exception):
@@ -37,9 +39,9 @@ def sha256_of(path: Path) -> str:
 
 
 def fetch(url: str, dest: Path, expected_sha256: str | None = None,
-          progress: Callable[[int, int | None], None] = lambda *_: None) -> Fetched:
+          progress: Callable[[int, int | None], None] = lambda *_: None, max_bytes: int = MAX_BYTES) -> Fetched:
     """Download `url` to `dest` (through `dest.part`, resumed after a cut); refuse a checksum that
-    does not match the announced one, and leave nothing at `dest` then."""
+    does not match the announced one, or a file larger than `max_bytes`, and leave nothing at `dest` then."""
     part = dest.with_name(dest.name + ".part")
     dest.parent.mkdir(parents=True, exist_ok=True)
     resumed = part.exists() and part.stat().st_size > 0
@@ -56,9 +58,15 @@ def fetch(url: str, dest: Path, expected_sha256: str | None = None,
                 with part.open("ab" if have else "wb") as out:
                     got = have
                     for block in iter(lambda: response.read(CHUNK), b""):
-                        out.write(block)
                         got += len(block)
+                        if got > max_bytes or (total or 0) > max_bytes:
+                            break
+                        out.write(block)
                         progress(got, total)
+                if got > max_bytes or (total or 0) > max_bytes:
+                    part.unlink(missing_ok=True)
+                    raise DownloadFailed(f"{url} : plus de {max_bytes / 1e6:,.0f} Mo ; ce n'est pas le fichier attendu, "
+                                         "téléchargement arrêté".replace(",", "\u202f"))
             if total is not None and part.stat().st_size < total:
                 resumed = True
                 continue  # cut short without an error: resume
