@@ -87,7 +87,7 @@ def _yearly(ind: pd.Series, group: pd.Series, ev: evaluation.Evaluation, unit: s
     frame = pd.concat([pd.DataFrame({"territory": code, "territory_label": label, "level": "GRP",
                                      "period_start": s.index, "year": s.index, "value": s.to_numpy()})
                        for code, label, s in series])
-    spec = widgets.chart_spec(ind, title=f"{ind['label']} : programme et comparaison", subtitle=f"début {ev.start} · {how}",
+    spec = widgets.chart_spec(ind, title=str(ind["label"]), subtitle=f"programme et comparaison · début {ev.start} · {how}",
                               unit=unit, decimals=1, marker_year=ev.start, marker_label=f"Début du programme ({ev.start})",
                               transform=unit if ev.index_base else "valeurs", permalink=link)
     fig = charts.trend_chart(frame, spec)

@@ -187,9 +187,9 @@ def test_methodes_lists_every_indicator_with_its_source():
     at = open_page("methodes")
     assert len(at.expander) >= 19
     assert "COGugaison" in all_text(at)
-    sources = at.dataframe[0].value.set_index("Nom")["État"]
-    assert sources["naissances"] == "fichier livré avec l'application"
-    assert sources["deces"] == "non chargé : python -m indicators refresh --only deces"
+    sources = at.dataframe[0].value.set_index("Mise à jour")["État"]
+    assert sources["refresh --only naissances"] == "fichier livré"
+    assert sources["refresh --only deces"] == "non chargé"
 
 
 def test_missing_database_shows_the_rebuild_command(tmp_path, monkeypatch):

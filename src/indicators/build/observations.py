@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import geo, store
 from ..refresh import melodi
+from ..refresh.sources import adapter
 
 CENSUS_FROM, CENSUS_TO = 2013, 2018
 SPAN_YEARS = CENSUS_TO - CENSUS_FROM
@@ -42,7 +43,7 @@ def load_population(con: duckdb.DuckDBPyConnection, sources: Path) -> None:
            SELECT p.territory, 'population', p.year, p.year, p.value, NULL
            FROM p JOIN territory t ON t.code = p.territory
            WHERE t.parent_dep IS NULL OR (t.parent_dep, p.year) IN (SELECT (parent_dep, year) FROM published)""",
-        [str(sources / "population/pop_communes_2006_2023_harmonised_cog2026.csv.gz")],
+        [str(sources / adapter("populations").shipped)],
     )
 
 
@@ -58,7 +59,7 @@ def load_comparateur(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
                   SUPERF::DOUBLE area, P18_CHOM1564::DOUBLE unemployed, P18_ACT1564::DOUBLE active,
                   P18_LOG::DOUBLE dwellings, P18_LOGVAC::DOUBLE vacant, MED19::DOUBLE median_income
            FROM read_csv(?, all_varchar = true)""",
-        [str(sources / "snapshots/comparateur_territoires_2022_communes.csv.gz")],
+        [str(sources / adapter("comparateur").shipped)],
     )
     # Communes carried to 2026 codes (mergers summed, splits shared by ratio); arrondissements as is.
     con.execute(
@@ -187,7 +188,7 @@ def load_census_spans(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: st
     return {"p19_communes": total, "rodez_nais1319": rodez_births}
 
 
-ETAT_CIVIL_BIRTHS = "etat_civil/DS_ETAT_CIVIL_NAIS_COMMUNES.zip"
+ETAT_CIVIL_BIRTHS = adapter("naissances").target
 
 
 def current_codes_map(con: duckdb.DuckDBPyConnection, cog_map: str) -> str:
@@ -205,8 +206,8 @@ def current_codes_map(con: duckdb.DuckDBPyConnection, cog_map: str) -> str:
     return name
 
 
-ETAT_CIVIL_DEATHS = "etat_civil/DS_ETAT_CIVIL_DECES_COMMUNES.zip"
-SIDE_CREATIONS = "side/DS_SIDE_CREA_ENT_COM.zip"
+ETAT_CIVIL_DEATHS = adapter("deces").target
+SIDE_CREATIONS = adapter("creations").target
 
 
 def load_melodi_yearly(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str, relative: str,
@@ -269,7 +270,7 @@ def derive_yearly_accounts(con: duckdb.DuckDBPyConnection) -> int:
     return store.first(con, "SELECT count(*) FROM obs_base")[0] - before
 
 
-URSSAF_JOBS = "urssaf/effectifs_commune_ape.csv"
+URSSAF_JOBS = adapter("urssaf").target
 # Paris, Lyon and Marseille are published by arrondissement: summed into their commune too.
 _CITY_OF_ARM = "CASE WHEN commune LIKE '751%' THEN '75056' WHEN commune LIKE '6938%' THEN '69123' " \
                "WHEN commune LIKE '132%' AND commune >= '13201' AND commune <= '13216' THEN '13055' END"
@@ -304,7 +305,7 @@ def load_urssaf_jobs(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
     return len(jobs)
 
 
-POPULATIONS_HISTORY = "population/base-pop-historiques.xlsx"
+POPULATIONS_HISTORY = adapter("populations").target
 
 
 def load_recent_populations(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> list[int]:
@@ -329,7 +330,7 @@ def load_recent_populations(con: duckdb.DuckDBPyConnection, sources: Path, cog_m
                                       [last]).fetchall()]
 
 
-NEWEST_CENSUS = "census/base_cc_comparateur_csv.zip"
+NEWEST_CENSUS = adapter("comparateur").target
 
 
 def load_newest_census(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> tuple[int, int] | None:
@@ -369,7 +370,7 @@ def load_newest_census(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: s
     return years.start, years.end
 
 
-CITEPA = "citepa/igt_commune.csv"
+CITEPA = adapter("citepa").target
 
 
 def load_ghg_inventory(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> list[int]:
@@ -392,8 +393,8 @@ def load_ghg_inventory(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: s
     return [r[0] for r in con.execute("SELECT DISTINCT year FROM citepa_rows ORDER BY 1").fetchall()]
 
 
-ETS_SHIPPED = "co2/eu_ets_emissions_fr_2005_2022.csv.gz"
-ETS_REFRESHED = "co2/eu_ets_emissions_fr.csv"
+ETS_SHIPPED = adapter("seqe").shipped
+ETS_REFRESHED = adapter("seqe").target
 
 
 def ets_file(sources: Path) -> Path:

@@ -45,11 +45,11 @@ def status(sources: Path = SOURCES_DIR) -> list[dict[str, str]]:
         if a.name in records:
             r = records[a.name]
             state = f"mis à jour le {r['date'][:10]} ({r['years'][0]}–{r['years'][1]})"
-        elif (sources / a.target).exists():
-            state = "fichier livré avec l'application"
+        elif (sources / a.target).exists() or (a.shipped and (sources / a.shipped).exists()):
+            state = "fichier livré"
         else:
-            state = f"non chargé : python -m indicators refresh --only {a.name}"
-        rows.append({"Source": a.label, "Nom": a.name, "Licence": a.licence, "État": state})
+            state = "non chargé"
+        rows.append({"Source": a.label, "État": state, "Licence": a.licence, "Mise à jour": f"refresh --only {a.name}"})
     return rows
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import census, emissions, melodi
+from .download import DownloadFailed
 from .layout import CheckFailed, LayoutChanged, Summary
 from .urssaf import validate_urssaf
 
@@ -33,6 +34,7 @@ class Adapter:
     local: str                     # how the file's name is recognised in a --from folder
     validate: Callable[[Path], Summary]
     licence: str
+    shipped: str | None = None     # the file shipped with the app that serves until a refresh brings newer
 
     def locate(self, read_text: Callable[[str], str], base: str | None = None) -> Remote:
         """The current file's address (and its checksum when the catalogue gives one)."""
@@ -41,7 +43,7 @@ class Adapter:
         pattern = re.compile(self.pattern)
         try:
             text = read_text(catalog)
-        except OSError:
+        except DownloadFailed:  # the catalogue is down: the stable link, if there is one
             text = ""
         try:
             found = _find_in_catalog(json.loads(text), pattern)
@@ -108,20 +110,29 @@ ADAPTERS = (
     Adapter("populations", "Populations légales historiques (Insee)", "population/base-pop-historiques.xlsx",
             "https://www.insee.fr/fr/statistiques/3698339",
             "https://www.insee.fr/fr/statistiques/fichier/3698339/base-pop-historiques-1876-2023.xlsx",
-            r"base-pop-historiques-1876-\d{4}\.xlsx", r"^base-pop-historiques.*\.xlsx$", census.validate_populations, "Licence Ouverte / Etalab 2.0"),
+            r"base-pop-historiques-1876-\d{4}\.xlsx", r"^base-pop-historiques.*\.xlsx$", census.validate_populations,
+            "Licence Ouverte / Etalab 2.0", "population/pop_communes_2006_2023_harmonised_cog2026.csv.gz"),
     Adapter("comparateur", "Base du comparateur de territoires (Insee, recensement)",
             "census/base_cc_comparateur_csv.zip", "https://www.insee.fr/fr/statistiques/2521169",
             "https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip",
-            r"base_cc_comparateur_csv\.zip", r"^base_cc_comparateur.*\.(zip|csv)$", census.validate_comparator, "Licence Ouverte / Etalab 2.0"),
+            r"base_cc_comparateur_csv\.zip", r"^base_cc_comparateur.*\.(zip|csv)$", census.validate_comparator,
+            "Licence Ouverte / Etalab 2.0", "snapshots/comparateur_territoires_2022_communes.csv.gz"),
     Adapter("urssaf", "Effectifs salariés privés par commune (Urssaf)", "urssaf/effectifs_commune_ape.csv",
             URSSAF_DATASET, f"{URSSAF_DATASET}/exports/csv?delimiter=%3B",
             r"commune-x-ape-last/exports/csv", r"^etablissements-et-effectifs-salaries.*commune-x-ape.*\.csv$",
             validate_urssaf, "ODbL"),
     Adapter("citepa", "Inventaire territorialisé des gaz à effet de serre (Citepa)", "citepa/igt_commune.csv",
             "https://www.data.gouv.fr/api/1/datasets/inventaire-de-gaz-a-effet-de-serre-territorialise/", None,
-            r"\.csv", r"(?i)^(igt|citepa|inventaire).*\.csv$", emissions.validate_citepa, "licence indiquée par data.gouv.fr, à vérifier à chaque édition"),
+            r"\.csv", r"(?i)^(igt|citepa|inventaire).*\.csv$", emissions.validate_citepa,
+            "à vérifier à chaque édition (data.gouv.fr)"),
     Adapter("seqe", "Émissions vérifiées des installations SEQE-UE (registre européen)",
             "co2/eu_ets_emissions_fr.csv", "https://api.github.com/repos/cedricr/eutl/contents/export",
             "https://raw.githubusercontent.com/cedricr/eutl/main/export/emissions-FR-geo.csv",
-            r"emissions-FR-geo\.csv", r"^(emissions-FR-geo|eu_ets_emissions_fr).*\.csv$", emissions.validate_ets, "CC BY 4.0"),
+            r"emissions-FR-geo\.csv", r"^(emissions-FR-geo|eu_ets_emissions_fr).*\.csv$", emissions.validate_ets,
+            "CC BY 4.0", "co2/eu_ets_emissions_fr_2005_2022.csv.gz"),
 )
+
+
+def adapter(name: str) -> Adapter:
+    """The adapter named `name`: the build reads the files where the refresh puts them."""
+    return next(a for a in ADAPTERS if a.name == name)
