@@ -1,10 +1,11 @@
-"""Class methods and colour-blind-safe palettes for choropleths (mapclassify underneath)."""
+"""Class methods and colour-blind-safe palettes for choropleths: quantiles, equal intervals and mean ±
+standard deviations in numpy (as mapclassify computes them), Fisher-Jenks from mapclassify, loaded only
+when asked for (with scikit-learn it costs a process 80 MB of memory)."""
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 
 from .format import fr_number, parse_number
@@ -73,15 +74,15 @@ def _bounds(data: np.ndarray, method: str, k: int, manual: list[float] | None) -
         return tuple(inner) + (float(data.max()),)
     if method == "jenks":
         return _natural_breaks(data, k)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "not enough unique values": k is lowered, as intended
-        if method == "egal":
-            scheme = mapclassify.EqualInterval(data, k=k)
-        elif method == "ecart":
-            scheme = mapclassify.StdMean(data, multiples=[-2, -1, 1, 2])
-        else:
-            scheme = mapclassify.Quantiles(data, k=k)
-    return _ending_at_max(scheme.bins, data)
+    if method == "egal":
+        width = (data.max() - data.min()) / k
+        bins = data.min() + width * np.arange(1, k + 1)
+        bins[-1] = data.max()
+    elif method == "ecart":
+        bins = data.mean() + data.std(ddof=1) * np.array([-2.0, -1.0, 1.0, 2.0])  # the sample standard deviation
+    else:  # quantiles: upper bounds at 100/k, 200/k… percent, linear interpolation, repeated bounds merged
+        bins = np.unique(np.percentile(data, np.linspace(100 / k, 100, k)))
+    return _ending_at_max(bins, data)
 
 
 def _natural_breaks(data: np.ndarray, k: int) -> tuple[float, ...]:
@@ -92,6 +93,8 @@ def _natural_breaks(data: np.ndarray, k: int) -> tuple[float, ...]:
     ordered = np.sort(data)
     at = np.linspace(0, data.size - 1, min(JENKS_POINTS, data.size)).round().astype(int)
     sample = ordered[at]
+    import mapclassify
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "Numba not installed": the pure version is enough here
         bins = np.asarray(mapclassify.FisherJenks(sample, k=k).bins, dtype=float)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy.optimize import nnls
 
 from .format import fr_int, fr_number, fr_signed
 
@@ -116,6 +115,8 @@ def synthetic(group: pd.Series, candidates: pd.DataFrame, start: int) -> Synthet
     b = group[pre].to_numpy(dtype=float)
     scale = max(np.abs(b).max(), 1.0)
     penalty = 1e3 * scale  # the sum-to-one constraint as a heavy extra equation
+    from scipy.optimize import nnls  # 35 MB of memory: loaded by the first synthetic comparison, not by every page
+
     w, _ = nnls(np.vstack([a, penalty * np.ones(a.shape[1])]), np.append(b, penalty), maxiter=5000)
     if w.sum() <= 0:
         return None

@@ -169,3 +169,25 @@ def test_compared_years_start_the_first_class_at_the_lowest_value_of_all_years()
     cl = classify.classify(now, "quantiles", 3, bounds=pooled.bounds, lower=pooled.lower)
     first = classify.labels(cl, 1)[0]
     assert cl.lower == -1.0 and first.startswith("−1,0 à"), first
+
+
+@pytest.mark.parametrize("method", ["quantiles", "egal", "ecart"])
+def test_numpy_classes_are_mapclassify_s_own(method):
+    """Quantiles, equal intervals and mean ± std are computed in numpy (mapclassify and scikit-learn cost a
+    process 80 MB); they must give mapclassify's bounds, repeated values and small k included."""
+    import warnings
+
+    import mapclassify
+
+    rng = np.random.default_rng(7)
+    for data in (rng.normal(size=500), rng.exponential(size=5_000), rng.integers(0, 5, 300).astype(float),
+                 np.array([1.0, 1, 1, 2, 2, 3])):
+        for k in range(2, 10):
+            kk = int(min(k, 9, np.unique(data).size))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ref = {"quantiles": lambda: mapclassify.Quantiles(data, k=kk),
+                       "egal": lambda: mapclassify.EqualInterval(data, k=kk),
+                       "ecart": lambda: mapclassify.StdMean(data, multiples=[-2, -1, 1, 2])}[method]().bins
+            expected = classify._ending_at_max(ref, data)
+            assert classify._bounds(data, method, k, None) == pytest.approx(expected, rel=1e-12)

@@ -364,3 +364,30 @@ def test_a_broken_file_fails_its_source_only(tmp_path):
     assert [o.status for o in outcomes] == ["échec"] * 6
     assert all("rien n'a changé" in o.message for o in outcomes)
     assert not [p for p in sources_dir.rglob("*") if p.is_file()]
+
+
+def test_refresh_from_a_folder_rebuilds_a_base_that_reads_the_new_files(tmp_path, ets_csv, populations_xlsx):
+    """`refresh --from`: files in the official layouts replace the sources, the real build runs once and
+    reads them. The EU ETS FIXTURE is the real export without its last year, so the change shows."""
+    import shutil
+
+    from indicators import refresh, store
+    from indicators.build import build
+
+    sources_dir = tmp_path / "sources"
+    shutil.copytree(SOURCES_DIR, sources_dir, ignore=shutil.ignore_patterns("refresh.json", "*.avant-maj"))
+    folder = tmp_path / "from"
+    folder.mkdir()
+    frame = pd.read_csv(ets_csv, dtype=str)
+    frame[frame["year"] != "2022"].to_csv(folder / "emissions-FR-geo.csv", index=False)
+    shutil.copyfile(populations_xlsx, folder / populations_xlsx.name)
+    base = tmp_path / "base.duckdb"
+    outcomes = refresh.run(sources_dir, from_dir=folder, only=["seqe", "populations"], log=lambda _: None,
+                           rebuild=lambda: build(base, sources=sources_dir, log=lambda _: None, map_dir=None))
+    assert [o.status for o in outcomes] == ["mis à jour", "mis à jour"], [o.message for o in outcomes]
+    con = store.connect_readonly(base)
+    assert store.first(con, "SELECT max(year) FROM observation WHERE indicator = 'co2_ets'")[0] == 2021
+    assert store.first(con, "SELECT max(year) FROM ets_emission")[0] == 2021
+    assert store.first(con, "SELECT max(year) FROM observation WHERE indicator = 'population'")[0] == 2023
+    con.close()
+    assert set(refresh.manifest(sources_dir)) == {"seqe", "populations"}
