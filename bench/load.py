@@ -81,20 +81,29 @@ def start_servers(processes: int, port: int) -> tuple[subprocess.Popen, list[int
     return proc, ports
 
 
-def run(sessions: int, processes: int, port: int = 8790) -> None:
+def measure(sessions: int, processes: int, port: int, load_views, warm_sessions: int) -> None:
+    """Start N processes behind nginx, warm them (caches per database file, as a running portal has),
+    run K sessions with `load_views(base, K)`, print p50/p95, errors, server CPU per view and peak memory."""
     proc, ports = start_servers(processes, port)
-    pids = app_pids(ports)
-    asyncio.run(load(f"http://127.0.0.1:{port}", 1))  # warm: caches per database file, as a running portal has
-    cpu0 = sum(cpu_seconds(p) for p in pids)
-    times, errors, wall = asyncio.run(load(f"http://127.0.0.1:{port}", sessions))
-    cpu = sum(cpu_seconds(p) for p in pids) - cpu0
-    peak = max(peak_memory_mb(p) for p in pids)
-    proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        pids = app_pids(ports)
+        base = f"http://127.0.0.1:{port}"
+        asyncio.run(load_views(base, warm_sessions))
+        cpu0 = sum(cpu_seconds(p) for p in pids)
+        times, errors, wall = asyncio.run(load_views(base, sessions))
+        cpu = sum(cpu_seconds(p) for p in pids) - cpu0
+        peak = max(peak_memory_mb(p) for p in pids)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
     q = statistics.quantiles(times, n=20) if len(times) >= 2 else [times[0]] * 19
     print(f"  K={sessions:>3} N={processes} : {len(times)} vues en {wall:.0f} s ; p50 {statistics.median(times):.2f} s, "
           f"p95 {q[18]:.2f} s ; erreurs {len(errors)} ; CPU serveur {cpu / max(len(times), 1):.2f} s par vue ; "
           f"mémoire de pointe {peak:.0f} Mo par processus", flush=True)
+
+
+def run(sessions: int, processes: int, port: int = 8790) -> None:
+    measure(sessions, processes, port, load, 1)
 
 
 if __name__ == "__main__":

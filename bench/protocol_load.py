@@ -8,7 +8,6 @@ read from /proc."""
 from __future__ import annotations
 
 import asyncio
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from bench.load import VIEWS, app_pids, cpu_seconds, peak_memory_mb, start_servers  # noqa: E402
+from bench.load import VIEWS, measure  # noqa: E402
 
 TIMEOUT = 300
 
@@ -64,29 +63,13 @@ async def session(base: str, times: list[float], errors: list[str]) -> None:
 async def load(base: str, sessions: int) -> tuple[list[float], list[str], float]:
     times: list[float] = []
     errors: list[str] = []
-    start, cpu = time.perf_counter(), time.process_time()
+    start = time.perf_counter()
     await asyncio.gather(*(session(base, times, errors) for _ in range(sessions)))
-    print(f"    (client : {time.process_time() - cpu:.1f} s CPU)", flush=True)
     return times, errors, time.perf_counter() - start
 
 
 def run(sessions: int, processes: int, port: int = 8791) -> None:
-    proc, ports = start_servers(processes, port)
-    try:
-        pids = app_pids(ports)
-        base = f"http://127.0.0.1:{port}"
-        asyncio.run(load(base, processes * 2))  # warm every process: caches per database file
-        cpu0 = sum(cpu_seconds(p) for p in pids)
-        times, errors, wall = asyncio.run(load(base, sessions))
-        cpu = sum(cpu_seconds(p) for p in pids) - cpu0
-        peak = max(peak_memory_mb(p) for p in pids)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    q = statistics.quantiles(times, n=20) if len(times) >= 2 else [times[0]] * 19
-    print(f"  K={sessions:>3} N={processes} : {len(times)} vues en {wall:.0f} s ; p50 {statistics.median(times):.2f} s, "
-          f"p95 {q[18]:.2f} s ; erreurs {len(errors)} ; CPU serveur {cpu / max(len(times), 1):.2f} s par vue ; "
-          f"mémoire de pointe {peak:.0f} Mo par processus", flush=True)
+    measure(sessions, processes, port, load, processes * 2)
 
 
 if __name__ == "__main__":
