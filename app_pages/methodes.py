@@ -7,6 +7,7 @@ import streamlit as st
 from indicators import evaluation, refresh, store
 from indicators.build.cog import GEO_YEAR
 from indicators.classify import JENKS_POINTS
+from indicators.format import fr_datetime
 from indicators.text import md
 from ui import data
 
@@ -66,7 +67,7 @@ st.markdown("**Évaluation d'un programme** (Comparer › Effet du programme, et
 updates = refresh.manifest()
 if updates:
     st.markdown("**Mises à jour depuis les éditeurs** (`python -m indicators refresh`) :\n" + "\n".join(
-        f"- {md(name)} : {md(r.get('detail', ''))}, {r['years'][0]}–{r['years'][1]} ; obtenu le {md(r['date'][:10])} "
+        f"- {md(name)} : {md(r.get('detail', ''))}, {r['years'][0]}–{r['years'][1]} ; obtenu le {md(fr_datetime(r['date']))} "
         f"depuis {md(r['url'])} (SHA-256 {md(r['sha256'][:16])}…, licence {md(r.get('licence', ''))})"
         for name, r in updates.items()))
 else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -344,6 +345,8 @@ def test_populations_found_on_insee_s_page_downloaded_checked_and_recorded(tmp_p
         assert record["url"].endswith("/base-pop-historiques-1876-2023.xlsx") and record["years"] == [2021, 2023]
         [again] = refresh.run(folder, cache=tmp_path / "cache", only=["populations"], base=base, log=lambda _: None)
         assert again.status == "à jour"
+        state = next(r for r in refresh.status(folder) if r["Mise à jour"] == "refresh --only populations")["État"]
+        assert re.fullmatch(r"mis à jour le \d\d/\d\d/20\d\d à \d\d h \d\d \(UTC\) \(2021–2023\)", state), state
     finally:
         server.shutdown()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..format import fr_datetime
 from ..paths import SOURCES_DIR
 from .download import DownloadFailed, fetch, read_text, sha256_of
 from .layout import CheckFailed, LayoutChanged
@@ -44,7 +45,7 @@ def status(sources: Path = SOURCES_DIR) -> list[dict[str, str]]:
     for a in ADAPTERS:
         if a.name in records:
             r = records[a.name]
-            state = f"mis à jour le {r['date'][:10]} ({r['years'][0]}–{r['years'][1]})"
+            state = f"mis à jour le {fr_datetime(r['date'])} ({r['years'][0]}–{r['years'][1]})"
         elif (sources / a.target).exists() or (a.shipped and (sources / a.shipped).exists()):
             state = "fichier livré"
         else:
