@@ -421,37 +421,30 @@ def load_departement_panel(con: duckdb.DuckDBPyConnection, sources: Path, from_c
            JOIN read_csv(?, all_varchar = true, delim = ';') x USING (dep_code, year)""",
         [str(d / "population_insee.csv"), str(d / "births_insee.csv"), str(d / "deaths_insee.csv")],
     )
+    con.execute("""CREATE TEMP TABLE side_dep AS SELECT lpad(dep_code, 2, '0') AS dep, year::INT AS year, *
+                   EXCLUDE (dep_code, year) FROM read_csv(?, all_varchar = true, delim = ';')""",
+                [str(d / "firm_creations_side.csv")])
     exprs = {
-        "population_estimate": "pop",
+        "population_estimate": ("panel", "pop"),
         # births: from the communes' yearly file (same vintage at every level), not from this panel
-        "deaths": "deaths",
-        "natural_balance": "births - deaths",
-        "pop_change": "pop_next - pop",
-        "net_migration": "(pop_next - pop) - (births - deaths)",
+        "deaths": ("panel", "deaths"),
+        "natural_balance": ("panel", "births - deaths"),
+        "pop_change": ("panel", "pop_next - pop"),
+        "net_migration": ("panel", "(pop_next - pop) - (births - deaths)"),
+        **{indicator: ("side_dep", f"NULLIF({col}, '')::DOUBLE") for indicator, col in (
+            ("business_creations", "total_firm_creations"),
+            ("creations_industry", "creations_sector_industry"),
+            ("creations_construction", "creations_sector_construction"),
+            ("creations_trade", "creations_sector_trade"),
+            ("creations_services", "creations_sector_services"))},
     }
-    for indicator, expr in exprs.items():
+    for indicator, (table, expr) in exprs.items():
         if indicator in from_communes:
             continue
         con.execute(
             f"""INSERT INTO obs_base SELECT 'DEP:' || dep, ?, year, year, {expr}, NULL
-                FROM panel WHERE {expr} IS NOT NULL""",
+                FROM {table} WHERE {expr} IS NOT NULL""",
             [indicator],
-        )
-    creations = {
-        "business_creations": "total_firm_creations",
-        "creations_industry": "creations_sector_industry",
-        "creations_construction": "creations_sector_construction",
-        "creations_trade": "creations_sector_trade",
-        "creations_services": "creations_sector_services",
-    }
-    for indicator, col in creations.items():
-        if indicator in from_communes:
-            continue
-        con.execute(
-            f"""INSERT INTO obs_base SELECT 'DEP:' || lpad(dep_code, 2, '0'), ?, year::INT, year::INT,
-                       {col}::DOUBLE, NULL
-                FROM read_csv(?, all_varchar = true, delim = ';') WHERE {col} IS NOT NULL AND {col} <> ''""",
-            [indicator, str(d / "firm_creations_side.csv")],
         )
 
 
