@@ -151,6 +151,11 @@ def _layout(fig: go.Figure, spec: ChartSpec, plot_height: int = 300) -> go.Figur
     return fig
 
 
+def year_step(years: int) -> int:
+    """One tick a year up to 12 years, then every 2 or 5: eighteen upright year labels do not fit a phone."""
+    return 1 if years <= 12 else 2 if years <= 24 else 5
+
+
 def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str] = frozenset()) -> go.Figure:
     """Lines per territory; references drawn lightly; a span (2013–2018) drawn as a segment over its years.
 
@@ -191,7 +196,7 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
     _flagged_points(fig, series)
     if spec.marker_year is not None:
         _start_line(fig, spec, right=spec.marker_year > series["year"].median())
-    fig.update_xaxes(dtick=1 if series["year"].nunique() <= 20 else 2, tickformat="d")
+    fig.update_xaxes(dtick=year_step(series["year"].nunique()), tickformat="d")
     return _layout(fig, spec)
 
 
@@ -288,7 +293,7 @@ def event_chart(event: pd.Series, spec: ChartSpec) -> go.Figure:
     fig.add_hline(y=0, line={"color": "#333", "width": 1})
     if spec.marker_year is not None:
         _start_line(fig, spec, right=spec.marker_year > np.median(years))
-    fig.update_xaxes(dtick=1 if len(years) <= 20 else 2, tickformat="d")
+    fig.update_xaxes(dtick=year_step(len(years)), tickformat="d")
     return _layout(fig, spec)
 
 
