@@ -8,10 +8,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from indicators import charts, export, points, terrain, territories
+from indicators import catalog, charts, export, points, terrain, territories
 from indicators.format import fr_int
 from indicators.text import html_text, md
 from ui import data, state, widgets
+
+ETS = catalog.get("co2_ets")  # the register's source, licence and vintage: said once, in the catalog
 
 con = data.require_database()
 st.title("Terrain")
@@ -79,8 +81,8 @@ if point and not plants.empty:
                                 period_start=history["year"], value=history["emissions"])
         spec = charts.ChartSpec(title=f"{hit['name']} : émissions vérifiées", unit="t CO2e",
                                 subtitle=f"{hit['sector'] or 'secteur non renseigné'} · {hit['operator'] or ''}",
-                                source="Source : Commission européenne, EU Transaction Log (export cedricr/eutl)",
-                                licence="CC BY 4.0", permalink=export.permalink("terrain", **st.query_params.to_dict()))
+                                source=ETS.source_line, licence=ETS.licence,
+                                permalink=export.permalink("terrain", **st.query_params.to_dict()))
         widgets.show_chart(charts.trend_chart(series, spec))
 
 st.subheader("Installations du territoire")
@@ -105,6 +107,4 @@ else:
 if not brought.empty:
     st.download_button("Exporter les points importés (CSV)", export.to_csv(brought), f"points_{place}.csv", "text/csv",
                         on_click="ignore")
-st.caption("Source : Commission européenne, EU Transaction Log, émissions vérifiées des installations soumises aux "
-           "quotas (SEQE-UE), géolocalisées (export cedricr/eutl), CC BY 4.0. Installations placées dans leur "
-           "commune 2026 par leurs coordonnées.")
+st.caption(f"{md(ETS.source_line)}. Installations placées dans leur commune 2026 par leurs coordonnées.")

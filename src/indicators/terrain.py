@@ -82,11 +82,8 @@ def tiles() -> tuple[str, str] | None:
 
 
 def communes_of(con: duckdb.DuckDBPyConnection, code: str) -> list[str]:
-    """The communes that make up a territory (itself for a commune)."""
-    if territories.level_of(code) == "COM":
-        return [code]
-    return [r[0] for r in con.execute("SELECT child FROM composition WHERE parent = ? AND child_level = 'COM' "
-                                      "ORDER BY child", [code]).fetchall()]
+    """The communes that make up a territory (itself for a commune), in code order."""
+    return sorted(territories.codes_at_level(con, [code], "COM"))
 
 
 def installations(con: duckdb.DuckDBPyConnection, communes: list[str], year: int) -> pd.DataFrame:
@@ -154,7 +151,7 @@ def build_map(con: duckdb.DuckDBPyConnection, code: str, year: int, selected: st
     names = territories.labels(con, communes)
     for feature in layer["features"]:
         feature["properties"] = {"code": feature["id"], "nom": names.get(feature["id"], feature["id"])}
-    folium.GeoJson(
+    outlines = folium.GeoJson(
         layer, name="Communes",
         style_function=lambda f: {"fillColor": "#0072B2" if f["id"] == selected else "#dfe7ef",
                                   "color": "#4a5a6a", "weight": 0.8, "fillOpacity": 0.55 if f["id"] == selected else 0.35},
@@ -178,7 +175,7 @@ def build_map(con: duckdb.DuckDBPyConnection, code: str, year: int, selected: st
     if cluster_points is not None and not cluster_points.empty:
         PointCluster(cluster_points).add_to(m)
     if layer["features"]:
-        (south, west), (north, east) = folium.GeoJson(layer).get_bounds()
+        (south, west), (north, east) = outlines.get_bounds()
         m.location = [(south + north) / 2, (west + east) / 2]
         m.options["zoom"] = view_zoom(east - west, north - south, (south + north) / 2)
         m.fit_bounds([[south, west], [north, east]])
