@@ -367,42 +367,66 @@ def validate(con: duckdb.DuckDBPyConnection, prepared: Prepared, declaration: De
 def write(validated: Validated, declaration: Declaration, accept_warnings: bool = False,
           path: Path | None = None) -> tuple[int, bool]:
     """Write the import in one transaction; returns (import id, created). Same bytes again → no-op."""
-    if validated.blocking:
-        raise ImportProblem(validated.blocking, validated.prepared.file)
-    if validated.warnings and not accept_warnings:
-        raise ImportProblem([Problem("des avertissements restent à accepter avant d'importer.")],
-                            validated.prepared.file)
     prep = validated.prepared
+    ready_to_write(validated, prep.file, accept_warnings)
     with store.replacing(path) as con:
-        seen = store.first(con, "SELECT id FROM import_log WHERE sha256 = ?", [prep.sha256])
-        if seen:
-            return int(seen[0]), False
-        import_id = store.first(con, "SELECT coalesce(max(id), 0) + 1 FROM import_log")[0]
+        import_id, new = next_import(con, prep.sha256)
+        if not new:
+            return import_id, False
         if declaration.is_new:
             d = declaration
             if store.first(con, "SELECT 1 FROM indicator WHERE id = ?", [d.id]):  # declared meanwhile by someone else
                 raise ImportProblem([Problem(f"l'indicateur « {d.label} » existe déjà (créé entre-temps) : "
                                              "choisissez « Compléter un indicateur existant ».")], prep.file)
-            con.execute(
-                """INSERT INTO indicator (id, label, unit, kind, scale, polarity, decimals, theme, definition,
-                       coverage, caution, rule, source, licence, vintage, small_count, user_defined)
-                   VALUES (?, ?, ?, ?, 1, ?, ?, 'Indicateurs importés', ?, ?, ?, ?, ?, ?, ?, NULL, TRUE)""",
-                [d.id, d.label, d.unit, d.kind, d.polarity, _decimals(validated.observations["value"]),
-                 d.definition or d.label,
-                 "Territoires et périodes du fichier importé ; pas de calcul d'agrégat.",
-                 "Indicateur importé par un utilisateur : vérifiez la source indiquée.",
-                 "Valeurs importées affichées telles quelles ; un groupe additionne les effectifs de ses membres.",
-                 "Source : " + d.source + " (import utilisateur)", d.licence or "non précisée",
-                 f"importé le {datetime.now(UTC).date().isoformat()}"])
+            declare_indicator(
+                con, d.id, d.label, d.unit, d.kind, d.polarity, _decimals(validated.observations["value"]),
+                d.definition or d.label, "Territoires et périodes du fichier importé ; pas de calcul d'agrégat.",
+                "Indicateur importé par un utilisateur : vérifiez la source indiquée.",
+                "Valeurs importées affichées telles quelles ; un groupe additionne les effectifs de ses membres.",
+                "Source : " + d.source + " (import utilisateur)", d.licence or "non précisée")
         con.register("_obs", validated.observations)
         con.execute("INSERT INTO observation SELECT territory, indicator, period_start, year, value, NULL, ? "
                     "FROM _obs", [import_id])
         con.unregister("_obs")
-        ids = ",".join(sorted(set(validated.observations["indicator"])))
-        con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?)",
-                    [import_id, datetime.now(UTC).replace(tzinfo=None), prep.file, prep.sha256,
-                     len(validated.observations), ids])
-    return int(import_id), True
+        log_import(con, import_id, prep.file, prep.sha256, len(validated.observations),
+                   ",".join(sorted(set(validated.observations["indicator"]))))
+    return import_id, True
+
+
+# The steps every import shares (indicator values here, users' points in points.py).
+def ready_to_write(checked: HasProblems, file: str, accept_warnings: bool) -> None:
+    """Nothing is written while a blocking problem remains or while the warnings are not accepted."""
+    if checked.blocking:
+        raise ImportProblem(checked.blocking, file)
+    if checked.warnings and not accept_warnings:
+        raise ImportProblem([Problem("des avertissements restent à accepter avant d'importer.")], file)
+
+
+def next_import(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, bool]:
+    """The id of this file's import and whether it is new: the same bytes imported before keep their
+    earlier id and write nothing."""
+    seen = store.first(con, "SELECT id FROM import_log WHERE sha256 = ?", [sha256])
+    if seen:
+        return int(seen[0]), False
+    return int(store.first(con, "SELECT coalesce(max(id), 0) + 1 FROM import_log")[0]), True
+
+
+def declare_indicator(con: duckdb.DuckDBPyConnection, ind_id: str, label: str, unit: str, kind: str, polarity: int,
+                      decimals: int, definition: str, coverage: str, caution: str, rule: str, source: str,
+                      licence: str) -> None:
+    """A user's indicator in the catalog table, under the theme « Indicateurs importés », dated today."""
+    con.execute(
+        """INSERT INTO indicator (id, label, unit, kind, scale, polarity, decimals, theme, definition,
+               coverage, caution, rule, source, licence, vintage, small_count, user_defined)
+           VALUES (?, ?, ?, ?, 1, ?, ?, 'Indicateurs importés', ?, ?, ?, ?, ?, ?, ?, NULL, TRUE)""",
+        [ind_id, label, unit, kind, polarity, decimals, definition, coverage, caution, rule, source, licence,
+         f"importé le {datetime.now(UTC).date().isoformat()}"])
+
+
+def log_import(con: duckdb.DuckDBPyConnection, import_id: int, file: str, sha256: str, rows: int,
+               indicator_ids: str) -> None:
+    con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?)",
+                [import_id, datetime.now(UTC).replace(tzinfo=None), file, sha256, rows, indicator_ids])
 
 
 def _decimals(values: pd.Series) -> int:

@@ -16,7 +16,7 @@ import pandas as pd
 from . import geo, store, tabular, text
 from .errors import HasProblems, ImportProblem, Problem
 from .format import decimal_convention, parse_number
-from .ingest import find_column
+from .ingest import declare_indicator, find_column, log_import, next_import, ready_to_write
 from .territories import slug
 from .paths import SOURCES_DIR
 
@@ -166,17 +166,13 @@ def write(checked: PointsChecked, layer: str, accept_warnings: bool = False, pat
     message = text.check("label", layer)
     if message:
         raise ImportProblem([Problem(message)], checked.file)
-    if checked.blocking:
-        raise ImportProblem(checked.blocking, checked.file)
-    if checked.warnings and not accept_warnings:
-        raise ImportProblem([Problem("des avertissements restent à accepter avant d'importer.")], checked.file)
+    ready_to_write(checked, checked.file, accept_warnings)
     placed = checked.points[checked.points["commune"].notna()]
     with store.replacing(path) as con:
         con.execute(POINT_TABLES)
-        seen = store.first(con, "SELECT id FROM import_log WHERE sha256 = ?", [checked.sha256])
-        if seen:
-            return int(seen[0]), False
-        import_id = store.first(con, "SELECT coalesce(max(id), 0) + 1 FROM import_log")[0]
+        import_id, new = next_import(con, checked.sha256)
+        if not new:
+            return import_id, False
         ids = []
         for category in sorted(set(placed["category"])):
             ind = indicator_id(layer, category)
@@ -213,10 +209,8 @@ def write(checked: PointsChecked, layer: str, accept_warnings: bool = False, pat
         con.unregister("_pts")
         con.execute("INSERT INTO point_layer VALUES (?, ?, ?, ?, ?)",
                     [import_id, layer, checked.file, checked.sha256, datetime.now(UTC).replace(tzinfo=None)])
-        con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?)",
-                    [import_id, datetime.now(UTC).replace(tzinfo=None), checked.file, checked.sha256, len(placed),
-                     ",".join(ids)])
-    return int(import_id), True
+        log_import(con, import_id, checked.file, checked.sha256, len(placed), ",".join(ids))
+    return import_id, True
 
 
 def _sign(category: str) -> int:
@@ -225,14 +219,11 @@ def _sign(category: str) -> int:
 
 
 def _declare(con: duckdb.DuckDBPyConnection, ind: str, label: str, definition: str, file: str) -> None:
-    con.execute(
-        """INSERT INTO indicator (id, label, unit, kind, scale, polarity, decimals, theme, definition,
-               coverage, caution, rule, source, licence, vintage, small_count, user_defined)
-           VALUES (?, ?, 'points', 'count', 1, 0, 0, 'Indicateurs importés', ?, ?, ?, ?, ?, ?, ?, NULL, TRUE)""",
-        [ind, label, definition, "Communes où tombent les points, et leurs agrégats (sommes).",
-         "Points importés par un utilisateur : un point hors de France n'est compté nulle part.",
-         "Somme des territoires qui composent l'agrégat.", f"Source : {file} (points importés)",
-         "non précisée", f"importé le {datetime.now(UTC).date().isoformat()}"])
+    declare_indicator(con, ind, label, "points", "count", 0, 0, definition,
+                      "Communes où tombent les points, et leurs agrégats (sommes).",
+                      "Points importés par un utilisateur : un point hors de France n'est compté nulle part.",
+                      "Somme des territoires qui composent l'agrégat.", f"Source : {file} (points importés)",
+                      "non précisée")
 
 
 def of_communes(con: duckdb.DuckDBPyConnection, communes: list[str]) -> pd.DataFrame:
