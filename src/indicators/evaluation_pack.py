@@ -2,7 +2,7 @@
 study, the placebo distribution, the numbers, the caveats and the permalink of the same view."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import pandas as pd
@@ -59,24 +59,34 @@ def sections(con: duckdb.DuckDBPyConnection, group_id: str, start: int,
                       ev.synthetic.effect if ev.synthetic else None, unit, 2),
                      ("Membres", len(codes) - sum(c in codes for c in ev.left_out), "", 0),
                      ("Territoires de comparaison", len(comparison), "", 0)]
-            base = {"unit": unit, "source": str(ind["source"]), "decimals": 2, "permalink": link,
-                    "licence": str(ind["licence"]), "transform": unit}
-            espec = ChartSpec(title=f"{ind['label']} : étude d'événement", marker_year=start,
-                              subtitle=f"écart au groupe de comparaison, moins celui de {ev.reference_year}",
-                              marker_label=f"Début ({start})", **base)
-            charts.append(("evenement", event_chart(ev.event, espec), espec,
-                           pd.DataFrame({"annee": ev.event.index, "ecart_relatif": ev.event.to_numpy()})))
-            if ev.placebo.size:
-                pspec = ChartSpec(title=f"{ind['label']} : parmi des groupes tirés au hasard",
-                                  subtitle=f"{fr_int(ev.placebo.size)} groupes de même taille et mêmes niveaux", **base)
-                charts.append(("placebo", placebo_chart(ev.placebo, ev.effect, pspec), pspec,
-                               pd.DataFrame({"tirage": range(1, ev.placebo.size + 1),
-                                             "difference_de_differences": ev.placebo})))
+            base = ChartSpec(title="", unit=unit, source=str(ind["source"]), decimals=2, permalink=link,
+                             licence=str(ind["licence"]), transform=unit)
+            charts = detail_charts(ev, base, str(ind["label"]))
         for s in spans.itertuples():
             rows.append((f"Écart groupe − comparaison {period_label(s.period_start, s.year)} "
                          f"({fr_int(s.share_after * 100)} % de la période après le début)", s.gap, str(ind["unit"]), 2))
         out[ind_id] = EvaluationSection(findings, pd.DataFrame(rows, columns=["libellé", "valeur", "unité", "décimales"]),
                                         charts, link)
+    return out
+
+
+def detail_charts(ev: evaluation.Evaluation, base: ChartSpec,
+                  label: str | None = None) -> list[tuple[str, go.Figure, ChartSpec, pd.DataFrame]]:
+    """The event study and the placebo distribution of an evaluation, each with its spec and the data
+    behind it (file stem, figure, spec, data), as the Comparer page shows them and a pack prints them.
+    `label` (the indicator's) heads the titles where several indicators share one document."""
+    def title(text: str) -> str:
+        return f"{label} : {text}" if label else text[0].upper() + text[1:]
+
+    espec = replace(base, title=title("étude d'événement"), marker_year=ev.start, marker_label=f"Début ({ev.start})",
+                    subtitle=f"écart au groupe de comparaison, moins celui de {ev.reference_year}")
+    out = [("evenement", event_chart(ev.event, espec), espec,
+            pd.DataFrame({"annee": ev.event.index, "ecart_relatif": ev.event.to_numpy()}))]
+    if ev.placebo.size:
+        pspec = replace(base, title=title("parmi des groupes tirés au hasard"),
+                        subtitle=f"{fr_int(ev.placebo.size)} groupes de même taille et mêmes niveaux")
+        out.append(("placebo", placebo_chart(ev.placebo, ev.effect, pspec), pspec,
+                    pd.DataFrame({"tirage": range(1, ev.placebo.size + 1), "difference_de_differences": ev.placebo})))
     return out
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import charts, compare, evaluation, export, territories
-from indicators.format import fr_int, fr_number, fr_signed, period_label
+from indicators import charts, compare, evaluation, evaluation_pack, export, territories
+from indicators.format import fr_number, fr_signed, period_label
 from indicators.text import md
 
 from . import data, state, widgets
@@ -107,25 +107,11 @@ def _yearly(ind: pd.Series, group: pd.Series, ev: evaluation.Evaluation, unit: s
                + (f" Écartés faute de série complète : {md(', '.join(names.get(c, c) for c in ev.left_out))}."
                   if ev.left_out else ""))
 
-    left, right = st.columns(2)
-    with left:
-        espec = widgets.chart_spec(ind, title="Étude d'événement", unit=unit, decimals=2, marker_year=ev.start,
-                                   subtitle=f"écart au groupe de comparaison, moins celui de {ev.reference_year}",
-                                   marker_label=f"Début ({ev.start})", transform=unit, permalink=link)
-        efig = charts.event_chart(ev.event, espec)
-        widgets.show_chart(efig)
-        widgets.export_chart(efig, espec, pd.DataFrame({"annee": ev.event.index, "ecart_relatif": ev.event.to_numpy()}),
-                             f"evenement_{ind['id']}")
-    with right:
-        if ev.placebo.size:
-            pspec = widgets.chart_spec(ind, title="Parmi des groupes tirés au hasard", unit=unit,
-                                       decimals=2, subtitle=f"{fr_int(ev.placebo.size)} groupes de même taille et mêmes niveaux",
-                                       transform=unit, permalink=link)
-            pfig = charts.placebo_chart(ev.placebo, ev.effect, pspec)
-            widgets.show_chart(pfig)
-            widgets.export_chart(pfig, pspec, pd.DataFrame({"tirage": range(1, ev.placebo.size + 1),
-                                                            "difference_de_differences": ev.placebo}),
-                                 f"placebo_{ind['id']}")
+    base = widgets.chart_spec(ind, unit=unit, decimals=2, transform=unit, permalink=link)
+    for column, (stem, fig, spec, frame) in zip(st.columns(2), evaluation_pack.detail_charts(ev, base)):
+        with column:
+            widgets.show_chart(fig)
+            widgets.export_chart(fig, spec, frame, f"{stem}_{ind['id']}")
 
     with st.expander("Comparaison synthétique et détail par membre"):
         if ev.synthetic is not None:
