@@ -27,9 +27,8 @@ start = int(group["start_year"]) if pd.notna(group["start_year"]) else "non rens
 st.caption(f"{md(group['description'] or '')} Début du programme : {start}. "
            f"Source : {md(group['source'])}. {len(members)} membres.")
 
-SECTIONS = {  # the keys are state.COMPARER_SECTIONS
-"tableau": "Tableau", "similaires": "Territoires semblables", "effet": "Effet du programme",
-            "profil": "Profil d'attractivité", "groupes": "Gérer les groupes"}
+SECTIONS = dict(zip(state.COMPARER_SECTIONS, ("Tableau", "Territoires semblables", "Effet du programme",
+                                                "Profil d'attractivité", "Gérer les groupes"), strict=True))
 if not access.can_write():  # a public instance shows the groups, never their editing: groups live in the link
     SECTIONS["groupes"] = "Composer un groupe"
 view = st.segmented_control("Vue", list(SECTIONS), format_func=SECTIONS.get, key="w_vue_c",
