@@ -20,7 +20,7 @@ if not codes:
     st.stop()
 names = territories.labels(con, codes)
 
-views = {"series": "Séries", "profil": "Profil d'un territoire"}
+views = dict(zip(P("vue").options, ("Séries", "Profil d'un territoire"), strict=True))  # keys declared in state
 shown_view = st.segmented_control("Vue", list(views), format_func=views.get, key="w_vue", default=view.vue) or "series"
 state.write(P("vue"), shown_view)
 

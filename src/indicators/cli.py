@@ -69,14 +69,23 @@ def _import(args: argparse.Namespace) -> int:
     con = store.connect_readonly(args.db)
     checked = ingest.validate(con, prepared, decl)
     con.close()
+    return _report_and_write(checked, lambda: ingest.write(checked, decl, accept_warnings=args.accept_warnings,
+                                                           path=args.db),
+                             "import", f"{args.file.name}, {len(checked.observations)} valeurs",
+                             f"{len(checked.observations)} valeurs", args.db)
+
+
+def _report_and_write(checked, write, action: str, detail: str, count: str, database: Path | None) -> int:
+    """Every problem printed; nothing written while one blocks (exit 2); else the write, its journal
+    line, and what it did — an import (of values or of points) from the command line."""
     for p in checked.problems:
         print(("ERREUR " if p.blocking else "AVERTISSEMENT ") + str(p))
     if checked.blocking:
         return 2
-    import_id, created = ingest.write(checked, decl, accept_warnings=args.accept_warnings, path=args.db)
+    import_id, created = write()
     if created:
-        _journal("import", f"n° {import_id} : {args.file.name}, {len(checked.observations)} valeurs", args.db)
-    print(f"Import n° {import_id} : {len(checked.observations)} valeurs" + ("" if created else " (déjà importé : rien à faire)"))
+        _journal(action, f"n° {import_id} : {detail}", database)
+    print(f"Import n° {import_id} : {count}" + ("" if created else " (déjà importé : rien à faire)"))
     return 0
 
 
@@ -87,15 +96,10 @@ def _import_points(args: argparse.Namespace) -> int:
     con = store.connect_readonly(args.db)
     checked = points.check(con, points.read(data, args.file.name, args.sheet), args.file.name, data)
     con.close()
-    for p in checked.problems:
-        print(("ERREUR " if p.blocking else "AVERTISSEMENT ") + str(p))
-    if checked.blocking:
-        return 2
-    import_id, created = points.write(checked, args.layer, accept_warnings=args.accept_warnings, path=args.db)
-    if created:
-        _journal("import de points", f"n° {import_id} : {args.file.name}, couche {args.layer}", args.db)
-    print(f"Import n° {import_id} : {len(checked.points)} points" + ("" if created else " (déjà importé : rien à faire)"))
-    return 0
+    return _report_and_write(checked, lambda: points.write(checked, args.layer, accept_warnings=args.accept_warnings,
+                                                           path=args.db),
+                             "import de points", f"{args.file.name}, couche {args.layer}",
+                             f"{len(checked.points)} points", args.db)
 
 
 def _undo(args: argparse.Namespace) -> int:
@@ -209,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     ref = sub.add_parser("refresh", help="met à jour les sources depuis les éditeurs officiels, puis reconstruit")
     ref.add_argument("--from", dest="from_dir", type=Path, help="dossier de fichiers téléchargés ailleurs (serveur sans réseau)")
     ref.add_argument("--dry-run", action="store_true", help="dit ce qui changerait, sans rien changer")
-    ref.add_argument("--only", help="sources séparées par des virgules (naissances, urssaf)")
+    ref.add_argument("--only", help="sources séparées par des virgules (un nom inconnu fait afficher la liste)")
     ref.add_argument("--base-url", help="miroir des éditeurs (même chemins), par exemple dans le réseau de l'agence")
     ref.add_argument("--sources", type=Path, help=argparse.SUPPRESS)
     ref.set_defaults(func=_refresh)
