@@ -85,7 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     if check.returncode:
         print(f"Configuration nginx refusée :\n{check.stderr}", file=sys.stderr)
         return 2
-    nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(run), "-g", "daemon off;"])
+    def start_nginx() -> subprocess.Popen:
+        return subprocess.Popen([NGINX, "-c", str(conf), "-p", str(run), "-g", "daemon off;"])
+
+    nginx = start_nginx()
     stopping = False
 
     def stop(*_):
@@ -104,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 apps[port] = start_app(port)
         if nginx.poll() is not None:
             print("nginx s'est arrêté : relancé", flush=True)
-            nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(run), "-g", "daemon off;"])
+            nginx = start_nginx()
         time.sleep(0.5)
     for proc in [*apps.values(), nginx]:
         proc.terminate()
