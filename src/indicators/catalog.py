@@ -18,6 +18,7 @@ class Source:
     licence: str
     vintage: str
     url: str = ""
+    adapter: str | None = None  # brought only by `refresh --only <adapter>`: cited once its file is loaded
 
     def citation(self) -> str:
         return f"{self.producer}, {self.dataset} ({self.vintage}), {self.licence}"
@@ -47,17 +48,25 @@ class Indicator:
     user_defined: bool = False
     extra: dict = field(default_factory=dict)
 
+    def cited(self, loaded: frozenset[str] | None = None) -> tuple[Source, ...]:
+        """The sources to cite: all of them, or, given the refresh sources `loaded` in a base, those
+        that gave it values (a source still to be fetched is not cited under a chart it is absent
+        from; an indicator with no other source keeps its own, to say where it would come from)."""
+        if loaded is None:
+            return self.sources
+        return tuple(s for s in self.sources if s.adapter is None or s.adapter in loaded) or self.sources
+
     @property
     def source_line(self) -> str:
-        return "Source : " + " ; ".join(s.citation() for s in self.sources)
+        return _source_line(self.sources)
 
     @property
     def licence(self) -> str:
-        return " ; ".join(sorted({s.licence for s in self.sources}))
+        return _licence(self.sources)
 
     @property
     def vintage(self) -> str:
-        return " ; ".join(s.vintage for s in self.sources)
+        return _vintage(self.sources)
 
     @property
     def rule(self) -> str:
@@ -71,12 +80,26 @@ class Indicator:
             )
         return "Non additif : affiché seulement là où il est publié."
 
-    def as_row(self) -> dict:
+    def as_row(self, loaded: frozenset[str] | None = None) -> dict:
+        """The row of the base's indicator table, citing what `loaded` says the base holds."""
         row = asdict(self)
         row.pop("sources")
         row.pop("extra")
-        row.update(source=self.source_line, licence=self.licence, vintage=self.vintage, rule=self.rule)
+        cited = self.cited(loaded)
+        row.update(source=_source_line(cited), licence=_licence(cited), vintage=_vintage(cited), rule=self.rule)
         return row
+
+
+def _source_line(sources: tuple[Source, ...]) -> str:
+    return "Source : " + " ; ".join(s.citation() for s in sources)
+
+
+def _licence(sources: tuple[Source, ...]) -> str:
+    return " ; ".join(sorted({s.licence for s in sources}))
+
+
+def _vintage(sources: tuple[Source, ...]) -> str:
+    return " ; ".join(s.vintage for s in sources)
 
 
 LO = "Licence Ouverte / Etalab 2.0"
@@ -131,6 +154,7 @@ URSSAF = Source(
     "ODbL",
     "fichier national obtenu par `python -m indicators refresh --only urssaf`",
     "https://open.urssaf.fr/explore/dataset/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last/",
+    adapter="urssaf",
 )
 # Sources a refresh brings (`python -m indicators refresh`): absent from the shipped base, cited as soon
 # as their values are there.
@@ -141,6 +165,7 @@ ETAT_CIVIL_DECES = Source(
     LO,
     REFRESHED + " (--only deces), COG de l'édition ramené au COG 2026",
     "https://catalogue-donnees.insee.fr/fr/catalogue/recherche/DS_ETAT_CIVIL_DECES_COMMUNES",
+    adapter="deces",
 )
 SIDE_COMMUNES = Source(
     "Insee",
@@ -148,6 +173,7 @@ SIDE_COMMUNES = Source(
     LO,
     REFRESHED + " (--only creations), depuis 2012",
     "https://catalogue-donnees.insee.fr/fr/catalogue/recherche/DS_SIDE_CREA_ENT_COM",
+    adapter="creations",
 )
 POP_HISTORY = Source(
     "Insee",
@@ -155,6 +181,7 @@ POP_HISTORY = Source(
     LO,
     REFRESHED + " (--only populations)",
     "https://www.insee.fr/fr/statistiques/3698339",
+    adapter="populations",
 )
 COMPARATEUR_NEW = Source(
     "Insee",
@@ -163,6 +190,7 @@ COMPARATEUR_NEW = Source(
     LO,
     REFRESHED + " (--only comparateur)",
     "https://www.insee.fr/fr/statistiques/2521169",
+    adapter="comparateur",
 )
 CITEPA = Source(
     "Citepa",
@@ -170,6 +198,7 @@ CITEPA = Source(
     "licence indiquée par data.gouv.fr pour l'édition chargée",
     REFRESHED + " (--only citepa)",
     "https://www.data.gouv.fr/datasets/inventaire-de-gaz-a-effet-de-serre-territorialise/",
+    adapter="citepa",
 )
 EUTL = Source(
     "Commission européenne",

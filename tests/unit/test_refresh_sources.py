@@ -394,3 +394,22 @@ def test_refresh_from_a_folder_rebuilds_a_base_that_reads_the_new_files(tmp_path
     assert store.first(con, "SELECT max(year) FROM observation WHERE indicator = 'population'")[0] == 2023
     con.close()
     assert set(refresh.manifest(sources_dir)) == {"seqe", "populations"}
+
+
+def test_a_source_is_cited_once_the_refresh_has_loaded_it():
+    """Charts and exports cite the sources that gave the base its values: the historical series of
+    populations only after `refresh --only populations`, never while it is still to be fetched."""
+    population = catalog.get("population")
+    assert "base-pop-historiques" not in population.as_row(frozenset({"naissances"}))["source"]
+    assert "base-pop-historiques" in population.as_row(frozenset({"populations"}))["source"]
+    assert population.as_row(frozenset())["licence"] == catalog.COG_POP.licence  # the shipped source's alone
+    # an indicator whose only source is still to be fetched keeps it: it says where values would come from
+    assert "Citepa" in catalog.get("ghg_inventory").as_row(frozenset())["source"]
+    assert sources.loaded(SOURCES_DIR) >= {"naissances"} and "deces" not in sources.loaded(SOURCES_DIR)
+    from indicators import store
+
+    con = store.connect_readonly()  # the base built from the shipped files
+    cited = dict(con.execute("SELECT id, source FROM indicator WHERE id IN ('population', 'net_migration')").fetchall())
+    con.close()
+    assert "base-pop-historiques" not in cited["population"] and "DS_ETAT_CIVIL_DECES" not in cited["net_migration"]
+    assert "séries historiques du recensement" in cited["net_migration"]

@@ -21,7 +21,8 @@ def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
                   and not p.name.endswith((".avant-maj", ".part")))
 
 
-BUILD_VERSION = 3  # raised when the build changes (2: EU ETS installations for Terrain; 3: refreshed sources)
+BUILD_VERSION = 4  # raised when the build changes (2: EU ETS installations for Terrain; 3: refreshed sources;
+#                   4: only the sources a base holds are cited)
 
 
 def catalog_fingerprint() -> str:
@@ -146,7 +147,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
                WHERE indicator = 'population' GROUP BY territory) p
            WHERE p.territory = t.code"""
     )
-    _write_catalog(con)
+    _write_catalog(con, sources)
     groups.build_groups(con, sources, map_2021, map_2024)
     con.executemany(
         "INSERT INTO meta VALUES (?, ?)",
@@ -195,7 +196,11 @@ def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, step: Callable[[str],
     step(f"  repris de l'ancienne base : {kept} valeurs importées, groupes et années de démarrage")
 
 
-def _write_catalog(con: duckdb.DuckDBPyConnection) -> None:
+def _write_catalog(con: duckdb.DuckDBPyConnection, sources: Path) -> None:
+    """The catalog as this base holds it: a source a refresh has not brought is not cited."""
+    from ..refresh.sources import loaded
+
     cols = [r[0] for r in con.execute("DESCRIBE indicator").fetchall()]
-    rows = [[i.as_row().get(c) for c in cols] for i in catalog.INDICATORS]
+    held = loaded(sources)
+    rows = [[i.as_row(held).get(c) for c in cols] for i in catalog.INDICATORS]
     con.executemany(f"INSERT INTO indicator ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)

@@ -136,3 +136,8 @@ ADAPTERS = (
 def adapter(name: str) -> Adapter:
     """The adapter named `name`: the build reads the files where the refresh puts them."""
     return next(a for a in ADAPTERS if a.name == name)
+
+
+def loaded(sources: Path) -> frozenset[str]:
+    """The adapters whose file is in this sources folder (shipped or brought by a refresh)."""
+    return frozenset(a.name for a in ADAPTERS if (sources / a.target).exists())
