@@ -2,7 +2,6 @@
 a transparent composite profile, and the groups themselves."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from indicators import territories
@@ -23,8 +22,8 @@ link_row, link_members = territories.link_group(con, linked, state.read(P("debut
 with c1:
     group = widgets.group_select(con, "Groupe", link_group=link_row)
 members = link_members if group["id"] == territories.LINK_GROUP else territories.group_members(con, group["id"])
-start = int(group["start_year"]) if pd.notna(group["start_year"]) else "non renseigné"
-st.caption(f"{md(group['description'] or '')} Début du programme : {start}. "
+start = territories.start_text(group)
+st.caption(f"{md(group['description'] or '')} Début du programme : {md(start)}. "
            f"Source : {md(group['source'])}. {len(members)} membres.")
 
 SECTIONS = dict(zip(state.COMPARER_SECTIONS, ("Tableau", "Territoires semblables", "Effet du programme",

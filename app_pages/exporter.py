@@ -1,10 +1,9 @@
 """Exporter: one chart with its data, or a review pack (ZIP and PDF) for a group or territories."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from indicators import charts, export, store, summaries, territories
+from indicators import assessment, charts, export, store, summaries, territories
 from indicators.text import md
 from ui import data, state, widgets
 
@@ -67,10 +66,10 @@ refs = st.toggle("Références : région(s) et France (pour les taux)", value=Tr
 title = group["name"] if group is not None else ", ".join(territories.labels(con, pack_codes).values())
 if st.button("Préparer le dossier (ZIP et PDF)", type="primary", disabled=not picked or not pack_codes):
     bar = st.progress(0.0, "Préparation…")
-    start = int(group["start_year"]) if group is not None and pd.notna(group["start_year"]) else None
+    evaluated = assessment.group_in_base(con, group["id"]) if group is not None else None
     items = export.pack_items(con, pack_codes, picked, lo, hi, refs,
                               export.pack_permalink(pack_codes, group["id"] if group is not None else None, lo, hi),
-                              start_year=start, subtitle=title, group_id=group["id"] if group is not None else None)
+                              subtitle=title, group=evaluated)
     zipped = export.review_zip(items, f"Dossier d'évaluation : {title}", title,
                                lambda f, m: bar.progress(0.5 * f, f"Images et données : {m}"))
     pdf = export.review_pdf(items, f"Dossier d'évaluation : {title}", title,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import evaluation, refresh, store
+from indicators import refresh, store, verdict
 from indicators.build.cog import GEO_YEAR
 from indicators.classify import JENKS_POINTS
 from indicators.format import fr_datetime
@@ -62,8 +62,8 @@ tableaux et les exports, jamais « France ».
 """
 )
 st.markdown("**Évaluation d'un programme** (Comparer › Effet du programme, et la section « Évaluation » des "
-            "dossiers) :\n" + "\n".join(f"- {md(line)}" for line in evaluation.METHOD)
-            + f"\n\n{md(evaluation.CAVEAT)}")
+            "dossiers) :\n" + "\n".join(f"- {md(line)}" for line in verdict.METHOD)
+            + f"\n\n{md(verdict.CAVEAT)}")
 updates = refresh.manifest()
 if updates:
     st.markdown("**Mises à jour depuis les éditeurs** (`python -m indicators refresh`) :\n" + "\n".join(

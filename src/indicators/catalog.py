@@ -46,6 +46,12 @@ class Indicator:
     # denominator at the start of the period (the population, the dwellings…) is under `small_count`.
     small_count: float | None = None
     user_defined: bool = False
+    # For an evaluation: yearly values that pool five census surveys are only « indicatif »; the census
+    # spans of `census_outcome` (per 1 000 inhabitants) answer instead; a territory whose series is all
+    # zeros is not described by the indicator, for the reason `absent` says.
+    smoothed: bool = False
+    census_outcome: str | None = None
+    absent: str = ""
     extra: dict = field(default_factory=dict)
 
     def cited(self, loaded: frozenset[str] | None = None) -> tuple[Source, ...]:
@@ -240,6 +246,8 @@ INDICATORS: tuple[Indicator, ...] = (
         coverage="Communes et tous niveaux, annuel 2006–2023, puis les années suivantes après une mise à jour (Mayotte et collectivités "
         "d'outre-mer : 2020, 2022, 2023 seulement ; France = hors Mayotte).",
         caution=_CENSUS_CAUTION,
+        smoothed=True,
+        census_outcome="pop_change",
     ),
     Indicator(
         id="population_estimate",
@@ -414,6 +422,7 @@ INDICATORS: tuple[Indicator, ...] = (
         caution="Valeurs issues d'une exploitation pondérée : les petits effectifs sont fragiles.",
         theme="Économie",
         small_count=_SMALL,
+        smoothed=True,
     ),
     Indicator(
         id="salaried_jobs",
@@ -584,6 +593,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "logement, ni agriculture. Les émissions totales viennent de l'inventaire territorialisé du "
         "Citepa (mise à jour `--only citepa`) ou d'un import depuis la page Données.",
         theme="Environnement",
+        absent="aucune installation soumise aux quotas",
     ),
     Indicator(
         id="co2_ets_per_inhabitant",
@@ -602,6 +612,7 @@ INDICATORS: tuple[Indicator, ...] = (
         caution="Ce n'est pas l'empreinte carbone ni l'inventaire territorial : seulement les "
         "installations soumises aux quotas. Importez un inventaire régional pour le total.",
         theme="Environnement",
+        absent="aucune installation soumise aux quotas",
     ),
     Indicator(
         id="ghg_inventory",

@@ -281,33 +281,73 @@ def _start_line(fig: go.Figure, spec: ChartSpec, right: bool) -> None:
                   annotation_position="top left" if right else "top right")
 
 
-def event_chart(event: pd.Series, spec: ChartSpec) -> go.Figure:
-    """Event study: each year's gap (group − comparison) minus the gap of the last year before the
-    start, as bars; before the start they show whether the two paths were parallel."""
-    years = event.index.to_numpy()
-    colours = [PALETTE[1] if y >= (spec.marker_year or 0) else "#9aa3ad" for y in years]
-    fig = go.Figure(go.Bar(
-        x=years, y=event.to_numpy(), marker_color=colours, name=plot("Écart à l'année de référence"),
-        hovertext=[f"{y} : {fr_number(v, spec.decimals)} {plot(spec.unit)}" for y, v in zip(years, event)],
-        hoverinfo="text", showlegend=False))
+def event_chart(event: pd.Series, spec: ChartSpec, band: pd.DataFrame | None = None,
+                intervals: pd.DataFrame | None = None) -> go.Figure:
+    """Event study by years since the start: the gap (group − comparison) minus the gap of the reference
+    year as points; the regression's 95 % intervals as bars (`intervals`: lo, hi); in grey, the central
+    95 % of the placebo groups (`band`: lo, hi), what chance alone draws. Points, never bars spanning
+    years: two census years are two points."""
+    x = event.index.to_numpy()
+    fig = go.Figure()
+    if band is not None and not band.empty and band.notna().all().all():
+        fig.add_trace(go.Scatter(x=[*band.index, *band.index[::-1]], y=[*band["hi"], *band["lo"][::-1]],
+                                 fill="toself", fillcolor="rgba(154,163,173,0.28)", line={"width": 0},
+                                 hoverinfo="skip", name=plot("95 % des groupes tirés au hasard")))
+    colours = [PALETTE[1] if e >= 0 else "#555" for e in x]
+    err = None
+    if intervals is not None and not intervals.empty:
+        iv = intervals.reindex(x)
+        err = {"type": "data", "symmetric": False, "array": (iv["hi"] - event).to_numpy(),
+               "arrayminus": (event - iv["lo"]).to_numpy(), "color": "#777", "thickness": 1.2, "width": 4}
+    fig.add_trace(go.Scatter(
+        x=x, y=event.to_numpy(), mode="markers+lines", line={"color": "#bbb", "width": 1},
+        marker={"color": colours, "size": 9}, error_y=err, name=plot("Écart, moins celui de l'année de référence"),
+        hovertext=[f"{'+' if e > 0 else ''}{e} an(s) : {fr_number(v, spec.decimals)} {plot(spec.unit)}"
+                   for e, v in zip(x, event, strict=True)], hoverinfo="text"))
     fig.add_hline(y=0, line={"color": "#333", "width": 1})
-    if spec.marker_year is not None:
-        _start_line(fig, spec, right=spec.marker_year > np.median(years))
-    fig.update_xaxes(dtick=year_step(len(years)), tickformat="d")
-    return _layout(fig, spec)
+    fig.add_vline(x=-0.5, line={"color": "#CC79A7", "dash": "dash", "width": 2},
+                  annotation={"text": plot(spec.marker_label or "Début"), "font": {"color": "#a0467f", "size": 11}},
+                  annotation_position="top left" if len(x) and np.median(x) > 0 else "top right")
+    fig = _layout(fig, spec)
+    fig.update_xaxes(title=plot("Années depuis le début"), dtick=year_step(len(x)), tickformat="d")
+    return fig
 
 
 def placebo_chart(placebo: np.ndarray, observed: float, spec: ChartSpec) -> go.Figure:
-    """The effects of the placebo groups as a histogram, the observed effect as a line on it."""
+    """The effects of the placebo groups as a histogram, their central 95 % shaded, the observed effect
+    as a line: where it falls is the answer to « could chance alone give this? »."""
+    lo, hi = np.quantile(placebo, [0.025, 0.975])
     fig = go.Figure(go.Histogram(x=placebo, nbinsx=40, marker_color="#9aa3ad", name=plot("Groupes tirés au hasard"),
                                  hovertemplate="%{y} groupes<extra></extra>"))
+    fig.add_vrect(x0=lo, x1=hi, fillcolor="rgba(154,163,173,0.18)", line_width=0)
     fig.add_vline(x=observed, line={"color": PALETTE[1], "width": 3},
                   annotation={"text": plot(f"Groupe du programme : {fr_number(observed, spec.decimals)}"),
-                              "font": {"color": PALETTE[1], "size": 12}},
+                              "font": {"color": PALETTE[1], "size": 12}, "bgcolor": "rgba(255,255,255,0.85)"},
                   annotation_position="top left" if observed > np.median(placebo) else "top right")
+    fig.add_annotation(x=(lo + hi) / 2, y=0, yref="paper", yanchor="bottom", showarrow=False,
+                       text=plot("zone grise : 95 % des groupes au hasard"), font={"size": 11, "color": "#444"},
+                       bgcolor="rgba(255,255,255,0.7)")
     fig = _layout(fig, spec)
     fig.update_xaxes(title=plot("Différence de différences"), tickformat=",~r")
     fig.update_yaxes(title=plot("Nombre de groupes"), tickformat="d")
+    return fig
+
+
+def balance_chart(balance: pd.DataFrame, spec: ChartSpec) -> go.Figure:
+    """Standardised mean differences of the matching variables, before (the whole pool) and after
+    matching: the closer to 0, the more alike the two sides were before the start."""
+    labels = [plot(short(v, 48)) for v in balance["label"]]
+    fig = go.Figure([
+        go.Scatter(x=balance["smd_pool"], y=labels, mode="markers", marker={"color": "#9aa3ad", "size": 10},
+                   name=plot("Avant appariement (tout le vivier)")),
+        go.Scatter(x=balance["smd_matched"], y=labels, mode="markers", marker={"color": PALETTE[0], "size": 10,
+                                                                               "symbol": "diamond"},
+                   name=plot("Après appariement"))])
+    fig.add_vrect(x0=-0.25, x1=0.25, fillcolor="rgba(0,158,115,0.10)", line_width=0)
+    fig.add_vline(x=0, line={"color": "#333", "width": 1})
+    fig = _layout(fig, spec, plot_height=max(160, 34 * len(balance)))
+    fig.update_xaxes(title=plot("Écart des moyennes, en écarts-types du vivier"), tickformat=",~r")
+    fig.update_yaxes(title=None, autorange="reversed")
     return fig
 
 

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from . import store
 from .errors import DatabaseUnavailable, ObservatoireError
@@ -112,10 +111,10 @@ def _undo(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from . import export, territories
+    from . import assessment, export, territories
 
     con = store.connect_readonly(args.db)
-    start = None
+    group = None
     if args.group:
         groups = territories.groups(con).set_index("id")
         if args.group not in groups.index:
@@ -123,8 +122,7 @@ def _export(args: argparse.Namespace) -> int:
             return 2
         codes = territories.group_members(con, args.group)["code"].tolist()
         title = str(groups.at[args.group, "name"])
-        year = groups.at[args.group, "start_year"]
-        start = None if pd.isna(year) else int(year)
+        group = assessment.group_in_base(con, args.group)
     else:
         codes = args.territories.split(",")
         title = ", ".join(territories.labels(con, codes).values())
@@ -135,7 +133,7 @@ def _export(args: argparse.Namespace) -> int:
         return 2
     items = export.pack_items(con, codes, ids, args.year_from, args.year_to, not args.no_references,
                               export.pack_permalink(codes, args.group, args.year_from, args.year_to),
-                              start_year=start, subtitle=title, group_id=args.group)
+                              subtitle=title, group=group)
     progress = lambda f, msg: print(f"[{f:4.0%}] {msg}")  # noqa: E731
     if args.pdf:
         data = export.review_pdf(items, f"Dossier d'évaluation : {title}", title, progress,

@@ -197,27 +197,6 @@ def nearest(matrix: pd.DataFrame, target: str, weights: dict[str, float], k: int
     return out.sort_values(["distance", "code"]).head(k).reset_index(drop=True)
 
 
-def comparison_group(con: duckdb.DuckDBPyConnection, members: list[str], k: int,
-                     weights: dict[str, dict[str, float]] | None = None) -> pd.DataFrame:
-    """For each member, its k nearest non-members of the same level: a commune is compared with
-    communes, an EPCI with EPCI. Returns member, code, level, distance."""
-    from .territories import level_of
-
-    rows = []
-    by_level: dict[str, list[str]] = {}
-    for m in members:
-        by_level.setdefault(level_of(m), []).append(m)
-    for level, codes in by_level.items():
-        w = (weights or {}).get(level) or SIMILARITY_VARIABLES.get(level, {})
-        matrix = feature_matrix(con, level, list(w), include=codes)
-        z = standardise(matrix)
-        for m in codes:
-            near = nearest(matrix, m, w, k, exclude=frozenset(members), standardised=z)
-            rows += [{"member": m, "code": c, "level": level, "distance": d}
-                     for c, d in zip(near["code"], near["distance"])]
-    return pd.DataFrame(rows, columns=["member", "code", "level", "distance"])
-
-
 # ---------------------------------------------------------------- composite profile
 def composite(matrix: pd.DataFrame, weights: dict[str, float], polarity: dict[str, int]) -> pd.DataFrame:
     """A transparent score: weighted mean of z-scores, each signed so that higher is better.

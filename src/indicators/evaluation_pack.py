@@ -1,101 +1,241 @@
-"""The « Évaluation » section of a review pack, per indicator: the method in five lines, the event
-study, the placebo distribution, the numbers, the caveats and the permalink of the same view."""
+"""The « Évaluation » of one indicator as the Comparer page shows it and a review pack prints it: the
+verdict first, then the start year and its status, the comparison (who, who was left out and why,
+how alike before the start), the figures, the charts and the data behind each."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import compare, evaluation, territories
-from .charts import ChartSpec, event_chart, placebo_chart
-from .format import fr_int, period_label
+from . import assessment as asm
+from . import territories, verdict
+from .links import permalink
+from .charts import ChartSpec, balance_chart, event_chart, placebo_chart, trend_chart
+from .evaluation import Evaluation, Refusal, share_after
+from .format import fr_int, fr_number
+
+Chart = tuple[str, go.Figure, ChartSpec, pd.DataFrame]  # file stem, figure, spec, data
 
 
 @dataclass
 class EvaluationSection:
+    label: str
+    verdict: verdict.Verdict
+    start_line: str
+    comparison_line: str
     findings: list[str]
-    numbers: pd.DataFrame                      # libellé, valeur (the figures a review quotes)
-    charts: list[tuple[str, go.Figure, ChartSpec, pd.DataFrame]]  # (file stem, figure, spec, data)
+    numbers: pd.DataFrame                      # libellé, valeur, unité, décimales (the figures a review quotes)
+    charts: list[Chart]
+    tables: dict[str, pd.DataFrame]            # file stem → table (comparison, exclusions, balance, members…)
     permalink: str
-    method: tuple[str, ...] = evaluation.METHOD
-    caveat: str = evaluation.CAVEAT
+    method: tuple[str, ...] = verdict.METHOD
+    caveat: str = verdict.CAVEAT
+    spans_first: bool = False
+    left_out: list[str] = field(default_factory=list)
 
 
-def sections(con: duckdb.DuckDBPyConnection, group_id: str, start: int,
-             ind_rows: dict[str, dict]) -> dict[str, EvaluationSection]:
-    """One section per indicator with something to evaluate (a yearly series or census spans), as the
-    Comparer page computes it by default: 3 neighbours per member, index base 100 before the start,
-    aggregates by the indicator's rule, 1 000 placebo groups."""
-    from .export import permalink
+def start_line(a: asm.Assessment) -> str:
+    """The start used and what it is (« 2016, année supposée : non publiée par la CCI »)."""
+    g = a.group
+    note = g.start_note or ("année saisie pour ce groupe" if g.id else "année donnée dans le lien")
+    own = {m: y for m, y in a.starts.items() if y != g.start}
+    text = f"Début retenu : {note if note.startswith(str(g.start)) else f'{g.start} ({note})'}"
+    if own:
+        years = pd.Series(list(a.starts.values())).value_counts().sort_index()
+        text += (" ; chaque membre à sa propre date (" + ", ".join(f"{fr_int(n)} en {y}" for y, n in years.items())
+                 + ")")
+    elif g.member_starts and not a.options.own_starts:
+        text += " ; dates propres des membres ignorées (même année pour tous)"
+    return text + "."
 
-    members = territories.group_members(con, group_id)
-    codes = members["code"].tolist()
-    neighbours = compare.comparison_group(con, codes, 3)
-    comparison = list(dict.fromkeys(neighbours["code"]))
+
+def comparison_line(a: asm.Assessment, names: dict[str, str]) -> str:
+    e = a.answer
+    n = len(e.comparison_codes) if isinstance(e, Evaluation) else 0
+    shares = a.pool.excluded[a.pool.excluded["reason"].str.startswith("partage")]
+    progs = a.pool.excluded[a.pool.excluded["reason"].str.contains("programme")]
+    parts = [f"{fr_int(n)} territoires de comparaison appariés ({verdict.pool_scope(a.pool)}, "
+             f"{a.options.k} par membre)"]
+    if len(shares):
+        parts.append(f"écartés car ils partagent des communes avec un membre : "
+                     f"{', '.join(sorted(shares[shares['level'] != 'COM']['label'].tolist() or shares['label'].tolist())[:6])}"
+                     + (f" et {fr_int(len(shares) - 6)} autres" if len(shares) > 6 else ""))
+    if len(progs):
+        parts.append(f"{fr_int(len(progs))} territoires d'autres programmes écartés")
+    return " ; ".join(parts) + "."
+
+
+def section(con: duckdb.DuckDBPyConnection, a: asm.Assessment, ind: dict, link: str) -> EvaluationSection:
+    e, d = a.answer, 2
+    codes = set(a.group.members) | set(a.pool.excluded["code"])
+    for m in a.matching.values():
+        codes |= set(m.neighbours["code"])
+    names = territories.labels(con, sorted(codes))
+    label = str(ind["label"])
+    tables = _tables(a, names)
+    if isinstance(e, Refusal):
+        return EvaluationSection(label, a.verdict, start_line(a), comparison_line(a, names), [], pd.DataFrame(
+            columns=["libellé", "valeur", "unité", "décimales"]), [], tables, link,
+            left_out=[f"{names.get(c, c)} : {r}" for c, r in e.left_out.items()])
+    unit = verdict.unit_of(e)
+    rows = [("Différence de différences", e.effect, unit, d),
+            ("Centre des groupes placebo", e.inference.centre, unit, d),
+            ("Effet détectable (demi-largeur de la bande à 95 % du hasard)", e.inference.band, unit, d),
+            ("p unilatéral (rang parmi les placebos)", e.inference.p_one, "", 3),
+            ("p bilatéral (autour du centre)", e.inference.p_two, "", 3),
+            ("Test joint des écarts avant le début (p)", e.pretrend.p_value, "", 3),
+            ("Plus petite tendance antérieure détectée 4 fois sur 5", e.pretrend.detectable_slope, f"{unit} par an", 3),
+            ("Écart qu'elle produirait après le début", e.pretrend.detectable_bias, unit, d),
+            ("Placebo dans le temps", e.time_placebo, unit, d),
+            ("Différence de différences synthétique", e.synthetic.effect if e.synthetic else None, unit, d),
+            ("Régression à effets fixes (pyfixest)", e.regression.did if e.regression else None, unit, d),
+            ("Membres évalués", sum(len(m) for m in e.cohorts.values()), "", 0),
+            ("Territoires de comparaison", len(e.comparison_codes), "", 0),
+            ("Groupes placebo", e.inference.draws, "", 0)]
+    if e.outcome.spans:
+        rows.append(("Part de la dernière période après le début", share_after(e.outcome, e.periods[-1], e.start) * 100,
+                     "%", 0))
+    numbers = pd.DataFrame(rows, columns=["libellé", "valeur", "unité", "décimales"])
+    base = ChartSpec(title="", unit=unit, source=str(ind["source"]), decimals=d, permalink=link,
+                     licence=str(ind["licence"]), transform=unit)
+    return EvaluationSection(label, a.verdict, start_line(a), comparison_line(a, names), verdict.findings(e), numbers,
+                             charts(a, base, label, names), tables, link, spans_first=a.main == "spans",
+                             left_out=[f"{names.get(c, c)} : {r}" for c, r in e.left_out.items()])
+
+
+def charts(a: asm.Assessment, base: ChartSpec, label: str | None = None,
+           names: dict[str, str] | None = None) -> list[Chart]:
+    """The charts of an evaluation, each with its spec and the data behind it: the group against its
+    comparison, the event study (yearly), the placebo distribution and the balance before the start.
+    `label` (the indicator's) heads the titles where several indicators share one document."""
+    e = a.answer
+    if not isinstance(e, Evaluation):
+        return []
+
+    what = e.outcome.label or label
+
+    def title(text: str) -> str:
+        return f"{what} : {text}" if what else text[0].upper() + text[1:]
+
+    out: list[Chart] = []
+    how = "pondéré (règle de l'indicateur)" if e.outcome.weighted else "chaque membre compte une fois"
+    lab = e.outcome.labels
+    lines = [("G", a.group.name[:60], e.group), ("C", "Territoires de comparaison (corrigés)", e.comparison)]
+    if e.synthetic is not None and not e.staggered:
+        lines.append(("S", "Comparaison synthétique", pd.Series(e.synthetic.series, index=e.group.index)))
+    frame = pd.concat([
+        pd.DataFrame({"territory": code, "territory_label": name, "level": "GRP",
+                      "period_start": [e.outcome.starts[p] for p in s.index], "year": s.index, "value": s.to_numpy()})
+        for code, name, s in lines])
+    tspec = replace(base, title=title("le groupe et ses territoires de comparaison"),
+                    subtitle=(f"{lab[e.periods[0]]} et {lab[e.periods[-1]]}" if e.outcome.spans
+                              else f"{lab[e.periods[0]]}–{lab[e.periods[-1]]}") + f" · début {e.start} · {how} · "
+                             "comparaison corrigée des écarts que l'appariement laisse",
+                    marker_year=None if e.outcome.spans else e.start, marker_label=f"Début ({e.start})")
+    out.append(("groupe_comparaison", trend_chart(frame, tspec), tspec, frame))
+    if not e.outcome.spans and len(e.event) > 2:
+        espec = replace(base, title=title("étude d'événement"), marker_label=f"Début ({e.start})",
+                        subtitle="écart au groupe de comparaison moins celui de l'année d'avant le début ; "
+                                 "barres : intervalle à 95 % de la régression ; gris : 95 % des groupes au hasard")
+        reg = e.regression.table if e.regression is not None else None
+        data = pd.DataFrame({"annees_depuis_debut": e.event.index, "ecart": e.event.to_numpy(),
+                             "hasard_bas": e.event_band["lo"].reindex(e.event.index).to_numpy(),
+                             "hasard_haut": e.event_band["hi"].reindex(e.event.index).to_numpy()})
+        if reg is not None:
+            data = data.assign(regression=reg["estimate"].reindex(e.event.index).to_numpy(),
+                               regression_bas=reg["lo"].reindex(e.event.index).to_numpy(),
+                               regression_haut=reg["hi"].reindex(e.event.index).to_numpy())
+        out.append(("evenement", event_chart(e.event, espec, e.event_band, reg), espec, data))
+    if e.placebo.size:
+        pspec = replace(base, title=title("parmi des groupes tirés au hasard"),
+                        subtitle=f"{fr_int(e.placebo.size)} groupes placebo, chacun comparé comme le groupe")
+        out.append(("placebo", placebo_chart(e.placebo, e.effect, pspec), pspec,
+                    pd.DataFrame({"tirage": range(1, e.placebo.size + 1), "difference_de_differences": e.placebo})))
+    m = a.matching.get(a.main)
+    if m is not None and not m.balance.empty:
+        bspec = replace(base, title=title("équilibre avant le début"), unit="écart standardisé", decimals=2,
+                        transform="écart des moyennes en écarts-types du vivier",
+                        subtitle="0 : les membres et leurs territoires de comparaison se ressemblaient ; "
+                                 "bande verte : moins de 0,25")
+        out.append(("ecarts_standardises", balance_chart(m.balance, bspec), bspec, m.balance))
+    return out
+
+
+def _tables(a: asm.Assessment, names: dict[str, str]) -> dict[str, pd.DataFrame]:
+    out = {}
+    m = a.matching.get(a.main)
+    if m is not None:
+        nb = m.neighbours
+        out["comparaison"] = pd.DataFrame({
+            "territoire": nb["code"].map(names), "code": nb["code"], "apparié à": nb["member"].map(names),
+            "rang": nb["rank"], "distance": nb["distance"].round(3)})
+        b = m.balance
+        out["equilibre"] = pd.DataFrame({
+            "variable": b["label"], "membres": b["group"].where(~b["log"], 10 ** b["group"]),
+            "vivier": b["pool"].where(~b["log"], 10 ** b["pool"]),
+            "comparaison": b["comparison"].where(~b["log"], 10 ** b["comparison"]),
+            "écart standardisé avant": b["smd_pool"], "écart standardisé après": b["smd_matched"]})
+    ex = a.pool.excluded
+    out["exclusions"] = pd.DataFrame({"territoire": ex["label"], "code": ex["code"], "raison": ex["reason"]})
+    e = a.answer
+    if isinstance(e, Evaluation) and not e.members.empty:
+        d = e.members
+        out["membres"] = pd.DataFrame({"membre": d["member"].map(names), "code": d["member"], "début": d["start"],
+                                       "territoires de comparaison": d["n_comparison"], "avant": d["before"],
+                                       "après": d["after"], "comparaison avant": d["comparison_before"],
+                                       "comparaison après": d["comparison_after"],
+                                       "différence de différences": d["effect"]})
+    left = e.left_out if isinstance(e, (Evaluation, Refusal)) else {}
+    if left:
+        out["membres_ecartes"] = pd.DataFrame({"membre": [names.get(c, c) for c in left], "code": list(left),
+                                               "raison": list(left.values())})
+    return out
+
+
+def effect_section(con: duckdb.DuckDBPyConnection, group: asm.Group, indicator: str, options: asm.Options,
+                   link: str) -> EvaluationSection:
+    """The Comparer page's model of one indicator's evaluation (the pack builds the same with defaults)."""
+    ind = con.execute("SELECT * FROM indicator WHERE id = ?", [indicator]).df().iloc[0].to_dict()
+    return section(con, asm.assess(con, group, indicator, options), ind, link)
+
+
+def sections(con: duckdb.DuckDBPyConnection, group: asm.Group, ind_rows: dict[str, dict],
+             options: asm.Options = asm.DEFAULT) -> dict[str, EvaluationSection]:
+    """One section per count or ratio indicator of the pack, as the Comparer page computes it by default
+    (an indicator the group cannot be evaluated on gets its section too, saying why)."""
     out = {}
     for ind_id, ind in ind_rows.items():
         if ind["kind"] not in ("count", "ratio"):
             continue
-        link = permalink("comparer", g=group_id, vue="effet", ie=ind_id)
-        ev, spans = evaluation.assess(lambda query, *args: query(con, *args), ind_id, codes, comparison, start,
-                                      sorted(set(members["level"])), index=True, neighbours=neighbours)
-        if ev is None and spans.empty:
-            continue
-        rows, charts, findings = [], [], []
-        if ev is not None:
-            unit = f"indice base 100 en {ev.index_base}"
-            findings = evaluation.findings(ev, unit)
-            rows += [("Différence de différences", ev.effect, unit, 2),
-                     ("Groupe : moyenne avant", ev.group[list(ev.before)].mean(), unit, 2),
-                     ("Groupe : moyenne après", ev.group[list(ev.after)].mean(), unit, 2),
-                     ("Comparaison : moyenne avant", ev.comparison[list(ev.before)].mean(), unit, 2),
-                     ("Comparaison : moyenne après", ev.comparison[list(ev.after)].mean(), unit, 2),
-                     ("Pente de l'écart avant le début", ev.trend.slope, f"{unit} par an", 3),
-                     ("Part des groupes placebo avec un écart au moins aussi grand", ev.placebo_share * 100, "%", 0),
-                     ("Placebo dans le temps", ev.time_placebo, unit, 2),
-                     ("Comparaison synthétique : différence de différences",
-                      ev.synthetic.effect if ev.synthetic else None, unit, 2),
-                     ("Membres", len(codes) - sum(c in codes for c in ev.left_out), "", 0),
-                     ("Territoires de comparaison", len(comparison), "", 0)]
-            base = ChartSpec(title="", unit=unit, source=str(ind["source"]), decimals=2, permalink=link,
-                             licence=str(ind["licence"]), transform=unit)
-            charts = detail_charts(ev, base, str(ind["label"]))
-        for s in spans.itertuples():
-            rows.append((f"Écart groupe − comparaison {period_label(s.period_start, s.year)} "
-                         f"({fr_int(s.share_after * 100)} % de la période après le début)", s.gap, str(ind["unit"]), 2))
-        out[ind_id] = EvaluationSection(findings, pd.DataFrame(rows, columns=["libellé", "valeur", "unité", "décimales"]),
-                                        charts, link)
+        link = permalink("comparer", g=group.id or "lien", vue="effet", ie=ind_id)
+        out[ind_id] = section(con, asm.assess(con, group, ind_id, options), ind, link)
     return out
 
 
-def detail_charts(ev: evaluation.Evaluation, base: ChartSpec,
-                  label: str | None = None) -> list[tuple[str, go.Figure, ChartSpec, pd.DataFrame]]:
-    """The event study and the placebo distribution of an evaluation, each with its spec and the data
-    behind it (file stem, figure, spec, data), as the Comparer page shows them and a pack prints them.
-    `label` (the indicator's) heads the titles where several indicators share one document."""
-    def title(text: str) -> str:
-        return f"{label} : {text}" if label else text[0].upper() + text[1:]
-
-    espec = replace(base, title=title("étude d'événement"), marker_year=ev.start, marker_label=f"Début ({ev.start})",
-                    subtitle=f"écart au groupe de comparaison, moins celui de {ev.reference_year}")
-    out = [("evenement", event_chart(ev.event, espec), espec,
-            pd.DataFrame({"annee": ev.event.index, "ecart_relatif": ev.event.to_numpy()}))]
-    if ev.placebo.size:
-        pspec = replace(base, title=title("parmi des groupes tirés au hasard"),
-                        subtitle=f"{fr_int(ev.placebo.size)} groupes de même taille et mêmes niveaux")
-        out.append(("placebo", placebo_chart(ev.placebo, ev.effect, pspec), pspec,
-                    pd.DataFrame({"tirage": range(1, ev.placebo.size + 1), "difference_de_differences": ev.placebo})))
-    return out
+def text(s: EvaluationSection, label: str) -> list[str]:
+    """The section as lines of text (README of the ZIP folder, PDF page): the verdict first."""
+    lines = [f"Évaluation : {label}", "", s.verdict.headline, "", "Ce que l'on peut dire :",
+             *[f"• {x}" for x in s.verdict.can], "", "Ce que l'on ne peut pas dire :",
+             *[f"• {x}" for x in s.verdict.cannot], "", s.start_line, s.comparison_line]
+    if s.left_out:
+        lines += ["Membres non évalués : " + " ; ".join(s.left_out) + "."]
+    if s.findings:
+        lines += ["", "Chiffres :", *[f"• {f}" for f in s.findings]]
+    lines += ["", "Méthode :", *[f"• {m}" for m in s.method], "", f"Précautions : {s.caveat}", "", f"Lien : {s.permalink}"]
+    return lines
 
 
-def text(section: EvaluationSection, label: str) -> list[str]:
-    """The section as lines of text (README of the ZIP folder, PDF page)."""
-    from .format import fr_number
+def exclusions_summary(table: pd.DataFrame) -> list[str]:
+    """Exclusions counted by reason, the ones sharing ground with a member named (the full list is a file)."""
+    if table.empty:
+        return []
+    counts = table.groupby("raison").size().sort_values(ascending=False)
+    return [f"• {r} : {fr_int(n)}" + (f" ({', '.join(table.loc[table['raison'] == r, 'territoire'].head(8))}"
+                                      + (" …)" if n > 8 else ")") if r.startswith("partage") else "")
+            for r, n in counts.items()]
 
-    return [f"Évaluation : {label}", "", "Méthode :", *[f"• {m}" for m in section.method], "", "Résultats :",
-            *[f"• {f}" for f in section.findings],
-            *[f"• {r.libellé} : {fr_number(r.valeur, int(r.décimales))} {r.unité}".rstrip()
-              for r in section.numbers.itertuples()],
-            "", f"Précautions : {section.caveat}", "", f"Lien : {section.permalink}"]
+
+def number_text(row: pd.Series) -> str:
+    return f"{row['libellé']} : {fr_number(row['valeur'], int(row['décimales']))} {row['unité']}".rstrip()

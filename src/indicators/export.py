@@ -14,8 +14,10 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import evaluation_pack
 from .charts import FONT, TEMPLATE, ChartSpec, frame, reframe, trend_chart
 from .format import MISSING, fr_numbers, period_label
+from .links import permalink
 from .text import plot
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -130,12 +132,12 @@ class PackItem:
     figure: go.Figure
     spec: ChartSpec
     table: pd.DataFrame
-    evaluation: object = None  # evaluation_pack.EvaluationSection when the pack is a programme's group
+    evaluation: evaluation_pack.EvaluationSection | None = None  # when the pack is a programme's group
 
 
 def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, year_to: int,
-               with_references: bool, permalink: Callable[[str, list[str]], str], start_year: int | None = None,
-               subtitle: str = "", group_id: str | None = None) -> list[PackItem]:
+               with_references: bool, permalink: Callable[[str, list[str]], str], subtitle: str = "",
+               group: evaluation_pack.asm.Group | None = None) -> list[PackItem]:
     """Series, chart and table of each indicator for these territories (and their references); for a
     programme's group with a start year, each indicator's « Évaluation » section too."""
     from . import store, territories
@@ -144,6 +146,7 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
     regions = [r[-2] for r in (territories.references(con, c) for c in codes) if len(r) >= 2]
     refs = [r for r in dict.fromkeys(regions + ["FR"]) if r not in codes] if with_references and codes else []
     inds = store.indicators(con).set_index("id")
+    start_year = group.start if group is not None else None
     items = []
     for ind_id in indicator_ids:
         ind = inds.loc[ind_id]
@@ -158,10 +161,8 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
         fig = trend_chart(series, spec, frozenset(shown_refs)) if not series.empty else _empty_figure(spec)
         items.append(PackItem({"id": ind_id, **{k: (None if pd.isna(v) else v) for k, v in ind.items()}},
                               fig, spec, series_table(series, spec, {ind_id: str(ind["label"])})))
-    if group_id and start_year:
-        from . import evaluation_pack
-
-        found = evaluation_pack.sections(con, group_id, start_year, {it.indicator["id"]: it.indicator for it in items})
+    if group is not None:
+        found = evaluation_pack.sections(con, group, {it.indicator["id"]: it.indicator for it in items})
         for it in items:
             it.evaluation = found.get(it.indicator["id"])
     return items
@@ -204,13 +205,14 @@ def review_zip(items: list[PackItem], title: str, territories_text: str,
                     name = name.replace("graphique", "donnees")
                 zf.writestr(f"{folder}/{name}", data)
             if it.evaluation is not None:
-                from .evaluation_pack import text
-
                 for stem, fig, spec, table in it.evaluation.charts:
                     for name, data in chart_files(fig, spec, table, stem).items():
                         zf.writestr(f"{folder}/evaluation/{name}", data)
-                zf.writestr(f"{folder}/evaluation/chiffres.csv", to_csv(it.evaluation.numbers))
-                zf.writestr(f"{folder}/evaluation/LISEZMOI.txt", "\n".join(text(it.evaluation, it.indicator["label"])))
+                zf.writestr(f"{folder}/evaluation/chiffres.csv", to_csv(_rounded(it.evaluation.numbers)))
+                for stem, table in it.evaluation.tables.items():
+                    zf.writestr(f"{folder}/evaluation/{stem}.csv", to_csv(table))
+                zf.writestr(f"{folder}/evaluation/LISEZMOI.txt",
+                            "\n".join(evaluation_pack.text(it.evaluation, it.indicator["label"])))
         zf.writestr("metadata.json", json.dumps(meta, ensure_ascii=False, indent=2))
         zf.writestr("README.txt", _readme(meta))
     progress(1.0, "terminé")
@@ -258,11 +260,7 @@ def review_pdf(items: list[PackItem], title: str, territories_text: str,
         pages.append(_chart_page(it, notes))
         pages += _table_pages(it)
         if it.evaluation is not None:
-            from .evaluation_pack import text
-
-            pages.append(_text_page(f"Évaluation : {it.indicator['label']}", text(it.evaluation, it.indicator["label"])[2:]))
-            pages += [_page(reframe(fig, spec, stamp=export_line(spec), width=PAGE["width"], height=PAGE["height"]))
-                      for _, fig, spec, _ in it.evaluation.charts]
+            pages += _evaluation_pages(it)
     pages.append(_text_page("Sources et licences", [
         f"• {i['libellé']} : {i['source']} — licence {i['licence']} — millésime {i['millésime']}"
         for i in meta["indicateurs"]] + ["", "« © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL)."]))
@@ -298,6 +296,71 @@ def _text_page(title: str, lines: list[str]) -> go.Figure:
     fig.add_annotation(text="<br>".join(_wrap(line, 120) for line in lines), xref="paper", yref="paper", x=0, y=1,
                        xanchor="left", yanchor="top", align="left", showarrow=False, font={"size": 13})
     return _page(fig)
+
+
+PAGE_LINES = 36  # wrapped text lines a page holds
+
+
+def _text_pages(title: str, lines: list[str]) -> list[go.Figure]:
+    """Text over as many pages as it needs, never cut at the bottom of one."""
+    pages, current, used = [], [], 0
+    for line in lines:
+        height = max(1, len(textwrap.wrap(str(line), 120)))
+        if used + height > PAGE_LINES and current:
+            pages.append(current)
+            current, used = [], 0
+        current.append(line)
+        used += height
+    pages.append(current)
+    return [_text_page(title + (f" ({n}/{len(pages)})" if len(pages) > 1 else ""), p)
+            for n, p in enumerate(pages, start=1)]
+
+
+def _rounded(numbers: pd.DataFrame) -> pd.DataFrame:
+    """The figures of a section at the decimals they are read with (never 16 decimals in a CSV)."""
+    return numbers.assign(valeur=[None if pd.isna(v) else round(float(v), int(d))
+                                  for v, d in zip(numbers["valeur"], numbers["décimales"], strict=True)])
+
+
+def _evaluation_pages(it: PackItem) -> list[go.Figure]:
+    """An indicator's « Évaluation »: the verdict and the figures, the charts, then the comparison
+    (balance before the start, the territories compared, those left out and why)."""
+    ev = it.evaluation
+    label = it.indicator["label"]
+    pages = _text_pages(f"Évaluation : {label}", evaluation_pack.text(ev, label)[2:])
+    pages += [_page(reframe(fig, spec, stamp=export_line(spec), width=PAGE["width"], height=PAGE["height"]))
+              for _, fig, spec, _ in ev.charts]
+    if "equilibre" in ev.tables:
+        pages += _frame_pages(f"{label} : équilibre avant le début", ev.tables["equilibre"], 2)
+    if "comparaison" in ev.tables:
+        pages += _frame_pages(f"{label} : territoires de comparaison", ev.tables["comparaison"], 3)
+    summary = evaluation_pack.exclusions_summary(ev.tables.get("exclusions", pd.DataFrame()))
+    if summary:
+        pages += _text_pages(f"{label} : territoires écartés du vivier",
+                             ["Un territoire qui partage des communes avec un membre n'est jamais comparé ; un territoire "
+                              "d'un autre programme ne l'est que si l'utilisateur l'ajoute. Liste complète : "
+                              "exclusions.csv dans le ZIP.", "", *summary])
+    return pages
+
+
+def _frame_pages(title: str, table: pd.DataFrame, decimals: int) -> list[go.Figure]:
+    """Any small table as pages of TABLE_ROWS rows (numbers the French way); the ZIP has it whole."""
+    chunks = [table.iloc[i:i + TABLE_ROWS] for i in range(0, max(len(table), 1), TABLE_ROWS)][:TABLE_PAGES]
+    pages = []
+    for n, shown in enumerate(chunks, start=1):
+        cells = [[plot(v) for v in (fr_numbers(shown[c].tolist(), decimals) if pd.api.types.is_numeric_dtype(shown[c])
+                                    else shown[c].astype(str).tolist())] for c in shown.columns]
+        fig = go.Figure(go.Table(
+            header={"values": [plot(c) for c in shown.columns], "align": "left", "fill_color": "#dde6ef",
+                    "font": {"color": "#111", "size": 12}, "line_color": "#9aa5b1", "height": 26},
+            cells={"values": cells, "align": "left", "fill_color": "white", "font": {"color": "#111", "size": 11},
+                   "line_color": "#c8ced6", "height": 22}))
+        more = f" — page {n}/{len(chunks)}" if len(chunks) > 1 else ""
+        rest = (f" ; {len(table) - TABLE_ROWS * TABLE_PAGES} lignes de plus dans le ZIP"
+                if n == len(chunks) and len(table) > TABLE_ROWS * TABLE_PAGES else "")
+        fig.update_layout(title={"text": plot(f"{title}{more}{rest}"), "x": 0.04}, margin={"l": 50, "r": 40, "t": 70, "b": 30})
+        pages.append(_page(fig))
+    return pages
 
 
 def _chart_page(it: PackItem, notes: list[str]) -> go.Figure:
@@ -342,12 +405,3 @@ def pack_permalink(codes: list[str], group_id: str | None, year_from: int, year_
                                                 ref=",".join(refs) or "0", g=group_id)
 
 
-def permalink(page: str, **params: object) -> str:
-    """An absolute link to a view of the app with its state (see paths.BASE_URL)."""
-    from urllib.parse import quote
-
-    from .paths import BASE_URL
-
-    parts = [f"{k}={quote(','.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v), safe=':,-')}"
-             for k, v in params.items() if v not in (None, "", [])]
-    return f"{BASE_URL}/{page}" + ("?" + "&".join(parts) if parts else "")

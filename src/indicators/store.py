@@ -22,7 +22,8 @@ import pandas as pd
 from .errors import DatabaseBusy, DatabaseUnavailable, DatabaseWriteFailed, ReadOnlyMode
 from .paths import db_path
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: programme groups and each member's start year
+CARRIED_SCHEMAS = ("2", "3")  # a rebuild keeps users' imports and groups from bases of these schemas
 METRO_ONLY = "France métropolitaine"  # the flag (and label) of a France value summed from the 96 départements
 
 SCHEMA = """
@@ -40,8 +41,11 @@ CREATE TABLE indicator(
     source VARCHAR, licence VARCHAR, vintage VARCHAR, small_count DOUBLE, user_defined BOOLEAN);
 CREATE TABLE territory_group(
     id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, description VARCHAR, start_year INTEGER,
-    source VARCHAR, builtin BOOLEAN NOT NULL DEFAULT FALSE);
+    source VARCHAR, builtin BOOLEAN NOT NULL DEFAULT FALSE,
+    programme BOOLEAN NOT NULL DEFAULT FALSE,  -- its members are treated: never in another group's comparison
+    start_note VARCHAR);                       -- what the start year is (published, announced, assumed)
 CREATE TABLE group_member(group_id VARCHAR NOT NULL, territory VARCHAR NOT NULL, note VARCHAR,
+    start_year INTEGER, start_note VARCHAR,    -- the member's own start (a convention's year), else the group's
     PRIMARY KEY(group_id, territory));
 CREATE TABLE import_log(id INTEGER PRIMARY KEY, imported_at TIMESTAMP, file VARCHAR, sha256 VARCHAR,
     rows INTEGER, indicator_ids VARCHAR);

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import text
+from . import text, years
 from .errors import ObservatoireError, UnknownTerritory
 
 LEVELS: dict[str, str] = {
@@ -118,19 +118,35 @@ def codes_at_level(con: duckdb.DuckDBPyConnection, members: list[str], level: st
 
 def groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
-        """SELECT g.id, g.name, g.description, g.start_year, g.source, g.builtin, count(m.territory) AS members
+        """SELECT g.id, g.name, g.description, g.start_year, g.source, g.builtin, g.programme, g.start_note,
+                  count(m.territory) AS members
            FROM territory_group g LEFT JOIN group_member m ON m.group_id = g.id
            GROUP BY ALL ORDER BY g.builtin DESC, g.name"""
     ).df()
 
 
 def group_members(con: duckdb.DuckDBPyConnection, group_id: str) -> pd.DataFrame:
+    """Members with their own start year (`start_year`, NULL when they follow the group's) and what
+    that year is (`start_note`: a convention's date, a user's entry)."""
     return con.execute(
-        """SELECT m.territory AS code, t.label, t.level, t.population, m.note
+        """SELECT m.territory AS code, t.label, t.level, t.population, m.note, m.start_year, m.start_note
            FROM group_member m JOIN territory t ON t.code = m.territory
            WHERE m.group_id = ? ORDER BY t.level, t.label""",
         [group_id],
     ).df()
+
+
+USER_START_NOTE = "année saisie par un utilisateur"
+
+
+def start_text(group: pd.Series) -> str:
+    """A group's start year and what it is: « 2016, année supposée : non publiée par la CCI… »."""
+    if pd.isna(group.get("start_year")):
+        return "non renseigné"
+    year, note = int(group["start_year"]), group.get("start_note")
+    if not isinstance(note, str) or not note:
+        return str(year)
+    return note if note.startswith(str(year)) else f"{year} ({note})"
 
 
 LINK_GROUP = "lien"
@@ -139,11 +155,13 @@ LINK_GROUP = "lien"
 def link_group(con: duckdb.DuckDBPyConnection, codes: list[str], start_year: int | None) -> tuple[pd.Series, pd.DataFrame]:
     """A group that lives in a link only (public instance: shareable, never stored): its row and members."""
     members = con.execute(
-        f"""SELECT code, label, level, population, NULL AS note FROM territory
+        f"""SELECT code, label, level, population, NULL AS note, NULL::INTEGER AS start_year,
+                   NULL AS start_note FROM territory
             WHERE code IN ({", ".join("?" * len(codes)) or "NULL"}) ORDER BY level, label""", codes).df()
     row = pd.Series({"id": LINK_GROUP, "name": "Groupe composé dans le lien", "start_year": start_year,
                      "description": "Groupe composé par l'utilisateur, gardé dans l'adresse de la page (jamais dans la base).",
-                     "source": "lien partagé", "builtin": False, "members": len(members)})
+                     "source": "lien partagé", "builtin": False, "programme": False,
+                     "start_note": "année donnée dans le lien" if start_year else None, "members": len(members)})
     return row, members
 
 
@@ -158,8 +176,13 @@ def slug(name: str, sep: str = "-", empty: str = "groupe") -> str:
 
 
 def save_group(name: str, members: list[str], start_year: int | None, description: str = "",
-               group_id: str | None = None, path: Path | None = None) -> str:
-    """Create (group_id None) or update a group in the database, through the one writer path."""
+               group_id: str | None = None, path: Path | None = None, programme: bool | None = None,
+               member_starts: dict[str, int | None] | None = None) -> str:
+    """Create (group_id None) or update a group in the database, through the one writer path.
+
+    `programme`: its members are treated territory, left out of every other group's comparison
+    (None keeps what the group was; a new group is not one). `member_starts`: a member's own start
+    year (None: the group's); members left out keep theirs."""
     from . import store
 
     name = name.strip()
@@ -171,14 +194,15 @@ def save_group(name: str, members: list[str], start_year: int | None, descriptio
             raise GroupProblem(message[0].upper() + message[1:])
     if not members:
         raise GroupProblem("Un groupe doit compter au moins un territoire.")
-    if start_year is not None and not 1990 <= start_year <= 2100:
-        raise GroupProblem(f"Année de démarrage invalide : {start_year}.")
+    for year in [start_year, *(member_starts or {}).values()]:
+        if year is not None and not years.valid_start(year):
+            raise GroupProblem(f"Année de démarrage invalide : {year} (entre {years.FIRST_START} et {years.last_start()}).")
     with store.replacing(path) as con:
         known = set(labels(con, members))
         unknown = [m for m in members if m not in known]
         if unknown:
             raise GroupProblem("Territoires inconnus : " + ", ".join(unknown))
-        notes: dict[str, str] = {}
+        kept: dict[str, tuple] = {}
         same_name = [r[0] for r in con.execute("SELECT id FROM territory_group WHERE lower(trim(name)) = lower(?)",
                                                [name]).fetchall()]
         if [g for g in same_name if g != group_id]:
@@ -188,18 +212,26 @@ def save_group(name: str, members: list[str], start_year: int | None, descriptio
             group_id, n = slug(name), 2
             while group_id in taken:
                 group_id, n = f"{slug(name)}-{n}", n + 1
-            con.execute("INSERT INTO territory_group VALUES (?, ?, ?, ?, ?, FALSE)",
-                        [group_id, name, description, start_year, "Groupe créé par un utilisateur"])
+            con.execute("""INSERT INTO territory_group (id, name, description, start_year, source, builtin, programme)
+                           VALUES (?, ?, ?, ?, ?, FALSE, ?)""",
+                        [group_id, name, description, start_year, "Groupe créé par un utilisateur", bool(programme)])
         else:
             if not store.first(con, "SELECT count(*) FROM territory_group WHERE id = ?", [group_id])[0]:
                 raise GroupProblem(f"Groupe inconnu : « {group_id} ».")
-            con.execute("UPDATE territory_group SET name = ?, description = ?, start_year = ? WHERE id = ?",
-                        [name, description, start_year, group_id])
-            notes = dict(con.execute("SELECT territory, note FROM group_member WHERE group_id = ?",
-                                     [group_id]).fetchall())
+            con.execute("""UPDATE territory_group SET name = ?, description = ?, start_year = ?,
+                                  programme = coalesce(?, programme) WHERE id = ?""",
+                        [name, description, start_year, programme, group_id])
+            kept = {r[0]: r[1:] for r in con.execute(
+                "SELECT territory, note, start_year, start_note FROM group_member WHERE group_id = ?", [group_id]).fetchall()}
             con.execute("DELETE FROM group_member WHERE group_id = ?", [group_id])
-        con.executemany("INSERT INTO group_member VALUES (?, ?, ?)",
-                        [(group_id, m, notes.get(m)) for m in dict.fromkeys(members)])
+        rows = []
+        for m in dict.fromkeys(members):
+            note, own, own_note = kept.get(m, (None, None, None))
+            if member_starts is not None and m in member_starts and member_starts[m] != own:
+                own, own_note = member_starts[m], USER_START_NOTE if member_starts[m] is not None else None
+            rows.append((group_id, m, note, own, own_note))
+        con.executemany("INSERT INTO group_member (group_id, territory, note, start_year, start_note) VALUES (?, ?, ?, ?, ?)",
+                        rows)
     return group_id
 
 

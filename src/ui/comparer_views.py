@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import catalog, charts, compare, export, journal, store, territories
+from indicators import catalog, charts, compare, export, journal, store, territories, years
 from indicators.errors import ObservatoireError
 from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, period_label
 from indicators.text import md
@@ -12,6 +12,8 @@ from indicators.text import md
 from . import access, data, state, widgets
 
 P = state.ComparerView.param
+PROGRAMME_LABEL = ("Programme : ses membres en bénéficient, ils restent donc hors des territoires de comparaison "
+                   "des autres groupes")
 
 def _colour(percentile: float, polarity: int) -> str:
     """Green for the favourable side, orange for the other, grey when the indicator is neutral."""
@@ -168,26 +170,40 @@ def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db
     if st.session_state.get("group_done"):  # said after the rerun that selects the new or edited group
         st.success(st.session_state.pop("group_done"))
     names = territories.labels(con, list(dict.fromkeys(members["code"].tolist() + followed)))
+    first, last = years.FIRST_START, years.last_start()
     with st.form("edit_group"):
         st.markdown(f"**Modifier « {md(group['name'])} »**")
         name = st.text_input("Nom", group["name"], max_chars=120)
-        start = st.number_input("Année de démarrage", 1990, 2100, int(group["start_year"]) if pd.notna(group["start_year"]) else 2020)
+        start = st.number_input("Année de démarrage", first, last,
+                                int(group["start_year"]) if pd.notna(group["start_year"]) else 2020)
         desc = st.text_area("Description", group["description"] or "", max_chars=600)
+        programme = st.checkbox(PROGRAMME_LABEL, value=bool(group.get("programme")))
         kept = st.multiselect("Membres (ajoutez des territoires suivis depuis la barre latérale)", list(names),
                               default=members["code"].tolist(), format_func=names.get,
                               placeholder="Choisir des territoires")
+        st.markdown("Début propre d'un membre (vide : l'année du groupe), par exemple la date de sa convention")
+        own = st.data_editor(
+            pd.DataFrame({"Membre": members["label"].tolist(),
+                          "Début propre": members["start_year"].astype("Int64").tolist()}, index=members["code"].tolist()),
+            disabled=["Membre"], hide_index=True, key="w_member_starts", width="stretch",
+            column_config={"Début propre": st.column_config.NumberColumn(min_value=first, max_value=last, step=1,
+                                                                         format="%d")})
+        starts = {c: (None if pd.isna(v) else int(v)) for c, v in zip(own.index, own["Début propre"], strict=True)}
         if st.form_submit_button("Enregistrer") and _write(
-                lambda: territories.save_group(name, kept, int(start), desc, group_id=group["id"], path=db_path),
+                lambda: territories.save_group(name, kept, int(start), desc, group_id=group["id"], path=db_path,
+                                               programme=programme, member_starts=starts),
                 f"Groupe « {name.strip()} » enregistré ({len(kept)} membres).") is not False:
             st.rerun()
     with st.form("new_group"):
         st.markdown("**Nouveau groupe**, à partir des territoires suivis")
         new_name = st.text_input("Nom du nouveau groupe", max_chars=120)
-        new_start = st.number_input("Année de démarrage ", 1990, 2100, 2020)
+        new_start = st.number_input("Année de démarrage ", first, last, 2020)
+        new_programme = st.checkbox(PROGRAMME_LABEL + " ", value=False)
         new_members = st.multiselect("Membres", followed, default=followed, format_func=names.get,
                                      placeholder="Choisir des territoires")
         if st.form_submit_button("Créer"):
-            gid = _write(lambda: territories.save_group(new_name, new_members, int(new_start), path=db_path),
+            gid = _write(lambda: territories.save_group(new_name, new_members, int(new_start), path=db_path,
+                                                        programme=new_programme),
                          f"Groupe « {new_name.strip()} » créé avec {len(new_members)} membres : il est sélectionné.")
             if gid:
                 state.write(state.GROUP, gid)
@@ -209,7 +225,8 @@ def compose_in_link(con, followed: list[str], current: list[str]) -> None:
     names = territories.labels(con, options)
     chosen = st.multiselect("Membres", options, default=[c for c in current if c in names], format_func=names.get,
                             key="w_membres", placeholder="Choisir des territoires suivis")
-    start = st.number_input("Année de démarrage", 1990, 2100, state.read(P("debut"), default=2020), key="w_debut")
+    start = st.number_input("Année de démarrage", years.FIRST_START, years.last_start(),
+                            state.read(P("debut"), default=2020), key="w_debut")
     if st.button("Composer ce groupe", key="w_compose", disabled=not chosen):
         state.write(P("membres"), chosen)
         state.write(P("debut"), int(start))

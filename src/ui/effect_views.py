@@ -1,152 +1,155 @@
-"""Comparer › Effet du programme: the group against its comparison group, answered as a review asks
-(parallel before? bigger than chance? year by year?), with census spans and each member's detail."""
+"""Comparer › Effet du programme: the verdict first (what can and cannot be said), then the group
+against its matched comparison, the event study, chance, the balance before the start and who was
+compared. The page renders `evaluation_pack.section`, the model the review pack prints."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from indicators import charts, compare, evaluation, evaluation_pack, export, territories
-from indicators.format import fr_number, fr_signed, period_label
+from indicators import assessment, evaluation_pack, pool, territories
+from indicators.links import permalink
 from indicators.text import md
 
 from . import data, state, widgets
 
 P = state.ComparerView.param
+_BOX = {"effect": st.success, "none": st.info, "fragile": st.warning, "diverging": st.warning,
+        "disagree": st.warning, "refused": st.info}
 
 
 def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) -> None:
-    codes = members["code"].tolist()
-    start = int(group["start_year"]) if pd.notna(group["start_year"]) else None
-    if start is None:
+    spec = assessment.group_of(group, members)
+    if spec is None:
         st.info("Ce groupe n'a pas d'année de démarrage : indiquez-la dans « Gérer les groupes ».")
         return
-    c1, c2 = st.columns([1, 2])
+    c1, c2, c3 = st.columns(3)
     with c1:
-        k = st.slider("Voisins par membre", 1, 10, state.read(P("kc")), key="w_kc")
+        ind = widgets.indicator_select(con, "Indicateur", P("ie"))
+        k = st.slider("Territoires de comparaison par membre", 1, 10, state.read(P("kc")), key="w_kc")
         state.write(P("kc"), k)
-        ind = widgets.indicator_select(con, "Indicateur de l'effet", P("ie"))
-        index_mode = st.toggle(f"Indice base 100 avant {start}", value=state.read(P("me")), key="w_me",
-                               help="Chaque groupe vaut 100 la dernière année avant le début : on compare des évolutions.")
+    with c2:
+        scope = st.selectbox("Vivier de comparaison", list(pool.SCOPES), format_func=pool.SCOPES.get,
+                             index=list(pool.SCOPES).index(state.read(P("vivier"))), key="w_vivier",
+                             help="Où chercher des territoires semblables aux membres (même niveau). Une région trop "
+                                  "petite pour ses membres est élargie, et la page le dit.")
+        state.write(P("vivier"), scope)
+        others = st.toggle("Écarter les territoires d'autres programmes", value=state.read(P("autres")), key="w_autres",
+                           help="Un territoire qui est (ou contient) une commune d'Action Cœur de Ville, de Petites "
+                                "Villes de Demain ou d'un groupe marqué comme programme a lui aussi été « traité ».")
+        state.write(P("autres"), others)
+    with c3:
+        index_mode = st.toggle("Indice base 100 (effectifs)", value=state.read(P("me")), key="w_me",
+                               help="Un effectif (naissances, emplois) est comparé en indice base 100 l'année avant le "
+                                    "début ; sinon pour 1 000 habitants. Jamais en total de groupes de tailles différentes.")
         state.write(P("me"), index_mode)
-        weighted = st.toggle("Pondérer par la population", value=state.read(P("pond")), key="w_pond",
-                             help="Activé : somme des effectifs, rapport des sommes pour un taux. Désactivé : chaque "
-                                  "membre compte une fois (moyenne simple).")
+        weighted = st.toggle("Pondérer par la taille", value=state.read(P("pond")), key="w_pond",
+                             help="Activé : règle de l'indicateur (somme des effectifs, rapport des sommes). Désactivé : "
+                                  "chaque membre compte une fois (moyenne de ses propres taux ou indices).")
         state.write(P("pond"), weighted)
-    neighbours = data.cached(compare.comparison_group, list(codes), k)
-    chosen = _comparison_picker(con, c2, codes, neighbours, followed)
-    unit = str(ind["unit"])
-    bar = st.progress(0.0, "Tirage des groupes placebo…")
-    ev, spans = evaluation.assess(
-        lambda query, *args: data.cached(query, *args, large=query is evaluation.load_panel), ind["id"], codes, chosen,
-        start, sorted(set(members["level"])), weighted=weighted, index=index_mode, neighbours=neighbours,
-        progress=lambda share: bar.progress(share, "Tirage des groupes placebo…"))
-    bar.empty()
-    if ev is None and spans.empty:
-        st.info(f"Donnée non disponible : {md(ind['label'])} n'a ni série annuelle ni période de recensement commune "
-                f"aux deux groupes avant et après {start} (couverture : {md(ind['coverage'])}). Choisissez par exemple "
-                "la population, les naissances ou le taux de nouveaux résidents.")
-        return
-    names = territories.labels(con, list(dict.fromkeys(codes + chosen)))
-    if ev is not None:
-        _yearly(ind, group, ev, unit if ev.index_base is None else f"indice base 100 en {ev.index_base}", weighted,
-                names, (len(codes), len(chosen)))
-    else:
-        st.info(f"{md(ind['label'])} : pas de série annuelle aux niveaux des membres ; les périodes de recensement "
-                "ci-dessous donnent un avant et un après.")
-    if not spans.empty:
-        _spans(ind, spans, start, group["name"])
-    st.warning(md(evaluation.CAVEAT))
+        own = bool(spec.member_starts)
+        if own:
+            own = st.toggle("Date propre de chaque membre", value=state.read(P("debuts")), key="w_debuts",
+                            help="La date de signature de la convention de chaque commune (ANCT), sinon l'année du "
+                                 "groupe pour tous.")
+            state.write(P("debuts"), own)
+    options = assessment.Options(k=k, scope=scope, other_programmes=others, index=index_mode, weighted=weighted,
+                                 own_starts=own, added=tuple(state.read(P("avec"))),
+                                 removed=tuple(state.read(P("sans"))))
+    link = permalink("comparer", **st.query_params.to_dict())
+    with st.spinner("Évaluation : appariement, 1 000 groupes placebo, régression…"):
+        sec = data.cached(evaluation_pack.effect_section, spec, ind["id"], options, link, large=True)
+    _verdict(sec)
+    charts = {stem: (fig, chart_spec, frame) for stem, fig, chart_spec, frame in sec.charts}
+    if "groupe_comparaison" in charts:
+        _chart(charts, "groupe_comparaison", ind["id"])
+        m = st.columns(3)
+        numbers = sec.numbers.set_index("libellé")["valeur"]
+        m[0].metric("Différence de différences", _number(numbers, "Différence de différences", 2),
+                    help=f"En {sec.numbers.at[0, 'unité']}.")
+        m[1].metric("p (rang parmi les placebos)", _number(numbers, "p bilatéral (autour du centre)", 3),
+                    help="Part des groupes placebo au moins aussi éloignés du centre de leur distribution (bilatéral).")
+        m[2].metric("Effet détectable", "±" + _number(numbers, "Effet détectable (demi-largeur de la bande à 95 % du hasard)", 2),
+                    help="Un effet plus petit ne se distingue pas de ce que le hasard seul produit.")
+        for column, stem in zip(st.columns(2), [s for s in ("evenement", "placebo") if s in charts], strict=False):
+            with column:
+                _chart(charts, stem, ind["id"])
+    _comparison(con, sec, charts, followed, members["code"].tolist())
+    with st.expander("Chiffres et méthode"):
+        for line in sec.findings:
+            st.markdown(f"- {md(line)}")
+        st.markdown("**Méthode**")
+        for line in sec.method:
+            st.markdown(f"- {md(line)}")
+        st.caption(md(sec.caveat))
 
 
-def _comparison_picker(con, column, codes: list[str], neighbours: pd.DataFrame, followed: list[str]) -> list[str]:
-    """Proposals (each member's nearest non-members) that can be removed, followed territories that can
-    be added; both kept in the link."""
-    proposed = list(dict.fromkeys(neighbours["code"]))
-    added = [c for c in state.read(P("avec")) if c not in proposed]
-    options = list(dict.fromkeys(proposed + added + [f for f in followed if f not in codes]))
-    labels = territories.labels(con, options)
-    removed = set(state.read(P("sans")))
-    with column:
-        chosen = st.multiselect("Groupe de comparaison (proposé : les plus proches non-membres de chaque membre ; "
-                                "ajoutez les territoires suivis de la barre latérale)", options,
-                                default=[c for c in proposed + added if c not in removed],
-                                format_func=lambda c: labels.get(c, c), key="w_comparaison",
-                                placeholder="Choisir des territoires")
-        state.write(P("sans"), [c for c in proposed if c not in chosen])
-        state.write(P("avec"), [c for c in chosen if c not in proposed])
-    return chosen
-
-
-def _yearly(ind: pd.Series, group: pd.Series, ev: evaluation.Evaluation, unit: str, weighted: bool,
-            names: dict[str, str], sizes: tuple[int, int]) -> None:
-    link = export.permalink("comparer", **st.query_params.to_dict())
-    how = "pondéré (règle de l'indicateur)" if weighted else "chaque membre compte une fois"
-    series = [("G", str(group["name"])[:60], ev.group), ("C", "Groupe de comparaison", ev.comparison)]
-    if ev.synthetic is not None:
-        series.append(("S", "Comparaison synthétique", ev.synthetic.series))
-    frame = pd.concat([pd.DataFrame({"territory": code, "territory_label": label, "level": "GRP",
-                                     "period_start": s.index, "year": s.index, "value": s.to_numpy()})
-                       for code, label, s in series])
-    spec = widgets.chart_spec(ind, title=str(ind["label"]), subtitle=f"programme et comparaison · début {ev.start} · {how}",
-                              unit=unit, decimals=1, marker_year=ev.start, marker_label=f"Début du programme ({ev.start})",
-                              transform=unit if ev.index_base else "valeurs", permalink=link)
-    fig = charts.trend_chart(frame, spec)
+def _chart(charts: dict, stem: str, indicator: str) -> None:
+    fig, chart_spec, frame = charts[stem]
     widgets.show_chart(fig)
-    widgets.export_chart(fig, spec, frame.assign(indicator=ind["id"], flag=None), f"effet_{ind['id']}")
-
-    m = st.columns(3)
-    # Short labels (a long one is cut on a narrow screen); the unit is said in the sentences below.
-    m[0].metric("Différence de différences", fr_signed(ev.effect, 2), help=f"En {unit}.")
-    m[1].metric("Groupes au hasard avec un écart ≥", f"{fr_number(ev.placebo_share * 100, 0)} %" if ev.placebo.size else "–",
-                help="Part des groupes tirés au hasard dont l'écart est au moins aussi grand, en valeur absolue.")
-    m[2].metric("Trajectoires avant le début", "parallèles" if ev.trend.parallel else "divergentes")
-    for sentence in evaluation.findings(ev, unit):
-        st.markdown(f"- {md(sentence)}")
-    st.caption(f"Avant : {ev.before[0]}–{ev.before[-1]} ; après : {ev.after[0]}–{ev.after[-1]} ; "
-               f"{sizes[0]} membres, {sizes[1]} territoires de comparaison ; {how}."
-               + (f" Écartés faute de série complète : {md(', '.join(names.get(c, c) for c in ev.left_out))}."
-                  if ev.left_out else ""))
-
-    base = widgets.chart_spec(ind, unit=unit, decimals=2, transform=unit, permalink=link)
-    for column, (stem, fig, spec, frame) in zip(st.columns(2), evaluation_pack.detail_charts(ev, base)):
-        with column:
-            widgets.show_chart(fig)
-            widgets.export_chart(fig, spec, frame, f"{stem}_{ind['id']}")
-
-    with st.expander("Comparaison synthétique et détail par membre"):
-        if ev.synthetic is not None:
-            w = ev.synthetic.weights[ev.synthetic.weights > 0.005]
-            st.markdown("**Poids de la comparaison synthétique** (retirez un territoire du groupe de comparaison "
-                        "pour le retirer d'ici)")
-            widgets.french_table(pd.DataFrame({"Territoire": [names.get(c, c) for c in w.index], "Poids (%)": w * 100}),
-                                 {"Poids (%)": 1})
-        if not ev.members.empty:
-            st.markdown("**Chaque membre face à ses propres voisins** (moyenne simple des voisins)")
-            d = ev.members
-            widgets.french_table(pd.DataFrame({"Membre": [names.get(c, c) for c in d["member"]],
-                                               "Voisins": d["n_comparison"], f"Avant ({unit})": d["before"],
-                                               f"Après ({unit})": d["after"], "Différence de différences": d["effect"]}),
-                                 {"Voisins": 0, f"Avant ({unit})": 1, f"Après ({unit})": 1, "Différence de différences": 2})
-        with st.popover("Méthode"):
-            for line in evaluation.METHOD:
-                st.markdown(f"- {md(line)}")
+    widgets.export_chart(fig, chart_spec, frame, f"{stem}_{indicator}")
 
 
-def _spans(ind: pd.Series, spans: pd.DataFrame, start: int, group_name: str) -> None:
-    st.subheader("Périodes de recensement")
-    table = pd.DataFrame({
-        "Période": [period_label(p, y) for p, y in zip(spans["period_start"], spans["year"])],
-        f"Groupe ({ind['unit']})": spans["group"], f"Comparaison ({ind['unit']})": spans["comparison"],
-        "Écart": spans["gap"], f"Part de la période après {start} (%)": spans["share_after"] * 100})
-    widgets.french_table(table, {f"Groupe ({ind['unit']})": 2, f"Comparaison ({ind['unit']})": 2, "Écart": 2,
-                                 f"Part de la période après {start} (%)": 0})
-    before = spans[spans["share_after"] == 0]
-    after = spans[spans["share_after"] > 0]
-    if not before.empty and not after.empty:
-        b, a = before.iloc[-1], after.iloc[-1]
-        st.markdown(md(f"Écart {period_label(int(a.period_start), int(a.year))} − écart "
-                       f"{period_label(int(b.period_start), int(b.year))} : {fr_signed(a.gap - b.gap, 2)} "
-                       f"({fr_number(a.share_after * 100, 0)} % de la seconde période après le début)."))
-    st.caption("Moyennes annuelles sur chaque période de recensement, agrégées par la règle de l'indicateur "
-               "(rapport des sommes pour un taux). Une période à cheval sur le début ne mesure qu'en partie "
-               f"l'« après » ; « {md(group_name)} » et son groupe de comparaison y sont comparés de la même façon.")
+def _number(numbers: pd.Series, label: str, decimals: int) -> str:
+    from indicators.format import fr_number
+
+    return fr_number(numbers.get(label), decimals, missing="–")
+
+
+def _verdict(sec: evaluation_pack.EvaluationSection) -> None:
+    _BOX[sec.verdict.status](md(sec.verdict.headline))
+    st.caption(md(sec.start_line))
+    can, cannot = st.columns(2)
+    with can:
+        st.markdown("**Ce que l'on peut dire**")
+        for line in sec.verdict.can:
+            st.markdown(f"- {md(line)}")
+    with cannot:
+        st.markdown("**Ce que l'on ne peut pas dire**")
+        for line in sec.verdict.cannot:
+            st.markdown(f"- {md(line)}")
+    if sec.left_out:
+        st.caption("Membres non évalués : " + md(" ; ".join(sec.left_out)) + ".")
+
+
+def _comparison(con, sec: evaluation_pack.EvaluationSection, charts: dict, followed: list[str],
+                members: list[str]) -> None:
+    """Who was compared and who was left out, as a count first; editable in the link."""
+    comp = sec.tables.get("comparaison", pd.DataFrame(columns=["territoire", "code"]))
+    excl = sec.tables.get("exclusions", pd.DataFrame(columns=["territoire", "code", "raison"]))
+    st.caption(md(sec.comparison_line))
+    with st.expander(f"Territoires de comparaison ({len(comp['code'].unique())}) : voir, retirer, remettre"):
+        widgets.french_table(comp.rename(columns=str.capitalize), {"Rang": 0, "Distance": 3})
+        removed = state.read(P("sans"))
+        names = dict(zip(comp["code"], comp["territoire"], strict=True)) | territories.labels(con, removed)
+        out = st.multiselect("Retirer du vivier (le suivant le plus proche prend la place)",
+                             list(dict.fromkeys([*comp["code"], *removed])), default=[c for c in removed if c in names],
+                             format_func=lambda c: names.get(c, c), key="w_sans", placeholder="Choisir des territoires")
+        state.write(P("sans"), out)
+        programmes = excl[excl["raison"].str.contains("programme")]
+        added = state.read(P("avec"))
+        refused = set(excl.loc[excl["raison"].str.startswith("partage"), "code"])
+        back_options = list(dict.fromkeys([*[a for a in added if a not in refused], *programmes["code"],
+                                           *[f for f in followed if f not in members]]))
+        back_names = (dict(zip(programmes["code"], programmes["territoire"], strict=True))
+                      | territories.labels(con, [*followed, *added]))
+        back = st.multiselect("Remettre dans le vivier (territoires d'autres programmes, territoires suivis)",
+                              back_options, default=[c for c in added if c in back_options],
+                              format_func=lambda c: back_names.get(c, c), key="w_avec", placeholder="Choisir des territoires")
+        state.write(P("avec"), back)
+    with st.expander(f"Territoires écartés du vivier ({len(excl)})"):
+        for line in evaluation_pack.exclusions_summary(excl):
+            st.markdown(md(line))
+        st.dataframe(excl, hide_index=True, width="stretch")
+    if "equilibre" in sec.tables:
+        with st.expander("Équilibre avant le début : les membres et leurs territoires de comparaison se ressemblaient-ils ?"):
+            if "ecarts_standardises" in charts:
+                _chart(charts, "ecarts_standardises", "")
+            table = sec.tables["equilibre"]
+            widgets.french_table(table, {c: 2 for c in table.columns if c != "variable"})
+            st.caption("Écart standardisé : différence des moyennes en écarts-types du vivier ; sous 0,25 en valeur "
+                       "absolue, les deux côtés se ressemblent sur cette variable. Population et densité : moyennes "
+                       "géométriques. Toutes mesurées au plus tard l'année avant le début.")
+    if "membres" in sec.tables:
+        with st.expander("Chaque membre face à ses propres territoires de comparaison"):
+            table = sec.tables["membres"]
+            widgets.french_table(table, {c: 2 for c in table.columns[4:]})

@@ -26,8 +26,8 @@ CASES = [
                     "de": "2008"}, "evo_population"),
     ("evolutions", {"t": "COM:12202", "i": "net_migration_rate", "g": "acv"}, "evo_net_migration_rate"),
     ("comparer", {"g": "cci-midi-pyrenees", "i": "population", "id": "vacancy_rate"}, "rang_vacancy_rate"),
-    ("comparer", {"g": "cci-midi-pyrenees", "vue": "effet", "ie": "population", "kc": "2", "me": "0"},
-     "effet_population"),
+    ("comparer", {"g": "cci-midi-pyrenees", "vue": "effet", "ie": "births", "kc": "2", "me": "0"},
+     "groupe_comparaison_births"),
 ]
 
 
@@ -67,7 +67,7 @@ def test_a_review_pack_link_reopens_its_chart_with_its_references():
     con = store.connect_readonly()
     codes = territories.group_members(con, "cci-midi-pyrenees")["code"].tolist()
     item = export.pack_items(con, codes, ["net_migration_rate"], 2012, 2021, True,
-                             export.pack_permalink(codes, "cci-midi-pyrenees", 2012, 2021), start_year=2016)[0]
+                             export.pack_permalink(codes, "cci-midi-pyrenees", 2012, 2021))[0]
     again = reopen(item.spec.permalink)
     assert not again.exception
     names = [t["name"] for t in json.loads(again.get("plotly_chart")[0].proto.spec)["data"]]

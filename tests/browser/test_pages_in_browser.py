@@ -94,30 +94,32 @@ def test_csv_download_is_a_french_file_with_the_values(page):
 
 
 def test_comparer_programme_evaluation_from_its_permalink(page):
-    open_view(page, "comparer?g=cci-midi-pyrenees&vue=effet&ie=population")
+    open_view(page, "comparer?g=cci-midi-pyrenees&vue=effet&ie=births")
+    expect(page.get_by_text(re.compile("^Ce que l'on peut dire$"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile("^Ce que l'on ne peut pas dire$"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Début retenu : 2016, année supposée"))).to_be_visible()
     chart = page.locator(".js-plotly-plot").first
     expect(chart).to_be_visible(timeout=TIMEOUT)
     legend = chart.locator(".legendtext").all_text_contents()
-    assert {"Groupe de comparaison", "Comparaison synthétique"} <= set(legend)
+    assert {"Territoires de comparaison (corrigés)", "Comparaison synthétique"} <= set(legend)
     assert any(t.startswith("Sites pilotes") for t in legend)
     titles = page.locator(".js-plotly-plot .gtitle").all_text_contents()
-    assert any(t.startswith("Étude d'événement") for t in titles)
-    assert any(t.startswith("Parmi des groupes tirés au hasard1\u202f000 groupes") for t in titles)
+    assert any("étude d'événement" in t for t in titles)
+    assert any("parmi des groupes tirés au hasard" in t for t in titles)
+    event = page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text="étude d'événement"))
+    assert event.locator(".errorbar").count() >= 10  # the regression's intervals are drawn
     histogram = page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text="tirés au hasard"))
     assert histogram.locator(".bars path").count() >= 10  # the placebo distribution is drawn
     expect(histogram.get_by_text(re.compile("Groupe du programme"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Différence de différences$")).first).to_be_visible()
-    expect(page.get_by_text(re.compile("groupes tirés au hasard montrent un écart"))).to_be_visible()
-    expect(page.get_by_text(re.compile("pas une preuve"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Un effet de moins de ±\d"))).to_be_visible()
     assert_no_exception(page)
 
 
 def test_new_residents_of_the_pilot_sites_before_and_after_in_census_spans(page):
     open_view(page, "comparer?g=cci-midi-pyrenees&vue=effet&ie=net_migration_rate")
-    expect(page.get_by_role("heading", name="Périodes de recensement")).to_be_visible(timeout=TIMEOUT)
-    grid = page.locator("[data-testid='stDataFrame']").last
-    expect(grid).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Écart 2013–2019 − écart 2008–2013 : [+−]\d"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"2008–2013 face à 2013–2019"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile(r"Seule une part de la période 2013–2019 est après le début \(50 %\)"))).to_be_visible()
     assert_no_exception(page)
 
 

@@ -24,8 +24,7 @@ def pilot_items(con):
     codes = territories.group_members(con, "cci-midi-pyrenees")["code"].tolist()
     ids = ["population", "net_migration_rate", "co2_ets_per_inhabitant"]
     return export.pack_items(con, codes, ids, 2012, 2021, True,
-                             export.pack_permalink(codes, "cci-midi-pyrenees", 2012, 2021), start_year=2016,
-                             subtitle="Sites pilotes")
+                             export.pack_permalink(codes, "cci-midi-pyrenees", 2012, 2021), subtitle="Sites pilotes")
 
 
 def test_png_is_print_quality_and_not_blank(con):
@@ -116,30 +115,41 @@ def test_command_line_pack(tmp_path):
 
 @pytest.fixture(scope="module")
 def evaluated_items(con):
+    from indicators import assessment
+
     codes = territories.group_members(con, "cci-midi-pyrenees")["code"].tolist()
-    return export.pack_items(con, codes, ["population", "net_migration_rate"], 2008, 2024, False,
-                             export.pack_permalink(codes, "cci-midi-pyrenees", 2008, 2024), start_year=2016,
-                             subtitle="Sites pilotes", group_id="cci-midi-pyrenees")
+    return export.pack_items(con, codes, ["births", "net_migration_rate"], 2008, 2024, False,
+                             export.pack_permalink(codes, "cci-midi-pyrenees", 2008, 2024), subtitle="Sites pilotes",
+                             group=assessment.group_in_base(con, "cci-midi-pyrenees"))
 
 
 def test_a_programme_pack_has_an_evaluation_section_per_indicator(evaluated_items):
-    population, migration = evaluated_items
-    assert [c[0] for c in population.evaluation.charts] == ["evenement", "placebo"]
-    assert migration.evaluation.charts == []  # no yearly series at these levels: census spans only
-    spans = migration.evaluation.numbers["libellé"].tolist()
-    assert spans == ["Écart groupe − comparaison 2008–2013 (0 % de la période après le début)",
-                     "Écart groupe − comparaison 2013–2018 (40 % de la période après le début)",
-                     "Écart groupe − comparaison 2013–2019 (50 % de la période après le début)"]
+    births, migration = evaluated_items
+    assert [c[0] for c in births.evaluation.charts] == ["groupe_comparaison", "evenement", "placebo",
+                                                         "ecarts_standardises"]
+    # no yearly series at these levels: the census spans answer, without an event study
+    assert [c[0] for c in migration.evaluation.charts] == ["groupe_comparaison", "placebo", "ecarts_standardises"]
+    numbers = migration.evaluation.numbers.set_index("libellé")["valeur"]
+    assert numbers["Part de la dernière période après le début"] == 50
     zf = zipfile.ZipFile(io.BytesIO(export.review_zip(evaluated_items, "Dossier", "Sites pilotes")))
-    names = set(zf.namelist())
+    names = zf.namelist()
     for f in ("evenement.png", "evenement.svg", "evenement.csv", "placebo.png", "placebo.csv", "chiffres.csv",
-              "LISEZMOI.txt"):
-        assert f"01_population/evaluation/{f}" in names
-    placebo = pd.read_csv(io.BytesIO(zf.read("01_population/evaluation/placebo.csv")), sep=";", decimal=",")
+              "comparaison.csv", "exclusions.csv", "equilibre.csv", "membres.csv", "LISEZMOI.txt"):
+        assert f"01_births/evaluation/{f}" in names
+    assert len(set(names)) == len(names)  # no file written twice
+    placebo = pd.read_csv(io.BytesIO(zf.read("01_births/evaluation/placebo.csv")), sep=";", decimal=",")
     assert len(placebo) == 1000 and placebo["difference_de_differences"].std() > 0
-    readme = zf.read("01_population/evaluation/LISEZMOI.txt").decode()
-    assert "Méthode :" in readme and "• Membres : 8\n" in readme and "pas une preuve d'effet" in readme
-    assert readme.rstrip().endswith("/comparer?g=cci-midi-pyrenees&vue=effet&ie=population")
+    figures = pd.read_csv(io.BytesIO(zf.read("01_births/evaluation/chiffres.csv")), sep=";", dtype={"valeur": str})
+    assert all(len(v.split(",")[-1]) <= 3 for v in figures["valeur"].dropna())  # rounded, never 16 decimals
+    exclusions = pd.read_csv(io.BytesIO(zf.read("01_births/evaluation/exclusions.csv")), sep=";")
+    assert "CA Gaillac-Graulhet" in set(exclusions["territoire"])
+    readme = zf.read("01_births/evaluation/LISEZMOI.txt").decode()
+    assert readme.splitlines()[2] == births.evaluation.verdict.headline  # the verdict first
+    assert "Ce que l'on peut dire :" in readme and "Ce que l'on ne peut pas dire :" in readme
+    assert "Début retenu : 2016, année supposée : non publiée par la CCI" in readme
+    assert "Méthode :" in readme and "pas une preuve d'effet" in readme
+    assert readme.rstrip().endswith("/comparer?g=cci-midi-pyrenees&vue=effet&ie=births")
     pdf = PdfReader(io.BytesIO(export.review_pdf(evaluated_items, "Dossier", "Sites pilotes")))
     text = "\n".join(p.extract_text() for p in pdf.pages)
-    assert text.count("Évaluation : ") == 2 and "étude d'événement" in text and "tirés au hasard" in text
+    assert text.count("Évaluation : ") >= 2 and "étude d'événement" in text and "tirés au hasard" in text
+    assert "territoires de comparaison" in text and "territoires écartés du vivier" in text

@@ -149,8 +149,10 @@ def test_dissolved_epci_rebuilt_from_their_2016_communes(con, siren, expected):
 def test_programme_groups_and_start_years(con):
     g = territories.groups(con).set_index("id")
     assert g.loc["acv", "members"] == 244 and g.loc["acv", "start_year"] == 2018
-    assert 1600 <= g.loc["pvd", "members"] <= 1607 and g.loc["pvd", "start_year"] == 2020
+    assert g.loc["pvd", "members"] == 1645 and g.loc["pvd", "start_year"] == 2020
     assert g.loc["cci-midi-pyrenees", "start_year"] == 2016
+    assert g["programme"].all()  # the three shipped groups are treated territory for every other group
+    assert g.loc["cci-midi-pyrenees", "start_note"].startswith("2016, année supposée : non publiée par la CCI")
 
 
 def test_ets_emissions_national_totals_match_the_source(con):

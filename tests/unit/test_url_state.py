@@ -25,7 +25,7 @@ SAMPLES = {
     state.ComparerView: {"t": "COM:09225", "g": "acv", "vue": "effet", "i": "jobs", "id": "jobs", "p": "2021",
                          "cible": "COM:09225", "nv": "12", "w": "population:2", "kc": "4", "ie": "population",
                          "me": "0", "pond": "0", "avec": "COM:12202", "sans": "COM:31555,COM:81004", "cw": "density:1", "petits": "1",
-                         "membres": "COM:09225,COM:09122", "debut": "2016"},
+                         "membres": "COM:09225,COM:09122", "debut": "2016", "vivier": "FR", "autres": "0", "debuts": "0"},
     state.TerrainView: {"t": "COM:13039,EPCI:200054807", "g": "acv", "lieu": "EPCI:200054807", "annee": "2020",
                         "sel": "COM:13039"},
     state.ExporterView: {"t": "COM:09225", "i": "jobs", "csv": "int", "gp": "acv", "ip": "population,jobs",

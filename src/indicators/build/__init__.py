@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from .. import catalog, geo, mapdata, store
+from .. import catalog, geo, mapdata, store, territories
 from ..paths import MAP_DIR, SOURCES_DIR, db_path
 from ..refresh import melodi
 from . import aggregate, cog, groups, observations, referential
@@ -21,8 +21,8 @@ def source_files(sources: Path = SOURCES_DIR) -> list[Path]:
                   and not p.name.endswith((".avant-maj", ".part")))
 
 
-BUILD_VERSION = 4  # raised when the build changes (2: EU ETS installations for Terrain; 3: refreshed sources;
-#                   4: only the sources a base holds are cited)
+BUILD_VERSION = 5  # raised when the build changes (2: EU ETS installations for Terrain; 3: refreshed sources;
+#                   4: only the sources a base holds are cited; 5: programme groups with members' start years)
 
 
 def catalog_fingerprint() -> str:
@@ -148,7 +148,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
            WHERE p.territory = t.code"""
     )
     _write_catalog(con, sources)
-    groups.build_groups(con, sources, map_2021, map_2024)
+    groups.build_groups(con, sources, cog.build_mapping(con, 2023))
     con.executemany(
         "INSERT INTO meta VALUES (?, ?)",
         [
@@ -177,22 +177,27 @@ def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, step: Callable[[str],
         step("  ancienne base illisible : rien à reprendre")
         return
     # (no DETACH: inside the build's transaction DuckDB refuses it; closing the connection drops it)
-    if not version or version[0] != store.SCHEMA_VERSION:
+    if not version or version[0] not in store.CARRIED_SCHEMAS:
         step("  ancienne base d'un autre schéma : imports et groupes non repris")
         return
     con.execute("INSERT INTO indicator SELECT * FROM old.indicator WHERE user_defined")
     con.execute("INSERT INTO import_log SELECT * FROM old.import_log")
     kept = store.first(con, """INSERT OR IGNORE INTO observation SELECT * FROM old.observation
                           WHERE import_id IS NOT NULL AND territory IN (SELECT code FROM territory)""")[0]
-    con.execute("INSERT INTO territory_group SELECT * FROM old.territory_group WHERE NOT builtin")
+    # BY NAME: a base of the previous schema lacks the newer columns, which keep their defaults.
+    con.execute("INSERT INTO territory_group BY NAME SELECT * FROM old.territory_group WHERE NOT builtin")
     if store.has_table(con, "point", catalog="old"):  # points that users brought
         con.execute("CREATE TABLE point_layer AS SELECT * FROM old.point_layer")
         con.execute("CREATE TABLE point AS SELECT * FROM old.point")
-    con.execute("""INSERT INTO group_member SELECT m.* FROM old.group_member m
+    con.execute("""INSERT INTO group_member BY NAME SELECT m.* FROM old.group_member m
                    JOIN old.territory_group g ON g.id = m.group_id AND NOT g.builtin
                    WHERE m.territory IN (SELECT code FROM territory)""")
     con.execute("""UPDATE territory_group g SET start_year = o.start_year FROM old.territory_group o
                    WHERE o.id = g.id AND o.builtin""")
+    if version[0] == store.SCHEMA_VERSION:  # members' start years a user entered in a shipped group
+        con.execute(f"""UPDATE group_member g SET start_year = o.start_year, start_note = o.start_note
+                        FROM old.group_member o WHERE o.group_id = g.group_id AND o.territory = g.territory
+                          AND o.start_note = '{territories.USER_START_NOTE}'""")
     step(f"  repris de l'ancienne base : {kept} valeurs importées, groupes et années de démarrage")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from ..territories import PILOT_GROUP
+
 PILOT_START = 2016  # the source gives none: launch under the new Occitanie région, editable
 PILOT_SOURCE = "CCI Midi-Pyrénées, « Le Management de centre-ville : repenser la proximité »"
 
@@ -47,10 +48,27 @@ def build_dissolved_epci(con: duckdb.DuckDBPyConnection, sources: Path, cog_map:
     return codes
 
 
-def build_groups(con: duckdb.DuckDBPyConnection, sources: Path, map_2021: str, map_2024: str) -> None:
+PROGRAMMES = (
+    # id, name, description, default start, what that start is, source, file (COG 2023 codes)
+    ("acv", "Action Cœur de Ville", "Villes moyennes du programme national Action Cœur de Ville.", 2018,
+     "2018 : annonce du programme (mars 2018) ; chaque ville a sa date de convention",
+     "ANCT, communes Action Cœur de Ville et dates de signature des conventions (février 2024), Licence Ouverte",
+     "acv_communes_dates_2024-02.csv"),
+    ("pvd", "Petites Villes de Demain", "Communes du programme Petites Villes de Demain.", 2020,
+     "2020 : annonce du programme (octobre 2020) ; chaque commune a sa date de convention",
+     "ANCT, communes Petites Villes de Demain et dates de signature des conventions (août 2024), Licence Ouverte",
+     "pvd_communes_dates_2024-08.csv"),
+)
+PILOT_START_NOTE = "2016, année supposée : non publiée par la CCI (lancement sous la nouvelle région Occitanie)"
+
+
+def build_groups(con: duckdb.DuckDBPyConnection, sources: Path, map_2023: str) -> None:
+    """The shipped programme groups. ACV and PVD members carry the year their convention was signed
+    (ANCT): the group's year is the announcement, a member without a convention date keeps it."""
     prog = sources / "programmes"
     con.execute(
-        "INSERT INTO territory_group VALUES (?, ?, ?, ?, ?, TRUE)",
+        """INSERT INTO territory_group (id, name, description, start_year, source, builtin, programme, start_note)
+           VALUES (?, ?, ?, ?, ?, TRUE, TRUE, ?)""",
         [
             PILOT_GROUP,
             "Sites pilotes du management de centre-ville (CCI Midi-Pyrénées)",
@@ -59,10 +77,11 @@ def build_groups(con: duckdb.DuckDBPyConnection, sources: Path, map_2021: str, m
             "démarrage non publiée : 2016 par défaut (modifiable).",
             PILOT_START,
             PILOT_SOURCE,
+            PILOT_START_NOTE,
         ],
     )
     con.execute(
-        """INSERT INTO group_member
+        """INSERT INTO group_member (group_id, territory, note)
            SELECT ?, CASE kind WHEN 'commune' THEN 'COM:' ELSE 'EPCI:' END || code,
                   CASE WHEN today LIKE 'dissolved%' THEN 'Dissoute au 1er janvier 2017 : prise dans son '
                             || 'périmètre de 2016, communes ramenées au code officiel géographique 2026.'
@@ -71,20 +90,18 @@ def build_groups(con: duckdb.DuckDBPyConnection, sources: Path, map_2021: str, m
            FROM read_csv(?, all_varchar = true, delim = ';')""",
         [PILOT_GROUP, str(prog / "pilot_sites_cci_midi_pyrenees.csv")],
     )
-    programmes = (
-        ("acv", "Action Cœur de Ville", "Villes moyennes du programme national Action Cœur de Ville.",
-         2018, "ANCT, liste des communes Action Cœur de Ville (avril 2024), Licence Ouverte",
-         "acv_communes_2024.csv", map_2024),
-        ("pvd", "Petites Villes de Demain", "Communes du programme Petites Villes de Demain.",
-         2020, "ANCT, liste des communes Petites Villes de Demain (janvier 2021), Licence Ouverte",
-         "pvd_communes_2021-01.csv", map_2021),
-    )
-    for gid, name, desc, start, source, file, cog_map in programmes:
-        con.execute("INSERT INTO territory_group VALUES (?, ?, ?, ?, ?, TRUE)", [gid, name, desc, start, source])
-        # A programme commune later merged counts as the 2026 commune that absorbed it.
+    for gid, name, desc, start, note, source, file in PROGRAMMES:
         con.execute(
-            f"""INSERT OR IGNORE INTO group_member
-                SELECT DISTINCT ?, 'COM:' || m.code, NULL FROM read_csv(?, all_varchar = true) p
-                JOIN {cog_map} m ON m.old = p.insee_com""",
+            """INSERT INTO territory_group (id, name, description, start_year, source, builtin, programme, start_note)
+               VALUES (?, ?, ?, ?, ?, TRUE, TRUE, ?)""", [gid, name, desc, start, source, note])
+        # A programme commune later merged counts as the 2026 commune that absorbed it (its earliest
+        # convention when two merged communes both signed).
+        con.execute(
+            f"""INSERT INTO group_member (group_id, territory, start_year, start_note)
+                SELECT ?, 'COM:' || m.code, min(year(p.date_signature::DATE)),
+                       CASE WHEN min(p.date_signature) IS NULL THEN NULL
+                            ELSE 'convention signée le ' || strftime(min(p.date_signature::DATE), '%d/%m/%Y') END
+                FROM read_csv(?, all_varchar = true) p JOIN {map_2023} m ON m.old = p.insee_com
+                GROUP BY m.code""",
             [gid, str(prog / file)],
         )

@@ -1,0 +1,13 @@
+"""Links to views of the app, as printed in exports and packs (no Streamlit here)."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+
+def permalink(page: str, **params: object) -> str:
+    """An absolute link to a view of the app with its state (see paths.BASE_URL)."""
+    from .paths import BASE_URL
+
+    parts = [f"{k}={quote(','.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v), safe=':,-')}"
+             for k, v in params.items() if v not in (None, "", [])]
+    return f"{BASE_URL}/{page}" + ("?" + "&".join(parts) if parts else "")
