@@ -108,9 +108,7 @@ def assess(con: duckdb.DuckDBPyConnection, group: Group, indicator: str, options
         both.attrs["labels"] = {**feats.attrs["labels"], **_OUTCOME_LABELS}
         m = matching.match(both, pl, members, options.k)
         matchings[name] = m
-        nb = m.neighbours.sort_values(["member", "rank"])
-        design = ev.Design(tuple(members), starts, nb.groupby("member")["code"].agg(list).to_dict(), m.similar,
-                           m.candidate_neighbours, options.k, m.covariates)
+        design = design_of(members, starts, m, options.k, outcome)
         result = ev.evaluate(outcome, design, draws=options.draws, progress=progress if name == "yearly" else None,
                              regression=options.regression, synthetic_fits=options.synthetic_fits)
         if isinstance(result, Evaluation):
@@ -147,6 +145,24 @@ def _outcome_features(outcome: outcomes.Outcome, base_year: int, start: int) -> 
     if not outcome.index:
         out["outcome_level"] = y[:, -3:].mean(axis=1)
     return pd.DataFrame(out, index=rates.index).replace([np.inf, -np.inf], np.nan)
+
+
+def design_of(members: list[str], starts: dict[str, int], m: matching.Matching, k: int,
+              outcome: outcomes.Outcome) -> ev.Design:
+    """Who is compared with whom, from a matching, for one outcome."""
+    nb = m.neighbours.sort_values(["member", "rank"])
+    return ev.Design(tuple(members), starts, nb.groupby("member")["code"].agg(list).to_dict(), m.similar,
+                     m.candidate_neighbours, k, m.covariates.drop(columns=_own_level(outcome), errors="ignore"))
+
+
+def _own_level(outcome: outcomes.Outcome) -> list[str]:
+    """Matching variables the bias correction must not regress on: the outcome's own level before the
+    start. Under parallel paths a lagged level pulls the estimate towards the mean (Daw & Hatfield 2018);
+    its trend stays."""
+    own = ["outcome_level"]
+    if outcome.indicator in ("net_migration", "net_migration_rate"):
+        own.append("net_migration_rate")
+    return own
 
 
 def _with_left_out(result: Evaluation, extra: dict[str, str]) -> Evaluation:

@@ -284,26 +284,33 @@ def _start_line(fig: go.Figure, spec: ChartSpec, right: bool) -> None:
 def event_chart(event: pd.Series, spec: ChartSpec, band: pd.DataFrame | None = None,
                 intervals: pd.DataFrame | None = None) -> go.Figure:
     """Event study by years since the start: the gap (group − comparison) minus the gap of the reference
-    year as points; the regression's 95 % intervals as bars (`intervals`: lo, hi); in grey, the central
-    95 % of the placebo groups (`band`: lo, hi), what chance alone draws. Points, never bars spanning
-    years: two census years are two points."""
+    year as points; beside them the regression's own estimates with their 95 % intervals (`intervals`:
+    estimate, lo, hi); in grey, the central 95 % of the placebo groups (`band`: lo, hi), what chance alone
+    draws. Points, never bars spanning years: two census years are two points."""
     x = event.index.to_numpy()
     fig = go.Figure()
     if band is not None and not band.empty and band.notna().all().all():
         fig.add_trace(go.Scatter(x=[*band.index, *band.index[::-1]], y=[*band["hi"], *band["lo"][::-1]],
                                  fill="toself", fillcolor="rgba(154,163,173,0.28)", line={"width": 0},
                                  hoverinfo="skip", name=plot("95 % des groupes tirés au hasard")))
-    colours = [PALETTE[1] if e >= 0 else "#555" for e in x]
-    err = None
-    if intervals is not None and not intervals.empty:
-        iv = intervals.reindex(x)
-        err = {"type": "data", "symmetric": False, "array": (iv["hi"] - event).to_numpy(),
-               "arrayminus": (event - iv["lo"]).to_numpy(), "color": "#777", "thickness": 1.2, "width": 4}
     fig.add_trace(go.Scatter(
         x=x, y=event.to_numpy(), mode="markers+lines", line={"color": "#bbb", "width": 1},
-        marker={"color": colours, "size": 9}, error_y=err, name=plot("Écart, moins celui de l'année de référence"),
+        marker={"color": [PALETTE[1] if e >= 0 else "#555" for e in x], "size": 9}, name=plot("Écart"),
         hovertext=[f"{'+' if e > 0 else ''}{e} an(s) : {fr_number(v, spec.decimals)} {plot(spec.unit)}"
                    for e, v in zip(x, event, strict=True)], hoverinfo="text"))
+    if intervals is not None and not intervals.empty:
+        iv = intervals.reindex(x).dropna()
+        fig.add_trace(go.Scatter(
+            x=iv.index.to_numpy() + 0.2, y=iv["estimate"], mode="markers",
+            marker={"color": "white", "size": 7, "symbol": "diamond", "line": {"color": "#333", "width": 1.2}},
+            error_y={"type": "data", "symmetric": False, "array": (iv["hi"] - iv["estimate"]).to_numpy(),
+                     "arrayminus": (iv["estimate"] - iv["lo"]).to_numpy(), "color": "#777", "thickness": 1.2,
+                     "width": 3},
+            name=plot("Régression, intervalle à 95 %"),
+            hovertext=[f"{'+' if e > 0 else ''}{e} an(s) : {fr_number(v, spec.decimals)} "
+                       f"[{fr_number(lo, spec.decimals)} ; {fr_number(hi, spec.decimals)}]"
+                       for e, v, lo, hi in zip(iv.index, iv["estimate"], iv["lo"], iv["hi"], strict=True)],
+            hoverinfo="text"))
     fig.add_hline(y=0, line={"color": "#333", "width": 1})
     fig.add_vline(x=-0.5, line={"color": "#CC79A7", "dash": "dash", "width": 2},
                   annotation={"text": plot(spec.marker_label or "Début"), "font": {"color": "#a0467f", "size": 11}},
@@ -313,10 +320,12 @@ def event_chart(event: pd.Series, spec: ChartSpec, band: pd.DataFrame | None = N
     return fig
 
 
-def placebo_chart(placebo: np.ndarray, observed: float, spec: ChartSpec) -> go.Figure:
-    """The effects of the placebo groups as a histogram, their central 95 % shaded, the observed effect
-    as a line: where it falls is the answer to « could chance alone give this? »."""
-    lo, hi = np.quantile(placebo, [0.025, 0.975])
+def placebo_chart(placebo: np.ndarray, observed: float, spec: ChartSpec,
+                  band: tuple[float, float] | None = None) -> go.Figure:
+    """The effects of the placebo groups as a histogram, what chance alone gives shaded (`band`, by
+    default their central 95 %), the observed effect as a line: where it falls is the answer to « could
+    chance alone give this? »."""
+    lo, hi = band if band is not None else np.quantile(placebo, [0.025, 0.975])
     fig = go.Figure(go.Histogram(x=placebo, nbinsx=40, marker_color="#9aa3ad", name=plot("Groupes tirés au hasard"),
                                  hovertemplate="%{y} groupes<extra></extra>"))
     fig.add_vrect(x0=lo, x1=hi, fillcolor="rgba(154,163,173,0.18)", line_width=0)

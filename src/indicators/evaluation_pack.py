@@ -114,7 +114,7 @@ def charts(a: asm.Assessment, base: ChartSpec, label: str | None = None,
     if not isinstance(e, Evaluation):
         return []
 
-    what = e.outcome.label or label
+    what = label and (e.outcome.label or label)  # several indicators in one document: each title says which
 
     def title(text: str) -> str:
         return f"{what} : {text}" if what else text[0].upper() + text[1:]
@@ -129,7 +129,7 @@ def charts(a: asm.Assessment, base: ChartSpec, label: str | None = None,
         pd.DataFrame({"territory": code, "territory_label": name, "level": "GRP",
                       "period_start": [e.outcome.starts[p] for p in s.index], "year": s.index, "value": s.to_numpy()})
         for code, name, s in lines])
-    tspec = replace(base, title=title("le groupe et ses territoires de comparaison"),
+    tspec = replace(base, title=f"{e.outcome.label or label} : le groupe et sa comparaison",
                     subtitle=(f"{lab[e.periods[0]]} et {lab[e.periods[-1]]}" if e.outcome.spans
                               else f"{lab[e.periods[0]]}–{lab[e.periods[-1]]}") + f" · début {e.start} · {how} · "
                              "comparaison corrigée des écarts que l'appariement laisse",
@@ -137,8 +137,7 @@ def charts(a: asm.Assessment, base: ChartSpec, label: str | None = None,
     out.append(("groupe_comparaison", trend_chart(frame, tspec), tspec, frame))
     if not e.outcome.spans and len(e.event) > 2:
         espec = replace(base, title=title("étude d'événement"), marker_label=f"Début ({e.start})",
-                        subtitle="écart au groupe de comparaison moins celui de l'année d'avant le début ; "
-                                 "barres : intervalle à 95 % de la régression ; gris : 95 % des groupes au hasard")
+                        subtitle="écart, moins celui de l'année d'avant le début")
         reg = e.regression.table if e.regression is not None else None
         data = pd.DataFrame({"annees_depuis_debut": e.event.index, "ecart": e.event.to_numpy(),
                              "hasard_bas": e.event_band["lo"].reindex(e.event.index).to_numpy(),
@@ -150,8 +149,10 @@ def charts(a: asm.Assessment, base: ChartSpec, label: str | None = None,
         out.append(("evenement", event_chart(e.event, espec, e.event_band, reg), espec, data))
     if e.placebo.size:
         pspec = replace(base, title=title("parmi des groupes tirés au hasard"),
-                        subtitle=f"{fr_int(e.placebo.size)} groupes placebo, chacun comparé comme le groupe")
-        out.append(("placebo", placebo_chart(e.placebo, e.effect, pspec), pspec,
+                        subtitle=f"{fr_int(e.placebo.size)} groupes placebo comparés comme le groupe")
+        inf = e.inference
+        out.append(("placebo", placebo_chart(e.placebo, e.effect, pspec, (inf.centre - inf.band, inf.centre + inf.band)),
+                    pspec,
                     pd.DataFrame({"tirage": range(1, e.placebo.size + 1), "difference_de_differences": e.placebo})))
     m = a.matching.get(a.main)
     if m is not None and not m.balance.empty:

@@ -73,6 +73,8 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
         for column, stem in zip(st.columns(2), [s for s in ("evenement", "placebo") if s in charts], strict=False):
             with column:
                 _chart(charts, stem, ind["id"])
+        st.caption("Zone grise de l'histogramme : ce que le hasard seul produit 95 fois sur 100, compte tenu de ce que "
+                   "l'écart variait déjà avant le début ; elle peut déborder des barres des groupes placebo.")
     _comparison(con, sec, charts, followed, members["code"].tolist())
     with st.expander("Chiffres et méthode"):
         for line in sec.findings:

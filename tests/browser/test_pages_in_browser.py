@@ -103,7 +103,7 @@ def test_comparer_programme_evaluation_from_its_permalink(page):
     legend = chart.locator(".legendtext").all_text_contents()
     assert {"Territoires de comparaison (corrigés)", "Comparaison synthétique"} <= set(legend)
     assert any(t.startswith("Sites pilotes") for t in legend)
-    titles = page.locator(".js-plotly-plot .gtitle").all_text_contents()
+    titles = [t.lower() for t in page.locator(".js-plotly-plot .gtitle").all_text_contents()]
     assert any("étude d'événement" in t for t in titles)
     assert any("parmi des groupes tirés au hasard" in t for t in titles)
     event = page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text="étude d'événement"))

@@ -7,7 +7,7 @@ import pytest
 
 from indicators import assessment, evaluation, matching, outcomes, pool, territories
 from indicators.assessment import Options
-from indicators.evaluation import Design, Evaluation
+from indicators.evaluation import Evaluation
 
 FAST = Options(draws=200, regression=False, synthetic_fits=0)
 
@@ -119,8 +119,7 @@ def test_calibration_fake_programmes_on_real_towns_reject_one_time_in_ten(con, i
         sub = pool.Pool(p.candidates[~p.candidates["code"].isin(fake)], p.excluded, p.strata,
                         dict.fromkeys(fake, p.member_stratum[anchor]), "REG", {})
         m = matching.match(feats, sub, fake, 3)
-        nb = m.neighbours.sort_values(["member", "rank"]).groupby("member")["code"].agg(list).to_dict()
-        design = Design(tuple(fake), dict.fromkeys(fake, 2016), nb, m.similar, m.candidate_neighbours, 3, m.covariates)
+        design = assessment.design_of(fake, dict.fromkeys(fake, 2016), m, 3, outcome)
         e = evaluation.evaluate(outcome, design, draws=199, regression=False, synthetic_fits=0)
         ps.append(e.inference.p_two)
     share = float(np.mean(np.array(ps) < 0.10))
