@@ -10,6 +10,7 @@ from ui import access, data, import_views, points_views
 con = data.require_database()
 st.title("Données")
 
+access.journal_warning()
 st.header("Importer vos indicateurs")
 st.caption("Ouvertures de commerces, participation, adhérents, émissions d'un observatoire régional… Le fichier est "
            "d'abord lu et vérifié ligne par ligne ; rien n'est écrit tant qu'un problème bloquant demeure, et "

@@ -18,7 +18,10 @@ def _journal(action: str, detail: str, database: Path | None) -> None:
 
     from . import journal
 
-    journal.record(action, detail, f"{getpass.getuser()} (ligne de commande)", database)
+    try:
+        journal.record(action, detail, f"{getpass.getuser()} (ligne de commande)", database)
+    except journal.JournalFailed as exc:
+        print(f"Attention : {exc}", file=sys.stderr)
 
 
 def _build(args: argparse.Namespace) -> int:

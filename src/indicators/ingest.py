@@ -19,10 +19,11 @@ import pandas as pd
 from . import store, text
 from .errors import HasProblems, ImportProblem, Problem
 from .format import LARGEST, MISSING, decimal_convention, fr_number, is_ambiguous, parse_number
-from .tabular import read_table, sheet_names
+from .tabular import line_numbers, read_table, sheet_names
 from .territories import labels, normalise, slug
 
 MIN_YEAR, MAX_YEAR = 1900, datetime.now().year + 1
+MAX_VALUES = 2_000_000  # values of one import: each becomes a row checked
 KINDS = {"count": "effectif (s'additionne)", "ratio": "taux ou part (publié tel quel)",
          "level": "niveau non additif (médiane, indice…)"}
 # Counts that are balances and may legitimately be negative.
@@ -71,6 +72,7 @@ class Validated(HasProblems):
     problems: list[Problem]
     ambiguous: dict[str, list[tuple[str, str]]]  # name → [(code, label)]
     already: tuple[str, str] | None = None  # (date, file name) when these exact bytes were imported before
+    suggested: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # unknown name → closest territories
 
 
 # ---------------------------------------------------------------- shaping
@@ -113,12 +115,17 @@ def prepare(frame: pd.DataFrame, file: str, data: bytes) -> Prepared:
     sha = hashlib.sha256(data).hexdigest()
     terr = find_column(cols, TERRITORY_COLUMNS)
     ind, per, val, unit = (find_column(cols, c) for c in (INDICATOR_COLUMNS, PERIOD_COLUMNS, VALUE_COLUMNS, UNIT_COLUMNS))
-    lines = pd.Series(range(2, len(frame) + 2), index=frame.index)  # line 1 is the header
+    lines = pd.Series(line_numbers(frame), index=frame.index)  # each row's line in the file, title rows counted
     if terr is None:
         raise ImportProblem([Problem("aucune colonne de territoire (attendu : « territoire », « code », "
                                      "« code_insee », « siren » ou « nom ») ; colonnes lues : "
                                      + ", ".join(f"« {c} »" for c in cols) + ".")], file)
     year_cols = [c for c in cols if PERIOD_RE.match(c)]
+    values = len(frame) * (len(year_cols) if year_cols and per is None else 1)
+    if values > MAX_VALUES:  # the work is bounded by values, not bytes: each becomes a row to check
+        raise ImportProblem([Problem(f"trop de valeurs : {fr_number(values)} ({fr_number(len(frame))} lignes × "
+                                     f"{len(year_cols)} colonnes d'années ; au plus {fr_number(MAX_VALUES)}). "
+                                     "Découpez le fichier.")], file)
     common = {"territory_raw": _texts(frame, terr), "indicator_raw": _texts(frame, ind),
               "unit_raw": _texts(frame, unit)}
     if per is not None and not year_cols:
@@ -134,15 +141,56 @@ def prepare(frame: pd.DataFrame, file: str, data: bytes) -> Prepared:
     return Prepared(file, sha, "wide", pd.concat(parts).sort_values(["line", "column"]).reset_index(drop=True))
 
 
+HEADER_WORDS = frozenset(TERRITORY_COLUMNS + INDICATOR_COLUMNS + PERIOD_COLUMNS + VALUE_COLUMNS + UNIT_COLUMNS)
+
+
 def load(data: bytes, file: str, sheet: str | None = None) -> Prepared:
     """Read and shape a user's file in one call (the page keeps the result: a file is read once)."""
-    return prepare(read_table(data, file, sheet), file, data)
+    return prepare(read_table(data, file, sheet, HEADER_WORDS), file, data)
 
 
 # ---------------------------------------------------------------- validation: one function per check
+LISTED = 1_000  # problems of one kind listed one by one; the others are counted (a report nobody reads costs)
+
+
+def _cut(value: object, limit: int = 60) -> str:
+    text_ = str(value)
+    return text_ if len(text_) <= limit else text_[:limit - 1] + "…"
+
+
+def _each(rows: pd.DataFrame, make) -> list[Problem]:
+    """One problem per row for the first LISTED rows, then one line that counts the others."""
+    listed = [make(r) for r in rows.head(LISTED).itertuples()]
+    if len(rows) > LISTED:
+        first = listed[0]
+        listed.append(Problem(f"… et {fr_number(len(rows) - LISTED)} autre(s) du même type ({first.message})",
+                              blocking=first.blocking))
+    return listed
+
+
+def cap(problems: list[Problem]) -> list[Problem]:
+    """At most LISTED problems in a report, then one line per kind counting what was left out."""
+    if len(problems) <= LISTED + 20:
+        return problems
+    left: dict[tuple[str, bool], int] = {}
+    for p in problems[LISTED:]:
+        key = (p.message.split(" (")[0], p.blocking)
+        left[key] = left.get(key, 0) + 1
+    return problems[:LISTED] + [Problem(f"… et {fr_number(n)} autre(s) : {m}", blocking=b) for (m, b), n in left.items()]
+_FORM = re.compile(r"^(?:communaute (?:d agglomeration|de communes|urbaine|d agglo)|metropole|ca|cc|cu|cda|cdc)"
+                   r"(?: (?:de la|de l|du|des|de|d))? ")
+
+
+def epci_core(name: str) -> str:
+    """An intercommunality's name without its legal form: « Communauté urbaine de Dunkerque » and
+    « CU de Dunkerque » both give « dunkerque » (official long names and the base's short ones meet)."""
+    return _FORM.sub("", normalise(name).replace("'", " "), count=1)
+
+
 def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str, str]
              ) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
-    """Map each raw territory to a code: prefixed codes, INSEE codes, SIREN, or names (accent-blind).
+    """Map each raw territory to a code: prefixed codes, INSEE codes, SIREN, or names (accent-blind, an
+    intercommunality by its official long name or its short one).
 
     A name shared by several territories is ambiguous unless `choices` says which one.
     """
@@ -150,8 +198,11 @@ def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str,
                         "OR level = 'EPCI'").df()
     codes = set(table["code"])
     by_name: dict[str, list[tuple[str, str]]] = {}
-    for code, label, key in zip(table["code"], table["label"], table["search_key"]):
+    by_core: dict[str, list[tuple[str, str]]] = {}
+    for code, level, label, key in zip(table["code"], table["level"], table["label"], table["search_key"], strict=True):
         by_name.setdefault(key, []).append((code, label))
+        if level == "EPCI":
+            by_core.setdefault(epci_core(label), []).append((code, label))
     resolved, ambiguous = {}, {}
     for raw in raws:
         if raw in choices:
@@ -169,12 +220,57 @@ def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str,
         if normalise(raw) == "france":
             resolved[raw] = "FR"
             continue
-        named = by_name.get(normalise(raw), [])
+        core = epci_core(raw)
+        has_form = core != normalise(raw).replace("'", " ")
+        named = (by_core.get(core, []) if has_form else []) or by_name.get(normalise(raw), []) or by_core.get(core, [])
         if len(named) == 1:
             resolved[raw] = named[0][0]
         elif len(named) > 1:
             ambiguous[raw] = named
     return resolved, ambiguous
+
+
+_KIND_OF = {"COM": "commune", "ARM": "arrondissement", "EPCI": "intercommunalité", "DEP": "département",
+            "REG": "région", "FR": "pays"}
+SUGGESTED = 30  # unknown names for which the closest territories are looked for
+_GENERIC = frozenset(["grand", "grande", "pays", "agglomeration", "agglo", "communaute", "communes", "commune", "metropole", "territoire", "territoires", "intercommunale", "intercommunal", "de", "du", "des", "la", "le", "les", "d", "l", "et", "en", "sur"])
+
+
+def _distinctive(name: str) -> str:
+    """The words that tell one intercommunality from another (« Grand », « Pays », « Agglo » do not)."""
+    return " ".join(w for w in epci_core(name).split() if w not in _GENERIC) or epci_core(name)
+
+
+def suggestions(con: duckdb.DuckDBPyConnection, raws: list[str], limit: int = 4) -> dict[str, list[tuple[str, str]]]:
+    """For each unknown name, the closest territories (rapidfuzz on accent-blind names, intercommunalities
+    also by their core name), with their level and département, so the user can pick one."""
+    from rapidfuzz import fuzz, process
+
+    if not raws:
+        return {}
+    table = con.execute("""SELECT t.code, t.level, t.label, t.search_key, d.label AS dep FROM territory t
+                           LEFT JOIN territory d ON d.code = t.parent_dep WHERE t.valid_until IS NULL""").df()
+    epci = table.index[table["level"] == "EPCI"].tolist()
+    cores = [_distinctive(x) for x in table.loc[epci, "label"]]
+    keys, rows = table["search_key"].tolist() + cores, table.index.tolist() + epci
+    out = {}
+    for raw in raws[:SUGGESTED]:
+        core = epci_core(raw)
+        named_form = core != normalise(raw).replace("'", " ")  # « Communauté de communes … »: intercommunalities
+        found = process.extract(_distinctive(raw) if named_form else core, cores if named_form else keys, scorer=fuzz.WRatio, limit=limit * 3,
+                                score_cutoff=70)
+        if named_form:
+            found = [(k, sc, len(table) + i) for k, sc, i in found]
+        picked: dict[str, str] = {}
+        for _, _, i in found:
+            r = table.loc[rows[i]]
+            where = f", {r['dep']}" if isinstance(r["dep"], str) and r["level"] != "COM" else ""
+            picked.setdefault(r["code"], f"{r['label']} ({_KIND_OF[r['level']]}{where})")
+            if len(picked) == limit:
+                break
+        if picked:
+            out[raw] = list(picked.items())
+    return out
 
 
 def _period(text: str) -> tuple[int, int] | None:
@@ -218,46 +314,49 @@ def _assign_indicators(rows: pd.DataFrame, known: pd.DataFrame, declaration: Dec
         return label_to_id.get(normalise(raw))
 
     rows["indicator"] = rows["indicator_raw"].map(indicator_of)
-    return [Problem("indicateur inconnu : déclarez-le dans le formulaire ou corrigez son nom", r.line, "indicateur",
-                    r.indicator_raw)
-            for r in rows[rows["indicator"].isna()].drop_duplicates("indicator_raw").itertuples()]
+    return _each(rows[rows["indicator"].isna()].drop_duplicates("indicator_raw"),
+                 lambda r: Problem("indicateur inconnu : déclarez-le dans le formulaire ou corrigez son nom", r.line,
+                                   "indicateur", _cut(r.indicator_raw)))
 
 
 def _check_units(rows: pd.DataFrame, unit: str) -> list[Problem]:
     """Units given in the file must match the indicator's unit."""
     differ = (rows["unit_raw"] != "") & (rows["unit_raw"].map(normalise) != normalise(unit))
-    return [Problem(f"unité différente de celle de l'indicateur (« {unit} »)", r.line, "unité", r.unit_raw)
-            for r in rows[differ].drop_duplicates("unit_raw").itertuples()]
+    return _each(rows[differ].drop_duplicates("unit_raw"),
+                 lambda r: Problem(f"unité différente de celle de l'indicateur (« {unit} »)", r.line, "unité",
+                                   _cut(r.unit_raw)))
 
 
 def _assign_territories(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, choices: dict[str, str]
-                        ) -> tuple[list[Problem], dict[str, list[tuple[str, str]]]]:
+                        ) -> tuple[list[Problem], dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
     raws = rows["territory_raw"].unique().tolist()
     resolved, ambiguous = _resolve(con, [r for r in raws if r], choices)
     rows["territory"] = rows["territory_raw"].map(resolved)
-    problems = [Problem("territoire manquant", r.line, "territoire", "")
-                for r in rows[rows["territory_raw"] == ""].itertuples()]
-    for r in rows[(rows["territory_raw"] != "") & rows["territory"].isna()].drop_duplicates("territory_raw").itertuples():
-        if r.territory_raw in ambiguous:
-            options = ", ".join(f"{lab} [{code}]" for code, lab in ambiguous[r.territory_raw])
-            problems.append(Problem(f"nom ambigu, précisez lequel : {options}", r.line, "territoire", r.territory_raw))
-        else:
-            problems.append(Problem("territoire inconnu (code INSEE, SIREN ou nom attendu)", r.line, "territoire",
-                                    r.territory_raw))
-    return problems, ambiguous
+    problems = _each(rows[rows["territory_raw"] == ""], lambda r: Problem("territoire manquant", r.line, "territoire", ""))
+    unresolved = rows[(rows["territory_raw"] != "") & rows["territory"].isna()].drop_duplicates("territory_raw")
+    amb = unresolved["territory_raw"].isin(list(ambiguous))
+    problems += _each(unresolved[amb], lambda r: Problem(
+        "nom ambigu, précisez lequel : " + ", ".join(f"{lab} [{code}]" for code, lab in ambiguous[r.territory_raw]),
+        r.line, "territoire", _cut(r.territory_raw)))
+    close = suggestions(con, unresolved.loc[~amb, "territory_raw"].tolist())
+    problems += _each(unresolved[~amb], lambda r: Problem(
+        "territoire inconnu (code INSEE, SIREN ou nom attendu)" + (
+            " ; le plus proche : " + close[r.territory_raw][0][1] if r.territory_raw in close else ""),
+        r.line, "territoire", _cut(r.territory_raw)))
+    return problems, ambiguous, close
 
 
 def _assign_periods(rows: pd.DataFrame, shape: str) -> list[Problem]:
     parsed = rows["period_raw"].map(_period)
-    problems = [Problem("année ou période illisible (attendu : 2019 ou 2013-2018)", r.line,
-                        r.column if shape == "wide" else "année", r.period_raw)
-                for r in rows[parsed.isna()].itertuples()]
+    problems = _each(rows[parsed.isna()], lambda r: Problem(
+        "année ou période illisible (attendu : 2019 ou 2013-2018)", r.line, r.column if shape == "wide" else "année",
+        _cut(r.period_raw)))
     rows["period_start"] = parsed.map(lambda p: p[0] if p else None)
     rows["year"] = parsed.map(lambda p: p[1] if p else None)
     out_of_range = parsed.notna() & ~(rows["period_start"].between(MIN_YEAR, MAX_YEAR)
                                       & rows["year"].between(MIN_YEAR, MAX_YEAR))
-    problems += [Problem(f"année hors limites ({MIN_YEAR}–{MAX_YEAR})", r.line, "année", r.period_raw)
-                 for r in rows[out_of_range].itertuples()]
+    problems += _each(rows[out_of_range], lambda r: Problem(f"année hors limites ({MIN_YEAR}–{MAX_YEAR})", r.line,
+                                                            "année", _cut(r.period_raw)))
     return problems
 
 
@@ -289,17 +388,21 @@ def _assign_values(rows: pd.DataFrame, kind: str, indicator_id: str) -> tuple[pd
                      for cell, raw, col in zip(rows["value_cell"], rows["value_raw"], rows["column"])]
     rows["value"] = rows["value"].astype(float)
     numeric = rows["value"].notna()
-    for r in rows[~numeric].itertuples():
-        shaped = _NUMBERLIKE.fullmatch(r.value_raw.replace("\u202f", "").replace("\xa0", "").replace(" ", ""))
-        problems.append(Problem(f"valeur hors limites (nombres finis jusqu'à {fr_number(LARGEST)})" if shaped
-                                else "valeur non numérique", r.line, r.column, r.value_raw[:60]))
-    for r in rows.itertuples():
-        if isinstance(r.value_cell, str) and r.value == r.value and is_ambiguous(r.value_raw, conventions.get(r.column)):
-            problems.append(Problem(f"séparateur ambigu : lu {fr_number(r.value, 3)} et non {fr_number(r.value * 1000)} "
-                                    "(aucune autre valeur de la colonne ne dit si le point est décimal)",
-                                    r.line, r.column, r.value_raw, blocking=False))
+    bad = rows[~numeric]
+    shaped = bad["value_raw"].str.replace("\u202f", "").str.replace("\xa0", "").str.replace(" ", "").map(
+        lambda v: bool(_NUMBERLIKE.fullmatch(v)))
+    problems += _each(bad[shaped], lambda r: Problem(f"valeur hors limites (nombres finis jusqu'à {fr_number(LARGEST)})",
+                                                     r.line, r.column, _cut(r.value_raw)))
+    problems += _each(bad[~shaped], lambda r: Problem("valeur non numérique", r.line, r.column, _cut(r.value_raw)))
+    texts = rows[rows["value_cell"].map(lambda c: isinstance(c, str)) & numeric]
+    ambiguous = texts[[is_ambiguous(v, conventions.get(c)) for v, c in zip(texts["value_raw"], texts["column"],
+                                                                           strict=True)]]
+    problems += _each(ambiguous, lambda r: Problem(
+        f"séparateur ambigu : lu {fr_number(r.value, 3)} et non {fr_number(r.value * 1000)} (aucune autre valeur de "
+        "la colonne ne dit si le point est décimal)", r.line, r.column, _cut(r.value_raw), blocking=False))
     if kind == "count" and indicator_id not in SIGNED_COUNTS:
-        problems += [Problem("effectif négatif", r.line, r.column, r.value_raw) for r in rows[rows["value"] < 0].itertuples()]
+        problems += _each(rows[rows["value"] < 0], lambda r: Problem("effectif négatif", r.line, r.column,
+                                                                     _cut(r.value_raw)))
     return rows, problems
 
 
@@ -308,8 +411,9 @@ KEY = ["territory", "indicator", "period_start", "year"]
 
 def _check_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     ok = rows.dropna(subset=["territory", "indicator", "period_start", "value"])
-    problems = [Problem("doublon : même territoire, indicateur et période qu'une ligne précédente", r.line,
-                        "territoire", r.territory_raw) for r in ok[ok.duplicated(KEY, keep="first")].itertuples()]
+    problems = _each(ok[ok.duplicated(KEY, keep="first")], lambda r: Problem(
+        "doublon : même territoire, indicateur et période qu'une ligne précédente", r.line, "territoire",
+        _cut(r.territory_raw)))
     return ok.drop_duplicates(KEY), problems
 
 
@@ -350,7 +454,7 @@ def validate(con: duckdb.DuckDBPyConnection, prepared: Prepared, declaration: De
     kind = known.at[declaration.id, "kind"] if existing else declaration.kind
     unit = known.at[declaration.id, "unit"] if existing else declaration.unit
     problems += _check_units(rows, unit)
-    territory_problems, ambiguous = _assign_territories(con, rows, choices or {})
+    territory_problems, ambiguous, close = _assign_territories(con, rows, choices or {})
     problems += territory_problems + _assign_periods(rows, prepared.shape)
     rows, value_problems = _assign_values(rows, kind, declaration.id)
     ok, duplicate_problems = _check_duplicates(rows)
@@ -360,7 +464,7 @@ def validate(con: duckdb.DuckDBPyConnection, prepared: Prepared, declaration: De
         problems += _check_existing(con, ok, obs)
     if obs.empty and not any(p.blocking for p in problems):
         problems.append(Problem("aucune valeur à importer."))
-    return Validated(prepared, obs.reset_index(drop=True), problems, ambiguous)
+    return Validated(prepared, obs.reset_index(drop=True), cap(problems), ambiguous, suggested=close)
 
 
 # ---------------------------------------------------------------- writing and undoing

@@ -7,7 +7,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .errors import ObservatoireError
 from .paths import db_path
+from .text import plain
+
+
+class JournalFailed(ObservatoireError):
+    """The write was made, its journal line could not be: said, never a traceback."""
 
 
 def path_for(database: Path | None = None) -> Path:
@@ -16,15 +22,38 @@ def path_for(database: Path | None = None) -> Path:
 
 
 def record(action: str, detail: str, user: str | None, database: Path | None = None) -> None:
-    entry = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "utilisateur": user or "inconnu",
-             "action": action, "détail": detail[:500]}
-    with path_for(database).open("a", encoding="utf-8") as f:
-        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    """Append one line; JournalFailed (in French) when the journal cannot be written (a folder in its
+    place, a full disk, no rights): the write it records is already made and stays."""
+    entry = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "utilisateur": plain(user) or "inconnu",
+             "action": action, "détail": plain(detail, 500)}
+    path = path_for(database)
+    try:
+        with path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise JournalFailed(f"L'écriture est faite, mais sa ligne n'a pas pu être ajoutée au journal {path} "
+                            f"({exc.strerror or type(exc).__name__}).") from exc
 
 
 def entries(database: Path | None = None, limit: int = 200) -> list[dict]:
+    """The last lines, newest first; a damaged line (a write cut off) is shown as such, never an error."""
     path = path_for(database)
-    if not path.exists():
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[-limit:]
+    except FileNotFoundError:
         return []
-    lines = path.read_text(encoding="utf-8").splitlines()[-limit:]
-    return [json.loads(line) for line in reversed(lines) if line.strip()]
+    except OSError as exc:
+        return [{"date": "", "utilisateur": "", "action": "journal illisible",
+                 "détail": exc.strerror or type(exc).__name__}]
+    out = []
+    for line in reversed(lines):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            if not isinstance(entry, dict):
+                raise ValueError
+        except ValueError:
+            entry = {"date": "", "utilisateur": "", "action": "ligne illisible", "détail": plain(line, 80)}
+        out.append(entry)
+    return out

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import geo, store, tabular, text
 from .errors import HasProblems, ImportProblem, Problem
-from .format import decimal_convention, parse_number
+from .format import decimal_convention, fr_number, parse_number
 from .ingest import declare_indicator, find_column, log_import, next_import, ready_to_write
 from .territories import slug
 from .paths import SOURCES_DIR
@@ -34,6 +34,7 @@ COLUMNS = {
 FRANCE_BOXES = ((41.0, 51.6, -5.8, 10.0), (15.8, 16.6, -61.9, -60.9), (14.3, 15.0, -61.3, -60.7),
                 (2.0, 6.0, -54.7, -51.5), (-21.5, -20.8, 55.1, 55.9), (-13.1, -12.6, 44.9, 45.4))
 L93 = (0.0, 1_300_000.0, 6_000_000.0, 7_200_000.0)  # x, y bounds of Lambert-93 over France
+MAX_POINTS = 100_000  # points of one file
 
 
 @dataclass
@@ -46,7 +47,7 @@ class PointsChecked(HasProblems):
 
 def read(data: bytes, file: str, sheet: str | None = None) -> pd.DataFrame:
     """The file as text cells, bounded like every import (size, rows, columns, cells)."""
-    return tabular.read_table(data, file, sheet)
+    return tabular.read_table(data, file, sheet, frozenset(n for names in COLUMNS.values() for n in names))
 
 
 def check(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, file: str, data: bytes) -> PointsChecked:
@@ -64,16 +65,22 @@ def check(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, file: str, data: 
             problems.append(Problem(f"colonne « {name} » introuvable (colonnes lues : {', '.join(map(str, frame.columns))})."))
     if problems:
         return PointsChecked(file, sha, pd.DataFrame(), problems)
-    cells = frame.astype(str).replace({"nan": "", "None": ""})
+    if len(frame) > MAX_POINTS:
+        return PointsChecked(file, sha, pd.DataFrame(), [Problem(
+            f"trop de points : {fr_number(len(frame))} (au plus {fr_number(MAX_POINTS)} par fichier). Découpez-le.")])
+    cells = frame.map(_cell_text)
     a, b = (found["lat"], found["lon"]) if wgs else (found["x"], found["y"])
     conv_a, conv_b = decimal_convention(cells[a]), decimal_convention(cells[b])
     first = np.array([parse_number(v, conv_a) if v.strip() else None for v in cells[a]], dtype=float)
     second = np.array([parse_number(v, conv_b) if v.strip() else None for v in cells[b]], dtype=float)
-    lines = np.arange(len(frame)) + 2  # the header is line 1
+    lines = np.array(tabular.line_numbers(frame))  # each point's line in the file
     bad = np.isnan(first) | np.isnan(second)
     for i in np.flatnonzero(bad)[:20]:
         column, value = (a, cells[a].iloc[i]) if np.isnan(first[i]) else (b, cells[b].iloc[i])
-        problems.append(Problem(f"coordonnée illisible « {value} »", line=int(lines[i]), column=column))
+        problems.append(Problem("coordonnée manquante" if not value.strip() else "coordonnée illisible",
+                                line=int(lines[i]), column=column, value=value[:60] if value.strip() else None))
+    if bad.sum() > 20:
+        problems.append(Problem(f"… et {fr_number(int(bad.sum()) - 20)} autre(s) coordonnée(s) manquante(s) ou illisible(s)"))
     if l93 and not wgs:
         inside = (first >= L93[0]) & (first <= L93[1]) & (second >= L93[2]) & (second <= L93[3])
         for i in np.flatnonzero(~bad & ~inside)[:20]:
@@ -93,13 +100,14 @@ def check(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, file: str, data: 
     categories = cells[found["category"]].str.strip()
     for i in np.flatnonzero((categories == "").to_numpy())[:20]:
         problems.append(Problem("catégorie vide", line=int(lines[i]), column=found["category"]))
+    if categories.nunique() > 20:  # said before each of 200 000 names is checked one by one
+        return PointsChecked(file, sha, pd.DataFrame(), [*problems, Problem(
+            f"{fr_number(categories.nunique())} catégories : 20 au plus (chacune devient un indicateur).",
+            column=found["category"])])
     for category in sorted(set(categories) - {""}):
         message = text.check("category", category)
         if message:
             problems.append(Problem(message, column=found["category"], value=category[:60]))
-    if categories.nunique() > 20:
-        problems.append(Problem(f"{categories.nunique()} catégories : 20 au plus (chacune devient un indicateur).",
-                                column=found["category"]))
     dates = cells[found["date"]].str.strip()
     years = dates.map(_year)
     for i in np.flatnonzero(years.isna().to_numpy())[:20]:
@@ -112,6 +120,13 @@ def check(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, file: str, data: 
     points = points[ok].reset_index(drop=True)
     problems += _place(points, file)
     return PointsChecked(file, sha, points, problems)
+
+
+def _cell_text(value: object) -> str:
+    """A cell as typed: a spreadsheet number without a spurious `.0`, the text « nan » kept as text."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return "" if value is None else str(value)
 
 
 def _year(value: str) -> int | None:

@@ -65,9 +65,14 @@ READER_MEMORY = "1GB"
 def connect_readonly(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection, or a DatabaseUnavailable whose message says how to rebuild."""
     path = Path(path or db_path())
-    if not path.exists():
-        raise DatabaseUnavailable(path, "introuvable")
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise DatabaseUnavailable(path, "introuvable") from None
+    except OSError as exc:  # no rights on the data folder
+        raise DatabaseUnavailable(path, f"inaccessible ({exc.strerror or type(exc).__name__} : vérifiez les droits "
+                                        "du dossier data)") from None
+    if size == 0:
         raise DatabaseUnavailable(path, "vide")
     try:
         # Attached to a private in-memory instance rather than `duckdb.connect(path)`: DuckDB caches

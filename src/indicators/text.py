@@ -66,3 +66,14 @@ def check(field: str, value: str, required: bool = True) -> str | None:
         return (f"le champ « {name} » contient des caractères non admis : "
                 + " ".join(f"« {c} »" for c in bad[:8]) + " (lettres, chiffres, espaces et ponctuation courante).")
     return None
+
+
+def plain(value: object, limit: int = 120) -> str:
+    """Text from outside (a proxy's user header, a publisher's installation name) made plain before it is
+    stored or shown: control, invisible and bidirectional characters removed (U+202E would show
+    « ‮nimda » reversed), markup characters dropped, spaces squeezed, cut to `limit`."""
+    text_ = unicodedata.normalize("NFC", str(value if value is not None else ""))
+    kept = "".join(" " if c in "\t\n\r" else c for c in text_
+                   if unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs") or c in "\t\n\r")
+    kept = re.sub(r"[<>`$\\{}]", "", kept)
+    return re.sub(r"\s+", " ", kept).strip()[:limit]

@@ -50,3 +50,21 @@ def login_gate() -> None:
                 "compte (ProConnect ou le fournisseur d'identité de votre collectivité).")
     st.button("Se connecter", type="primary", on_click=st.login)
     st.stop()
+
+
+def note(record) -> None:
+    """A journal line (`record()`); if it cannot be written the write stays made, and the page says why
+    after its rerun."""
+    from indicators.journal import JournalFailed
+
+    try:
+        record()
+    except JournalFailed as exc:
+        st.session_state["journal_failed"] = str(exc)
+
+
+def journal_warning() -> None:
+    if st.session_state.get("journal_failed"):
+        from indicators.text import md
+
+        st.warning(md(st.session_state.pop("journal_failed")))

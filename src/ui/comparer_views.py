@@ -169,6 +169,7 @@ def profile(con, members: pd.DataFrame) -> None:
 def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db_path) -> None:
     if st.session_state.get("group_done"):  # said after the rerun that selects the new or edited group
         st.success(st.session_state.pop("group_done"))
+    access.journal_warning()
     names = territories.labels(con, list(dict.fromkeys(members["code"].tolist() + followed)))
     first, last = years.FIRST_START, years.last_start()
     with st.form("edit_group"):
@@ -242,6 +243,6 @@ def _write(action, done: str):
     except ObservatoireError as exc:
         st.error(md(str(exc)))
         return False
-    journal.record("groupe", done, access.current_user())
+    access.note(lambda: journal.record("groupe", done, access.current_user()))
     st.session_state["group_done"] = md(done)
     return result

@@ -27,6 +27,9 @@ def connection() -> duckdb.DuckDBPyConnection:
         version = store.file_version(path)
     except FileNotFoundError as exc:
         raise DatabaseUnavailable(path, "introuvable") from exc
+    except OSError as exc:  # the data folder without read rights (chmod 000), a broken mount
+        raise DatabaseUnavailable(path, f"inaccessible ({exc.strerror or type(exc).__name__} : vérifiez les droits "
+                                        "du dossier data)") from exc
     # One cursor per call: DuckDB connections are not shared between Streamlit's threads.
     return store.cursor(_open(str(path), version))
 
@@ -54,17 +57,31 @@ def run_guarded(page) -> None:
     except duckdb.Error as exc:
         st.error(str(DatabaseUnavailable(db_path(), f"illisible ou corrompue ({type(exc).__name__})")))
         st.code(REBUILD_COMMAND.split("  ")[0], language="bash")
+    except DatabaseUnavailable as exc:  # met while reading: the file vanished or lost its rights
+        st.error(str(exc))
+        st.code(REBUILD_COMMAND.split("  ")[0], language="bash")
+    except PermissionError as exc:  # a file of the data folder (map outlines, journal) without read rights
+        st.error(f"Fichier inaccessible : {exc.filename or 'dossier data'} ({exc.strerror}). Vérifiez les droits du "
+                 "dossier data de l'observatoire.")
     finally:  # st.stop() ends a page early: its notices still show
         replaced = state.notices()
         if replaced:
             notices.caption("Lien corrigé : " + " ; ".join(replaced) + ".")
 
 
+def file_version() -> tuple[int, int]:
+    """Identity of the current database file (a write makes it new)."""
+    try:
+        return store.file_version(db_path())
+    except OSError as exc:
+        raise DatabaseUnavailable(db_path(), f"inaccessible ({exc.strerror or type(exc).__name__})") from exc
+
+
 def cached(query: Callable[..., T], *args: object, large: bool = False) -> T:
     """`query(connection, *args)` from a library module, remembered per database file: a warm server
     answers the map's 35 000 values without asking DuckDB again, and a rebuild or an import (a new
     file) makes every answer new. `large` results get their own, smaller cache."""
-    version = store.file_version(db_path())
+    version = file_version()
     run = _cached_large if large else _cached_small
     return run(query.__module__, query.__qualname__, version, args)
 

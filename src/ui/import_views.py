@@ -14,7 +14,7 @@ from indicators.format import fr_number
 from indicators.text import md
 from indicators.paths import db_path
 
-from . import access, widgets
+from . import access, data, widgets
 
 POLARITY = catalog.POLARITY_WORDS
 T = TypeVar("T")
@@ -120,18 +120,25 @@ def upload_too_large(upload) -> bool:
     return False
 
 
+FILE_TYPES = ["csv", "txt", "tsv", "xlsx", "ods"]
+
+
 def import_flow(con) -> None:
     limit = settings().max_upload_mb
-    upload = st.file_uploader(f"Fichier CSV ou Excel, {_mb(limit)} Mo au plus (format "
-                              "long : territoire, année, valeur ; ou large : une colonne par année)",
-                              type=["csv", "txt", "xlsx"], key="w_upload",
+    # A new key after each import: the written file leaves the page (and the session's memory), so the
+    # next run cannot say of it « déjà importé ».
+    upload = st.file_uploader(f"Fichier CSV, Excel ou OpenDocument, {_mb(limit)} Mo au plus (format "
+                              "long : territoire, année, valeur ; ou large : une colonne par année ; un titre "
+                              "au-dessus du tableau est permis)", type=FILE_TYPES,
+                              key=f"w_upload_{st.session_state.get('imp_round', 0)}",
                               max_upload_size=settings().upload_hard_cap_mb)
     if st.session_state.get("imp_done"):
         kind, message = st.session_state.pop("imp_done")
         (st.success if kind == "ok" else st.info)(message)
     if st.session_state.get("imp_last"):
         ind_id, codes = st.session_state.pop("imp_last")
-        st.page_link("app_pages/evolutions.py", label="Voir la série importée", icon=":material/show_chart:",
+        st.page_link("app_pages/evolutions.py", label=f"Voir la série importée ({len(codes)} territoires"
+                     + (", les 50 premiers" if len(codes) == 50 else "") + ")", icon=":material/show_chart:",
                      query_params={"i": ind_id, "t": ",".join(codes)})
     if upload is None or upload_too_large(upload):
         return
@@ -151,18 +158,17 @@ def import_flow(con) -> None:
     st.dataframe(preview(prepared), hide_index=True, width="stretch")
     decl = declaration_form(con)
     choices = st.session_state.setdefault("imp_choices", {})
-    checked = ingest.validate(con, prepared, decl, choices)
+    # validated once per file, declaration and choices: typing a label must not check 200 000 rows again
+    checked = _once("imp_check", (prepared.sha256, decl, tuple(sorted(choices.items())), data.file_version()),
+                    lambda: ingest.validate(con, prepared, decl, choices))
+    if isinstance(checked, ObservatoireError):
+        st.error(md(str(checked)))
+        return
     if checked.already:
         when, file = checked.already
         st.info(f"Ce fichier a déjà été importé le {when} (« {md(file)} ») : rien à faire.")
         return
-    for name, options in checked.ambiguous.items():
-        codes = [c for c, _ in options]
-        pick = st.selectbox(f"« {md(name)} » désigne plusieurs territoires : lequel ?", codes, key=f"w_amb_{name}",
-                            format_func=dict(options).get)
-        if st.button(f"Retenir pour « {md(name)} »", key=f"w_amb_ok_{name}"):
-            choices[name] = pick
-            st.rerun()
+    _pickers(checked, choices)
     st.markdown(f"**Rapport de validation** : {fr_number(len(checked.observations))} valeurs prêtes, "
                 f"{len(checked.blocking)} problème(s) bloquant(s), {len(checked.warnings)} avertissement(s).")
     written = confirm_and_write(
@@ -174,8 +180,32 @@ def import_flow(con) -> None:
         st.session_state["imp_done"] = ("ok", f"Import enregistré : {n} valeurs. L'indicateur est disponible sur "
                                               "toutes les pages (carte, évolutions, comparaisons, exports).") \
             if created else ("info", "Ce fichier a déjà été importé : rien n'a changé.")
-        st.session_state["imp_last"] = (decl.id, checked.observations["territory"].unique()[:5].tolist())
+        st.session_state["imp_last"] = (decl.id, checked.observations["territory"].unique()[:50].tolist())
+        st.session_state["imp_round"] = st.session_state.get("imp_round", 0) + 1
+        for slot in ("imp_file", "imp_check", "imp_sheets", "imp_choices"):
+            st.session_state.pop(slot, None)
         st.rerun()
+
+
+def _pickers(checked: ingest.Validated, choices: dict[str, str]) -> None:
+    """A name shared by several territories, or one the base does not know, is settled here: the
+    choice is kept for this file and the file is checked again (no need to edit it)."""
+    asks = [(name, options, f"« {md(name)} » désigne plusieurs territoires : lequel ?")
+            for name, options in checked.ambiguous.items()]
+    asks += [(name, options, f"« {md(name)} » est inconnu ; vouliez-vous dire :")
+             for name, options in checked.suggested.items()]
+    if not asks:
+        return
+    with st.expander(f"Territoires à préciser ({len(asks)})", expanded=True), \
+            st.form("w_imp_pickers", border=False):
+        picked = {}
+        for n, (name, options, question) in enumerate(asks):
+            labels = dict(options)
+            picked[name] = st.selectbox(question, ["", *labels], key=f"w_pick_{n}",
+                                        format_func=lambda c, lab=labels: lab.get(c, "— laisser en problème —"))
+        if st.form_submit_button("Retenir ces territoires"):
+            choices.update({name: code for name, code in picked.items() if code})
+            st.rerun()
 
 
 def confirm_and_write(checked, label: str, key: str, write, action: str, detail: str,
@@ -194,7 +224,7 @@ def confirm_and_write(checked, label: str, key: str, write, action: str, detail:
         st.error(md(str(exc)))
         return None
     if created:
-        journal.record(action, f"n° {import_id} : {detail}", access.current_user())
+        access.note(lambda: journal.record(action, f"n° {import_id} : {detail}", access.current_user()))
     return import_id, created
 
 
@@ -224,14 +254,18 @@ def import_log(con) -> None:
                  hide_index=True, width="stretch")
     if not access.can_write():
         return
-    c1, c2 = st.columns([1, 2])
-    target = c1.selectbox("Import à annuler", log["id"].tolist(), key="w_undo_id")
-    if c2.button("Annuler cet import en entier", key="w_undo"):
+    said = {int(r.id): f"n° {r.id} — {r.file}, {r.imported_at:%d/%m/%Y %H:%M}, {fr_number(r.rows)} valeurs"
+            for r in log.itertuples()}
+    c1, c2 = st.columns([2, 1])
+    target = c1.selectbox("Import à annuler (le plus récent en premier)", list(said), key="w_undo_id",
+                          format_func=said.get)
+    sure = c2.checkbox("Je confirme l'annulation de cet import", key="w_undo_sure")
+    if c2.button("Annuler cet import en entier", key="w_undo", disabled=not sure):
         try:
             n = ingest.undo(int(target), path=db_path())
         except ObservatoireError as exc:
             st.error(md(str(exc)))
             return
-        journal.record("annulation", f"import n° {target} ({n} valeurs)", access.current_user())
+        access.note(lambda: journal.record("annulation", f"import n° {target} ({n} valeurs)", access.current_user()))
         st.session_state["imp_undone"] = f"Import n° {target} annulé : {fr_number(n)} valeurs retirées."
         st.rerun()

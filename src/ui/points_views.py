@@ -11,7 +11,7 @@ from indicators.format import fr_number
 from indicators.paths import db_path
 from indicators.text import md
 
-from .import_views import _once, confirm_and_write, upload_too_large
+from .import_views import FILE_TYPES, _once, confirm_and_write, upload_too_large
 
 TEMPLATE = ("latitude;longitude;catégorie;date;libellé;commune\n"
             "42,9653;1,6069;Ouverture de commerce;2024-03-15;Librairie du centre;09122\n"
@@ -24,7 +24,7 @@ def points_flow(con) -> None:
         st.page_link("app_pages/terrain.py", label="Voir les points sur la page Terrain", icon=":material/location_on:",
                      query_params=st.session_state.pop("pts_link", {}))
     upload = st.file_uploader("Fichier de points CSV ou Excel (latitude/longitude WGS84 ou x/y Lambert-93, catégorie, "
-                              "date ; libellé et commune facultatifs)", type=["csv", "txt", "xlsx"], key="w_pts_upload",
+                              "date ; libellé et commune facultatifs)", type=FILE_TYPES, key="w_pts_upload",
                               max_upload_size=settings().upload_hard_cap_mb)
     st.download_button("Modèle de fichier de points (CSV)", TEMPLATE.encode("utf-8-sig"), "modele_points.csv",
                        "text/csv", on_click="ignore")

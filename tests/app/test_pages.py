@@ -308,7 +308,10 @@ def test_import_flow_validates_then_writes_and_the_indicator_appears(tmp_path, m
     assert set(report["Problème"]) >= {"valeur non numérique"}
     assert any(p.startswith("nom ambigu") for p in report["Problème"])
     assert at.button(key="w_imp_go").disabled
-    at.button(key="w_amb_ok_Revel").click().run()  # keep the first candidate, Revel (31)
+    revel = at.selectbox(key="w_pick_0")
+    assert revel.label.replace("\\", "").startswith("« Revel » désigne plusieurs territoires")
+    revel.set_value("COM:31451")  # Revel (31)
+    at.button(key="FormSubmitter:w_imp_pickers-Retenir ces territoires").click().run()
     at.file_uploader[0].set_value(("ouvertures.csv", "territoire;année;valeur\n09225;2022;12\nRevel;2022;4\n"
                                    .encode(), "text/csv"))
     at.run()
@@ -316,6 +319,8 @@ def test_import_flow_validates_then_writes_and_the_indicator_appears(tmp_path, m
     at.button(key="w_imp_go").click().run()
     assert not at.exception
     assert "Import enregistré : 2 valeurs" in at.success[0].value
+    said = " ".join(i.value for i in at.info)
+    assert "déjà été importé" not in said  # the written file has left the page
     c = store.connect_readonly(copy)
     assert sorted(c.execute("SELECT territory FROM observation WHERE indicator = 'user_ouvertures_de_commerces'")
                   .fetchall()) == [("COM:09225",), ("COM:31451",)]
@@ -478,6 +483,9 @@ def test_an_import_undone_from_the_page_is_gone_and_the_log_says_so(tmp_path, mo
     ingest.write(ingest.validate(store.connect_readonly(copy), ingest.load(data, "t.csv"), decl), decl, path=copy)
     at = open_page("donnees")
     assert len(at.dataframe[0].value) == 1  # the import log
+    assert at.selectbox(key="w_undo_id").format_func(1).startswith("n° 1 — t.csv, ")
+    assert at.button(key="w_undo").disabled  # nothing undone without a confirmation
+    at.checkbox(key="w_undo_sure").check().run()
     at.button(key="w_undo").click().run()
     assert not at.exception
     assert at.success[0].value == "Import n° 1 annulé : 1 valeurs retirées."

@@ -45,7 +45,10 @@ def test_lambert93_coordinates_are_converted_to_wgs84(con):
     ("nom;categorie;date\nA;B;2024\n", "colonnes de coordonnées introuvables : il faut « latitude » et « longitude » "
                                       "(WGS84) ou « x » et « y » (Lambert-93). Colonnes lues : nom, categorie, date."),
     ("latitude;longitude;categorie;date\nabc;1,6;Ouverture;2024\n",
-     "ligne 2, colonne « latitude » : coordonnée illisible « abc »"),
+     "ligne 2, colonne « latitude » : coordonnée illisible (valeur : « abc »)"),
+    ("latitude;longitude;categorie;date\nnan;1,6;Ouverture;2024\n",
+     "ligne 2, colonne « latitude » : coordonnée illisible (valeur : « nan »)"),
+    ("latitude;longitude;categorie;date\n;1,6;Ouverture;2024\n", "ligne 2, colonne « latitude » : coordonnée manquante"),
     ("latitude;longitude;categorie;date\n142;1,6;Ouverture;2024\n",
      "ligne 2, colonne « latitude » : latitude 142, longitude 1,6 : hors des bornes (latitude ±90, longitude ±180 ; "
      "colonnes inversées ?)"),
