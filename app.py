@@ -46,5 +46,6 @@ with st.sidebar:
     st.markdown("### Observatoire de l'attractivité")
     st.caption("Attractivité des territoires et effets des programmes de revitalisation.")
     francais.install(f"{settings().max_upload_mb:g} Mo".replace(".", ","))
+    access.signed_in_caption()
 data.require_database()
 data.run_guarded(page)

@@ -45,7 +45,8 @@ COMPONENTS = {"ui.francais.francais": ROOT / "src" / "ui" / "francais" / "fronte
               "ui.mapview.carte_territoires": ROOT / "src" / "ui" / "mapview" / "frontend"}
 
 
-def nginx_conf(run: Path, port: int, app_ports: list[int], upload_mb: float) -> Path:
+def nginx_conf(run: Path, port: int, app_ports: list[int], upload_mb: float, user_header: str = "X-Forwarded-User",
+               auth_request: str = "") -> Path:
     import streamlit
 
     text = (ROOT / "deploy" / "nginx.conf.template").read_text()
@@ -54,7 +55,16 @@ def nginx_conf(run: Path, port: int, app_ports: list[int], upload_mb: float) -> 
                            for name, path in COMPONENTS.items())
     for key, value in {"run": str(run), "port": str(port), "servers": servers, "static": str(ROOT / "static"),
                        "frontend": str(Path(streamlit.__file__).parent / "static"), "components": components,
-                       "upload_mb": str(int(upload_mb) + 1)}.items():
+                       "upload_mb": str(int(upload_mb) + 1), "user_header": user_header,
+                       "auth_request": ("            auth_request /_obs_auth;\n"
+                                        "            auth_request_set $obs_user $upstream_http_x_auth_request_user;"
+                                        if auth_request else ""),
+                       "auth_request_location": (
+                           "        location = /_obs_auth {\n            internal;\n"
+                           f"            proxy_pass {auth_request};\n            proxy_pass_request_body off;\n"
+                           "            proxy_set_header Content-Length \"\";\n"
+                           "            proxy_set_header X-Original-URI $request_uri;\n        }"
+                           if auth_request else "")}.items():
         text = text.replace("{{" + key + "}}", value)
     conf = run / "nginx.conf"
     conf.write_text(text)
@@ -80,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     run = Path(tempfile.mkdtemp(prefix="observatoire-serve-"))
     ports = [free_port() for _ in range(args.processes)]
     apps = {p: start_app(p) for p in ports}
-    conf = nginx_conf(run, args.port, ports, config.upload_hard_cap_mb)
+    conf = nginx_conf(run, args.port, ports, config.upload_hard_cap_mb, config.user_header, config.auth_request)
     check = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(run)], capture_output=True, text=True)
     if check.returncode:
         print(f"Configuration nginx refusée :\n{check.stderr}", file=sys.stderr)

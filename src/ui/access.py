@@ -6,9 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from indicators.config import settings
-
-PROXY_USER_HEADERS = ("X-Forwarded-User", "X-Remote-User", "X-Auth-Request-Email")
-
+from indicators.text import plain
 
 def signed_in() -> bool:
     try:
@@ -17,25 +15,41 @@ def signed_in() -> bool:
         return False
 
 
+def user_from_headers(headers, header: str) -> str | None:
+    """The user a reverse proxy names, read from the one configured header (the shipped nginx sets it
+    and drops whatever a browser sent under that name), as plain text; None when absent or empty."""
+    name = plain(headers.get(header) or "")
+    return name or None
+
+
 def current_user() -> str | None:
     """The name written in the journal of writes."""
-    auth = settings().auth
-    if auth == "oidc" and signed_in():
-        return str(st.user.get("email") or st.user.get("name") or "utilisateur connecté")
-    if auth == "proxy":
-        headers = st.context.headers
-        return next((headers.get(h) for h in PROXY_USER_HEADERS if headers.get(h)), None)
+    config = settings()
+    if config.auth == "oidc" and signed_in():
+        return plain(st.user.get("email") or st.user.get("name") or "") or "utilisateur connecté"
+    if config.auth == "proxy":
+        return user_from_headers(st.context.headers, config.user_header)
     return None
 
 
 def can_write() -> bool:
+    """Edition mode, and a known user when sign-in is required: signed in through OpenID Connect, or
+    named by the proxy (a write without its header is refused, never journaled as « inconnu »)."""
     config = settings()
     if config.mode != "edition":
         return False
-    return config.auth != "oidc" or signed_in()
+    if config.auth == "oidc":
+        return signed_in()
+    if config.auth == "proxy":
+        return current_user() is not None
+    return True
 
 
 def read_only_notice() -> None:
+    if settings().mode == "edition" and settings().auth == "proxy":
+        st.info("Écriture réservée aux personnes identifiées : passez par le portail de connexion de votre "
+                "collectivité (aucun utilisateur n'a été transmis à l'observatoire).")
+        return
     st.info("Instance publique, en consultation : les imports, les annulations et la gestion des groupes se font "
             "sur l'instance d'édition de l'observatoire.")
 
@@ -68,3 +82,19 @@ def journal_warning() -> None:
         from indicators.text import md
 
         st.warning(md(st.session_state.pop("journal_failed")))
+
+
+def signed_in_caption() -> None:
+    """Who writes, said in the sidebar (and how to leave, with OpenID Connect)."""
+    config = settings()
+    if config.mode != "edition" or config.auth == "none":
+        return
+    user = current_user()
+    if user is None:
+        st.caption("Non identifié : consultation seulement.")
+        return
+    from indicators.text import md
+
+    st.caption(f"Connecté : {md(user)}")
+    if config.auth == "oidc":
+        st.button("Se déconnecter", key="w_logout", on_click=st.logout)

@@ -33,7 +33,7 @@ def test_a_public_instance_shows_no_write_control(page, monkeypatch):
 
 def test_the_editors_instance_with_openid_connect_asks_to_sign_in_first(monkeypatch, tmp_path):
     secrets = tmp_path / "secrets.toml"
-    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "x"\n'
+    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "une-longue-chaine-de-test-au-hasard"\n'
                        'client_id = "observatoire"\nclient_secret = "y"\n'
                        'server_metadata_url = "https://idp.example/.well-known/openid-configuration"\n')
     monkeypatch.setenv("OBS_AUTH", "oidc")
@@ -52,7 +52,7 @@ def test_openid_connect_without_its_settings_is_refused_in_french(monkeypatch, t
     monkeypatch.setenv("OBS_SECRETS", str(tmp_path / "absent.toml"))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
-    assert at.error[0].value.startswith("Configuration invalide : OBS_AUTH = oidc : il faut une section [auth]")
+    assert at.error[0].value.startswith("Configuration invalide : OBS_AUTH = oidc : ") and "fichier absent ; il faut une section [auth]" in at.error[0].value
 
 
 def test_writes_from_the_command_line_are_journaled_with_their_author(tmp_path):
@@ -98,3 +98,12 @@ def test_on_a_public_instance_a_group_lives_in_the_link(monkeypatch):
     table = getattr(table, "data", table)
     assert sorted(table["Territoire"]) == ["Foix (09)", "Pamiers (09)"]
     assert "Début du programme : 2018" in all_text(shared).replace("\\\\", "")
+
+
+def test_behind_a_proxy_a_visitor_it_does_not_name_cannot_write(monkeypatch):
+    monkeypatch.setenv("OBS_AUTH", "proxy")
+    at = open_page("donnees")
+    assert not at.exception
+    assert not at.get("file_uploader")  # no header from the proxy: nobody to journal, nothing written
+    assert any("Écriture réservée aux personnes identifiées" in i.value for i in at.info)
+    assert any("Non identifié" in c.value for c in at.caption)

@@ -39,12 +39,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(database: Path, env: dict[str, str] | None = None):
-    """A Streamlit server on a free port for this database; yields its base URL, stops it after."""
-    port = _free_port()
+def start_server(database: Path, env: dict[str, str] | None = None, port: int | None = None,
+                 args: tuple[str, ...] = ()):
+    """A Streamlit server on a free port (or `port`) for this database; yields its base URL, stops it after."""
+    port = port or _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.headless", "true", "--browser.gatherUsageStats", "false", *args],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "OBS_DB": str(database), **(env or {})},
     )
