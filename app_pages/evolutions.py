@@ -74,7 +74,14 @@ with m3:
     state.write(state.YEAR_TO, hi if hi != last else None)
 
 marker = int(group["start_year"]) if group is not None and pd.notna(group["start_year"]) else None
-for ind_id, ind in inds.iterrows():
+# A page draws at most MAX_SERIES series: 50 territories × 20 indicators in moving averages cost 5 s of
+# a server's CPU for a chart nobody can read; the rest is said, never silently dropped.
+shown_inds = inds.head(max(1, transforms.MAX_SERIES // max(len(codes) + len(refs), 1)))
+if len(shown_inds) < len(inds):
+    st.warning(f"Vue coupée : {len(inds)} indicateurs × {len(codes) + len(refs)} territoires demandés ; les "
+               f"{len(shown_inds)} premiers indicateurs sont affichés (au plus {transforms.MAX_SERIES} séries par page). "
+               "Retirez des territoires ou des indicateurs pour voir les autres.")
+for ind_id, ind in shown_inds.iterrows():
     raw = store.series(con, codes + refs, [ind_id])
     raw = raw[(raw["year"] >= lo) & (raw["period_start"] <= hi)]
     if mode == "pour1000" and ind["kind"] != "count":

@@ -32,6 +32,32 @@ def main() -> None:
                     print(f"  ERREUR {view.PAGE} {param.key}={kind}")
                 worst = max(worst, (spent, f"{param.key}={kind}"))
         print(f"  {view.PAGE:<12} {count:>4} vues   pire {worst[0]:.2f} s CPU ({worst[1]})")
+    link_groups()
+
+
+def link_groups() -> None:
+    """A visitor's link composes a group (public instance): its effect view, members changed each time so
+    that no cache helps, at the most members a link may carry."""
+    import numpy as np
+
+    from indicators import store, territories
+
+    con = store.connect_readonly()
+    towns = [r[0] for r in con.execute("SELECT code FROM territory WHERE level = 'COM' AND population > 3000 "
+                                       "ORDER BY code").fetchall()]
+    rng = np.random.default_rng(3)
+    run_page("comparer", {"g": "lien", "membres": ",".join(towns[:3]), "debut": "2018", "vue": "effet"})
+    spent = []
+    for indicator in ("population", "births", "jobs"):
+        members = rng.choice(towns, territories.LINK_MEMBERS, replace=False)
+        t0 = time.process_time()
+        at = run_page("comparer", {"g": "lien", "membres": ",".join(members), "debut": "2018", "vue": "effet",
+                                   "ie": indicator})
+        spent.append(time.process_time() - t0)
+        if at.exception:
+            print(f"  ERREUR groupe du lien ({indicator})")
+    print(f"  groupe composé dans le lien ({territories.LINK_MEMBERS} communes, membres différents à chaque vue, "
+          f"vue Effet) : pire {max(spent):.2f} s CPU, médiane {sorted(spent)[1]:.2f} s")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,13 @@ class PointCluster(JSCSSMixin, MacroElement):
                        for la, lo, lb in zip(points["lat"], points["lon"], labels.fillna(""))]
 
 
+def tooltip_text(text: str) -> str:
+    """Text for a folium tooltip: folium writes it inside a JavaScript template string (`…`), where a
+    backtick or `${` would end the string or run code, and Leaflet shows it as HTML: both escaped."""
+    return (html.escape(str(text)).replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+            .replace("{", "&#123;").replace("}", "&#125;"))
+
+
 def tiles() -> tuple[str, str] | None:
     """(URL, attribution) of a basemap when OBS_TILES is set (`URL|attribution`); None offline."""
     from .config import settings
@@ -168,7 +175,7 @@ def build_map(con: duckdb.DuckDBPyConnection, code: str, year: int, selected: st
             (row.lat, row.lon), radius=_radius(row.emissions, largest),
             color="#222", weight=1, fill=True, fill_opacity=0.85,
             fill_color=SECTOR_COLOURS.get(row.sector, OTHER_COLOUR),
-            tooltip=html.escape(f"{row.name} : {fr_int(row.emissions)} t" if pd.notna(row.emissions) else str(row.name)),
+            tooltip=tooltip_text(f"{row.name} : {fr_int(row.emissions)} t" if pd.notna(row.emissions) else str(row.name)),
         )
         marker.add_child(HtmlPopup(popup_html(r, histories.get(row.seqe_id, empty), year)))
         marker.add_to(group)

@@ -150,6 +150,7 @@ def start_text(group: pd.Series) -> str:
 
 
 LINK_GROUP = "lien"
+LINK_MEMBERS = 30  # members of a group composed in a link (public instance): its evaluation stays under a second
 
 
 def link_group(con: duckdb.DuckDBPyConnection, codes: list[str], start_year: int | None) -> tuple[pd.Series, pd.DataFrame]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+MAX_SERIES = 120  # series one Évolutions page draws (territories with their references × indicators)
+
 MODES = {
     "valeurs": "Valeurs",
     "pour1000": "Pour 1 000 habitants",

@@ -211,6 +211,7 @@ class EvolutionsView(View):
     year_to: int | None = _field(YEAR_TO)
 
 
+LINK_MEMBERS = territories.LINK_MEMBERS  # (inside a View, `territories` is the field of that name)
 COMPARER_SECTIONS = ("tableau", "similaires", "effet", "profil", "groupes")
 
 
@@ -238,7 +239,8 @@ class ComparerView(View):
     autres: bool = _page_param("autres", "comparer", "Autres programmes écartés", "flag", True, omit_default=True)
     debuts: bool = _page_param("debuts", "comparer", "Date propre de chaque membre", "flag", True, omit_default=True)
     cw: str | None = _page_param("cw", "comparer", "Poids du profil", "weights")
-    membres: list[str] = _page_param("membres", "comparer", "Membres du groupe du lien", "list", (), limit=300)
+    membres: list[str] = _page_param("membres", "comparer", "Membres du groupe du lien", "list", (),
+                                     limit=LINK_MEMBERS)
     debut: int | None = _page_param("debut", "comparer", "Début du groupe du lien", "int", None, low=1990, high=2100)
     small: bool = _field(SMALL)
 

@@ -15,6 +15,7 @@ VIEWS = [
     "exporter?t=COM:09225&i=user_hostile",
     "donnees",
     "methodes",
+    "terrain?t=COM:13039&lieu=COM:13039",
 ]
 
 
@@ -28,6 +29,21 @@ def test_stored_payloads_stay_text(hostile_page, path):
     assert page.dialogs == []
     assert page.url.startswith(page.base), page.url
     assert page.external_requests == []
+    if path.startswith("terrain"):  # the renamed installation is drawn, its tooltip and popup shown as text
+        folium = "iframe[title='streamlit_folium.st_folium']"
+        expect(page.frame_locator(folium).locator(".leaflet-container")).to_be_visible(timeout=TIMEOUT)
+        inner = page.locator(folium).element_handle().content_frame()
+        inner.wait_for_function("() => Object.values(window).some(v => v instanceof window.L.CircleMarker)",
+                                timeout=TIMEOUT)
+        inner.evaluate("""() => { for (const v of Object.values(window)) {
+            if (v instanceof window.L.CircleMarker && v.getTooltip() && v.getTooltip().getContent().includes('AUBERT')) {
+                v.openTooltip(); v.openPopup(); } } }""")
+        expect(page.frame_locator(folium).locator(".leaflet-tooltip")).to_contain_text("AUBERT ${alert(document.domain)}",
+                                                                                        timeout=TIMEOUT)
+        expect(page.frame_locator(folium).locator(".leaflet-popup-content")).to_contain_text('<img src=x onerror=')
+        page.wait_for_timeout(500)
+        assert page.dialogs == []
+        return  # (folium's own page carries a content-type <meta>: the checks below are for ours)
     for frame in page.frames:  # no overlay, no injected frame or object anywhere
         assert frame.evaluate("() => document.querySelectorAll('div[style*=\"position:fixed\"], object, embed, "
                               "iframe[srcdoc], meta[http-equiv]').length") == 0, frame.url

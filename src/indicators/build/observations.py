@@ -109,9 +109,15 @@ def load_comparateur(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str
 def store_ets_installations(con: duckdb.DuckDBPyConnection, sources: Path) -> int:
     """The installations themselves (name, operator, sector, place, 2026 commune) and their yearly
     verified emissions, for the Terrain page's circles and popups. Needs `load_ets_emissions` first."""
+    # Names come from a public register, still data: made plain text (no control, invisible or
+    # bidirectional character, no markup or template character) before they are stored.
+    con.execute(r"""CREATE OR REPLACE TEMP MACRO plain_text(x) AS left(trim(regexp_replace(regexp_replace(x,
+                    '[\x00-\x1f\x7f\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2066}-\x{2069}\x{feff}<>`$\\{}]', '', 'g'),
+                    '\s+', ' ', 'g')), 200)""")
     con.execute(
         """CREATE TABLE ets_installation AS
-           SELECT s.seqe_id, any_value(s.installation_name) AS name, any_value(s.account_holder_name) AS operator,
+           SELECT s.seqe_id, plain_text(any_value(s.installation_name)) AS name,
+                  plain_text(any_value(s.account_holder_name)) AS operator,
                   any_value(s.kind) AS sector, any_value(s.main_activity_type_code_lookup) AS activity,
                   any_value(s.X::DOUBLE) AS lon, any_value(s.Y::DOUBLE) AS lat, 'COM:' || st.commune AS commune
            FROM read_csv(?, all_varchar = true) s JOIN ets_site st USING (seqe_id)

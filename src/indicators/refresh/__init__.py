@@ -16,7 +16,7 @@ from pathlib import Path
 from ..format import fr_datetime
 from ..paths import SOURCES_DIR
 from .download import DownloadFailed, fetch, read_text, sha256_of
-from .layout import CheckFailed, LayoutChanged
+from .layout import CheckFailed, LayoutChanged, quote
 from .sources import ADAPTERS, Adapter
 
 __all__ = ["ADAPTERS", "MANIFEST", "SOURCES_DIR", "Outcome", "manifest", "run", "status"]
@@ -68,12 +68,16 @@ def run(sources: Path = SOURCES_DIR, cache: Path | None = None, from_dir: Path |
         try:
             candidate, record = _obtain(adapter, cache, from_dir, base, log)
             summary = adapter.validate(candidate)
+            held = _held(adapter, sources)
+            if adapter.compare is not None and held is not None:
+                adapter.compare(candidate, held)
         except (DownloadFailed, LayoutChanged, CheckFailed) as exc:
-            outcomes.append(Outcome(adapter.name, "échec", f"{adapter.label} : {exc} — rien n'a changé pour cette source"))
+            outcomes.append(Outcome(adapter.name, "échec", f"{adapter.label} : {quote(exc, 500)} — rien n'a changé pour "
+                                                           "cette source"))
             continue
         except Exception as exc:  # noqa: BLE001 - a hostile or broken file fails its source only, in French
             outcomes.append(Outcome(adapter.name, "échec", f"{adapter.label} : fichier illisible "
-                                    f"({type(exc).__name__} : {str(exc)[:200]}) — rien n'a changé pour cette source"))
+                                    f"({type(exc).__name__} : {quote(exc)}) — rien n'a changé pour cette source"))
             continue
         current = sources / adapter.target
         if current.exists() and sha256_of(current) == record["sha256"]:
@@ -100,10 +104,16 @@ def _obtain(adapter: Adapter, cache: Path, from_dir: Path | None, base: str | No
     now = datetime.now(UTC).isoformat(timespec="seconds")
     if from_dir is not None:
         name = Path(adapter.target).name
-        found = sorted(p for p in from_dir.rglob("*") if p.is_file() and (p.name == name or _matches(adapter, p)))
+        found = sorted(p for p in from_dir.rglob("*") if p.name == name or _matches(adapter, p))
         if not found:
             raise DownloadFailed(f"aucun fichier « {name} » dans {from_dir}")
         path = found[-1]
+        root = from_dir.resolve()
+        if path.is_symlink() or any(q.is_symlink() for q in path.parents if q.resolve().is_relative_to(root)) \
+                or not path.resolve().is_relative_to(root):
+            raise DownloadFailed(f"{quote(path, 120)} est un lien symbolique : refusé (copiez le fichier lui-même)")
+        if not path.is_file():
+            raise DownloadFailed(f"{quote(path, 120)} n'est pas un fichier")
         return path, {"url": f"dossier {path}", "date": now, "sha256": sha256_of(path), "size": path.stat().st_size}
     remote = adapter.locate(read_text, base)
     dest = cache / adapter.name / Path(adapter.target).name
@@ -116,6 +126,14 @@ def _obtain(adapter: Adapter, cache: Path, from_dir: Path | None, base: str | No
     if fetched.resumed:
         log(f"  {adapter.name} : téléchargement repris après une coupure")
     return fetched.path, {"url": remote.url, "date": now, "sha256": fetched.sha256, "size": fetched.size}
+
+
+def _held(adapter: Adapter, sources: Path) -> Path | None:
+    """The file the base is built from now (refreshed, else shipped), to compare a new one with."""
+    for relative in (adapter.target, adapter.shipped):
+        if relative and (sources / relative).exists():
+            return sources / relative
+    return None
 
 
 def _matches(adapter: Adapter, path: Path) -> bool:

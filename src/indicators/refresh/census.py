@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..format import fr_int
+from .archives import read_member
 from .layout import CheckFailed, LayoutChanged, Summary, contiguous, require_columns, year_columns
 
 MINIMUM_COMMUNES = 34_000
@@ -116,11 +117,7 @@ def comparator_bytes(path: Path) -> bytes:
     """The CSV inside INSEE's zip (`base_cc_comparateur.csv`, not its metadata) or the file itself."""
     if not zipfile.is_zipfile(path):
         return path.read_bytes()
-    with zipfile.ZipFile(path) as archive:
-        member = next((n for n in archive.namelist() if n.lower().endswith(".csv") and "meta" not in n.lower()), None)
-        if member is None:
-            raise LayoutChanged(f"{path.name} : pas de fichier CSV dans l'archive ({', '.join(archive.namelist()[:5])})")
-        return archive.read(member)
+    return read_member(path, lambda n: n.lower().endswith(".csv") and "meta" not in n.lower(), "fichier CSV")
 
 
 def read_comparator(path: Path) -> tuple[ComparatorYears, pd.DataFrame]:

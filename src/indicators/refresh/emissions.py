@@ -8,12 +8,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..format import fr_int
-from .layout import CheckFailed, LayoutChanged, Summary, contiguous, require_columns
+from .layout import CheckFailed, LayoutChanged, Summary, contiguous, quote, require_columns
 
 # ---------------------------------------------------------------- EU ETS, one row per installation × year
 ETS_COLUMNS = ("X", "Y", "seqe_id", "account_holder_name", "installation_name", "main_activity_type_code_lookup",
                "year", "emissions", "kind")
 MINIMUM_INSTALLATIONS = 1_000
+MAX_AT_ONE_POINT = 30      # a few plants share a site (a refinery's units); thousands at one point are invented
+TOLERANCE = (0.8, 1.25)    # a refreshed register against the one the base holds, years in common
 
 
 def validate_ets(path: Path) -> Summary:
@@ -27,6 +29,12 @@ def validate_ets(path: Path) -> Summary:
     years = sorted(int(y) for y in frame["year"].dropna().unique())
     contiguous(path.name, years)
     installations = frame["seqe_id"].nunique()
+    places = pd.read_csv(path, dtype=str, usecols=["seqe_id", "X", "Y"]).drop_duplicates("seqe_id")
+    crowded = places.groupby(["X", "Y"]).size()
+    if len(crowded) and crowded.max() > MAX_AT_ONE_POINT:
+        (x, y), n = crowded.idxmax(), int(crowded.max())
+        raise CheckFailed(f"{path.name} : {fr_int(n)} installations au même point ({quote(x, 20)}, {quote(y, 20)}) ; "
+                          "fichier refusé")
     if installations < MINIMUM_INSTALLATIONS:
         raise CheckFailed(f"{path.name} : {fr_int(installations)} installations seulement ; fichier refusé")
     totals = frame.groupby("year")["emissions"].sum()
@@ -37,6 +45,27 @@ def validate_ets(path: Path) -> Summary:
                           f"celui de {year - 1} ({fr_int(totals[year - 1])} t) ; fichier refusé")
     return Summary(len(frame), (years[0], years[-1]), f"{fr_int(installations)} installations, "
                                                        f"{fr_int(totals.iloc[-1])} t en {years[-1]}")
+
+
+def compare_ets(new: Path, current: Path) -> None:
+    """A refreshed register against the one the base holds: for the years both have, France's total and
+    the number of installations within TOLERANCE (verified emissions are revised, never multiplied)."""
+    def totals(path: Path) -> pd.DataFrame:
+        frame = pd.read_csv(path, dtype=str, usecols=["seqe_id", "year", "emissions"])
+        frame["year"] = pd.to_numeric(frame["year"], errors="coerce")
+        frame["emissions"] = pd.to_numeric(frame["emissions"], errors="coerce")
+        frame = frame.dropna(subset=["year", "emissions"])
+        return frame.groupby("year").agg(total=("emissions", "sum"), plants=("seqe_id", "nunique"))
+
+    after, before = totals(new), totals(current)
+    low, high = TOLERANCE
+    for year in sorted(set(after.index) & set(before.index)):
+        for column, what, unit in (("total", "le total national", " t"), ("plants", "le nombre d'installations", "")):
+            ratio = after.at[year, column] / max(before.at[year, column], 1)
+            if not low <= ratio <= high:
+                raise CheckFailed(f"{new.name} : en {int(year)}, {what} passerait de {fr_int(before.at[year, column])}"
+                                  f"{unit} à {fr_int(after.at[year, column])}{unit} par rapport à la base actuelle ; "
+                                  "fichier refusé (écart au-delà de 20 %)")
 
 
 # ---------------------------------------------------------------- Citepa territorialised inventory

@@ -21,12 +21,21 @@ class Summary:
     detail: str
 
 
+QUOTED = 200  # characters of a file quoted in any message: a hostile header must not fill the cron's log
+
+
+def quote(text: object, limit: int = QUOTED) -> str:
+    text = str(text).replace("\n", " ").replace("\r", " ")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def require_columns(name: str, header: list[str], required: tuple[str, ...], publisher: str) -> None:
     """Columns are read by name: a missing one is a layout change, refused with what was found."""
     missing = [c for c in required if c not in header]
     if missing:
-        raise LayoutChanged(f"{name} : colonnes absentes {', '.join(missing)} (trouvées : {', '.join(header[:10])}"
-                            f"{'…' if len(header) > 10 else ''}) ; le format de {publisher} a changé, rien n'est chargé")
+        found = quote(", ".join(quote(h, 40) for h in header[:10]) + ("…" if len(header) > 10 else ""))
+        raise LayoutChanged(f"{quote(name, 80)} : colonnes absentes {', '.join(missing)} (trouvées : {found}) ; le "
+                            f"format de {publisher} a changé, rien n'est chargé")
 
 
 def year_columns(header: list[str], pattern: str) -> dict[int, str]:

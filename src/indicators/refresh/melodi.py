@@ -4,7 +4,6 @@ arrondissements, EPCI… and France. Read by column name with DuckDB (the creati
 checked against INSEE's own national row, by the refresh and by the build alike."""
 from __future__ import annotations
 
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from ..format import fr_int
+from .archives import extracted
 from .layout import CheckFailed, LayoutChanged, Summary, require_columns
 
 
@@ -47,12 +47,8 @@ def data_csv(path: Path) -> Iterator[Path]:
     if not zipfile.is_zipfile(path):
         yield path
         return
-    with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory() as tmp:
-        member = next((n for n in archive.namelist() if n.endswith("_data.csv")), None)
-        if member is None:
-            raise LayoutChanged(f"{path.name} : pas de fichier « …_data.csv » dans l'archive "
-                                f"({', '.join(archive.namelist()[:5])})")
-        yield Path(archive.extract(member, tmp))
+    with extracted(path, lambda n: n.endswith("_data.csv"), "fichier « …_data.csv »") as csv:
+        yield csv
 
 
 def load(con: duckdb.DuckDBPyConnection, path: Path, layout: MelodiLayout, table: str) -> None:

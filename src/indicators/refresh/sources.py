@@ -35,6 +35,7 @@ class Adapter:
     validate: Callable[[Path], Summary]
     licence: str
     shipped: str | None = None     # the file shipped with the app that serves until a refresh brings newer
+    compare: Callable[[Path, Path], None] | None = None  # a new file against the one the base holds now
 
     def locate(self, read_text: Callable[[str], str], base: str | None = None) -> Remote:
         """The current file's address (and its checksum when the catalogue gives one)."""
@@ -129,7 +130,7 @@ ADAPTERS = (
             "co2/eu_ets_emissions_fr.csv", "https://api.github.com/repos/cedricr/eutl/contents/export",
             "https://raw.githubusercontent.com/cedricr/eutl/main/export/emissions-FR-geo.csv",
             r"emissions-FR-geo\.csv", r"^(emissions-FR-geo|eu_ets_emissions_fr).*\.csv$", emissions.validate_ets,
-            "CC BY 4.0", "co2/eu_ets_emissions_fr_2005_2022.csv.gz"),
+            "CC BY 4.0", "co2/eu_ets_emissions_fr_2005_2022.csv.gz", emissions.compare_ets),
 )
 
 

@@ -1,0 +1,67 @@
+"""Zip archives from the publishers, opened without trusting them: a 2 MB archive that declares (or
+turns out to hold) a 2 GiB member is refused before or while it is extracted, never after."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .layout import CheckFailed, LayoutChanged, quote
+
+MAX_MEMBERS = 200
+MAX_MEMBER = 1_500_000_000  # bytes of one extracted member (INSEE's largest CSV is a few hundred MB)
+MAX_RATIO = 200             # a CSV compresses 5 to 30 times; far more is a bomb
+
+
+def _member(archive: zipfile.ZipFile, path: Path, pick: Callable[[str], bool], what: str) -> zipfile.ZipInfo:
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise CheckFailed(f"{path.name} : {len(infos)} fichiers dans l'archive (au plus {MAX_MEMBERS}) ; refusée")
+    info = next((i for i in infos if pick(i.filename)), None)
+    if info is None:
+        raise LayoutChanged(f"{path.name} : pas de {what} dans l'archive "
+                            f"({quote(', '.join(i.filename for i in infos[:5]))})")
+    if info.file_size > MAX_MEMBER or info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise CheckFailed(f"{path.name} : « {quote(info.filename, 80)} » se décompresserait en "
+                          f"{info.file_size / 1e6:,.0f} Mo ; archive refusée".replace(",", "\u202f"))
+    return info
+
+
+def _copy_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out, path: Path) -> None:
+    """The member's bytes, counted as they come (a declared size can lie)."""
+    total = 0
+    with archive.open(info) as src:
+        while block := src.read(1 << 20):
+            total += len(block)
+            if total > min(MAX_MEMBER, MAX_RATIO * max(info.compress_size, 1)):
+                raise CheckFailed(f"{path.name} : « {quote(info.filename, 80)} » dépasse sa taille annoncée une fois "
+                                  "décompressé ; archive refusée")
+            out.write(block)
+
+
+@contextmanager
+def extracted(path: Path, pick: Callable[[str], bool], what: str) -> Iterator[Path]:
+    """The member `pick` chooses, extracted into a temporary folder (removed after), bounded."""
+    with zipfile.ZipFile(path) as archive:
+        info = _member(archive, path, pick, what)
+        folder = Path(tempfile.mkdtemp(prefix="observatoire-zip-"))
+        try:
+            target = folder / Path(info.filename).name
+            with target.open("wb") as out:
+                _copy_bounded(archive, info, out, path)
+            yield target
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def read_member(path: Path, pick: Callable[[str], bool], what: str) -> bytes:
+    import io
+
+    with zipfile.ZipFile(path) as archive:
+        info = _member(archive, path, pick, what)
+        out = io.BytesIO()
+        _copy_bounded(archive, info, out, path)
+        return out.getvalue()
