@@ -132,6 +132,7 @@ def import_flow(con) -> None:
                               "au-dessus du tableau est permis)", type=FILE_TYPES,
                               key=f"w_upload_{st.session_state.get('imp_round', 0)}",
                               max_upload_size=settings().upload_hard_cap_mb)
+    refused(prefix="imp")
     if st.session_state.get("imp_done"):
         kind, message = st.session_state.pop("imp_done")
         (st.success if kind == "ok" else st.info)(message)
@@ -146,13 +147,11 @@ def import_flow(con) -> None:
     if tabular.is_excel(upload.name):
         sheets = _sheets_once(upload)
         if isinstance(sheets, ObservatoireError):
-            st.error(md(str(sheets)))
-            return
+            let_go("imp", sheets)
         sheet = st.selectbox("Feuille", sheets, key="w_imp_sheet")
     prepared = _read_once(upload, sheet)
     if isinstance(prepared, ObservatoireError):
-        st.error(md(str(prepared)))
-        return
+        let_go("imp", prepared)
     lines = prepared.rows["line"].nunique()
     st.markdown(f"**Aperçu** ({fr_number(lines)} lignes, format {'long' if prepared.shape == 'long' else 'large'})")
     st.dataframe(preview(prepared), hide_index=True, width="stretch")
@@ -185,6 +184,21 @@ def import_flow(con) -> None:
         for slot in ("imp_file", "imp_check", "imp_sheets", "imp_choices"):
             st.session_state.pop(slot, None)
         st.rerun()
+
+
+def let_go(prefix: str, refusal: ObservatoireError) -> None:
+    """A refused file leaves the page and the session (its bytes with it): the refusal is said after
+    the rerun, above a fresh uploader."""
+    st.session_state[f"{prefix}_refused"] = str(refusal)
+    st.session_state[f"{prefix}_round"] = st.session_state.get(f"{prefix}_round", 0) + 1
+    for slot in ("file", "check", "sheets"):
+        st.session_state.pop(f"{prefix}_{slot}", None)
+    st.rerun()
+
+
+def refused(prefix: str) -> None:
+    if st.session_state.get(f"{prefix}_refused"):
+        st.error(md(st.session_state.pop(f"{prefix}_refused")))
 
 
 def _pickers(checked: ingest.Validated, choices: dict[str, str]) -> None:

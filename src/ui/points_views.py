@@ -11,7 +11,7 @@ from indicators.format import fr_number
 from indicators.paths import db_path
 from indicators.text import md
 
-from .import_views import FILE_TYPES, _once, confirm_and_write, upload_too_large
+from .import_views import FILE_TYPES, _once, confirm_and_write, let_go, refused, upload_too_large
 
 TEMPLATE = ("latitude;longitude;catégorie;date;libellé;commune\n"
             "42,9653;1,6069;Ouverture de commerce;2024-03-15;Librairie du centre;09122\n"
@@ -19,25 +19,29 @@ TEMPLATE = ("latitude;longitude;catégorie;date;libellé;commune\n"
 
 
 def points_flow(con) -> None:
+    refused(prefix="pts")
     if st.session_state.get("pts_done"):
         st.success(st.session_state.pop("pts_done"))
         st.page_link("app_pages/terrain.py", label="Voir les points sur la page Terrain", icon=":material/location_on:",
                      query_params=st.session_state.pop("pts_link", {}))
     upload = st.file_uploader("Fichier de points CSV ou Excel (latitude/longitude WGS84 ou x/y Lambert-93, catégorie, "
-                              "date ; libellé et commune facultatifs)", type=FILE_TYPES, key="w_pts_upload",
+                              "date ; libellé et commune facultatifs)", type=FILE_TYPES, key=f"w_pts_upload_{st.session_state.get('pts_round', 0)}",
                               max_upload_size=settings().upload_hard_cap_mb)
     st.download_button("Modèle de fichier de points (CSV)", TEMPLATE.encode("utf-8-sig"), "modele_points.csv",
                        "text/csv", on_click="ignore")
     if upload is None or upload_too_large(upload):
         return
-    sheet = st.selectbox("Feuille", tabular.sheet_names(upload.getvalue(), upload.name), key="w_pts_sheet") \
-        if tabular.is_excel(upload.name) else None
+    sheet = None
+    if tabular.is_excel(upload.name):
+        sheets = _once("pts_sheets", (upload.file_id, upload.size), lambda: tabular.sheet_names(upload.getvalue(), upload.name))
+        if isinstance(sheets, ObservatoireError):
+            let_go("pts", sheets)
+        sheet = st.selectbox("Feuille", sheets, key="w_pts_sheet")
     checked = _once("pts_file", (upload.file_id, upload.size, sheet),
                     lambda: points.check(con, points.read(upload.getvalue(), upload.name, sheet), upload.name,
                                          upload.getvalue()))
     if isinstance(checked, ObservatoireError):
-        st.error(md(str(checked)))
-        return
+        let_go("pts", checked)
     layer = st.text_input("Nom de la couche (devient le nom des indicateurs)", key="w_pts_layer",
                           placeholder="Commerces du centre-ville", max_chars=text.LIMITS["label"])
     placed = checked.points["commune"].notna().sum() if not checked.points.empty else 0

@@ -64,3 +64,18 @@ def test_a_data_folder_out_of_reach_gives_the_french_message(page, monkeypatch, 
     assert not at.exception
     said = " ".join(e.value for e in at.error)
     assert "est inaccessible" in said and "Reconstruisez-la" in said
+
+
+@pytest.mark.parametrize("uploader", [0, 1])  # indicators, then points
+def test_a_refused_file_leaves_the_page_and_the_session(uploader):
+    from tests.fixtures.hostile import xlsx_with_shared_string_used
+
+    at = open_page("donnees")
+    at.file_uploader[uploader].set_value(("piege.xlsx", xlsx_with_shared_string_used(2, 10),
+                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    at.run()
+    assert not at.exception
+    assert "une cellule de texte dépasse 1\u202f000 caractères" in at.error[0].value.replace("\\", "")
+    assert at.file_uploader[uploader].value is None  # a fresh uploader: the refused bytes are not kept
+    kept = [k for k in ("imp_file", "imp_sheets", "imp_check", "pts_file", "pts_sheets") if k in at.session_state]
+    assert not kept, kept
