@@ -372,7 +372,7 @@ def _conventions(rows: pd.DataFrame) -> dict[str, str | None]:
     return {c: v or file_wide for c, v in per_column.items()}
 
 
-def _assign_values(rows: pd.DataFrame, kind: str, indicator_id: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _assign_values(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Numbers from the cells: Excel numbers as they are, text by its column's decimal convention.
     Empty cells are skipped (missing is not zero)."""
     problems = []
@@ -400,9 +400,6 @@ def _assign_values(rows: pd.DataFrame, kind: str, indicator_id: str) -> tuple[pd
     problems += _each(ambiguous, lambda r: Problem(
         f"séparateur ambigu : lu {fr_number(r.value, 3)} et non {fr_number(r.value * 1000)} (aucune autre valeur de "
         "la colonne ne dit si le point est décimal)", r.line, r.column, _cut(r.value_raw), blocking=False))
-    if kind == "count" and indicator_id not in SIGNED_COUNTS:
-        problems += _each(rows[rows["value"] < 0], lambda r: Problem("effectif négatif", r.line, r.column,
-                                                                     _cut(r.value_raw)))
     return rows, problems
 
 
@@ -439,6 +436,26 @@ def already_imported(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[str, 
     return (row[0], row[1]) if row else None
 
 
+_READ: dict[tuple, tuple] = {}  # (file, choices) → its rows read: territories, periods, numbers
+_READ_KEPT = 2
+
+
+def _read_rows(con: duckdb.DuckDBPyConnection, prepared: Prepared, choices: dict[str, str]) -> tuple:
+    """The heavy part of a check (territories, periods, numbers of up to 2 million values), done once per
+    file and choices: a label typed in the form checks the declaration again, never the 200 000 rows."""
+    key = (prepared.sha256, prepared.shape, tuple(sorted(choices.items())))
+    if key not in _READ:
+        rows = prepared.rows.copy()
+        territory_problems, ambiguous, close = _assign_territories(con, rows, choices)
+        problems = territory_problems + _assign_periods(rows, prepared.shape)
+        rows, value_problems = _assign_values(rows)  # a count's sign is the declaration's (validate)
+        while len(_READ) >= _READ_KEPT:
+            _READ.pop(next(iter(_READ)))
+        _READ[key] = (rows, problems + value_problems, ambiguous, close)
+    rows, problems, ambiguous, close = _READ[key]
+    return rows.copy(), list(problems), ambiguous, close
+
+
 def validate(con: duckdb.DuckDBPyConnection, prepared: Prepared, declaration: Declaration,
              choices: dict[str, str] | None = None) -> Validated:
     """Every problem of the file, each with its line, column and value; nothing is written here."""
@@ -446,19 +463,19 @@ def validate(con: duckdb.DuckDBPyConnection, prepared: Prepared, declaration: De
     seen = already_imported(con, prepared.sha256)
     if seen:
         return Validated(prepared, empty_obs, [], {}, already=seen)
-    rows = prepared.rows.copy()
+    rows, read_problems, ambiguous, close = _read_rows(con, prepared, choices or {})
     known = store.indicators(con).set_index("id")
     problems = list(prepared.problems) + check_declaration(known, declaration)
     problems += _assign_indicators(rows, known, declaration)
     existing = declaration.id in known.index and not declaration.is_new
     kind = known.at[declaration.id, "kind"] if existing else declaration.kind
     unit = known.at[declaration.id, "unit"] if existing else declaration.unit
-    problems += _check_units(rows, unit)
-    territory_problems, ambiguous, close = _assign_territories(con, rows, choices or {})
-    problems += territory_problems + _assign_periods(rows, prepared.shape)
-    rows, value_problems = _assign_values(rows, kind, declaration.id)
+    problems += _check_units(rows, unit) + read_problems
+    if kind == "count" and declaration.id not in SIGNED_COUNTS:
+        problems += _each(rows[rows["value"] < 0], lambda r: Problem("effectif négatif", r.line, r.column,
+                                                                     _cut(r.value_raw)))
     ok, duplicate_problems = _check_duplicates(rows)
-    problems += value_problems + duplicate_problems
+    problems += duplicate_problems
     obs = ok[[*KEY, "value"]].astype({"period_start": int, "year": int})
     if not obs.empty and existing:
         problems += _check_existing(con, ok, obs)

@@ -140,3 +140,20 @@ def test_official_long_names_of_intercommunalities_are_found_and_unknown_ones_ge
                             ingest.Declaration(id="user_t", label="T", unit="u", source="s", is_new=True),
                             {"Pamers": "COM:09225", "Communauté d'agglomération du Grand Rodez": "EPCI:241200187"})
     assert not again.blocking and len(again.observations) == 5
+
+
+def test_typing_the_declaration_never_reads_the_rows_again(con, monkeypatch):
+    data = ("territoire;année;valeur\n" + "".join(f"09225;{1950 + i};{i}\n" for i in range(60))).encode()
+    prepared = ingest.load(data, "x.csv")
+    calls = []
+    original = ingest._assign_territories
+    monkeypatch.setattr(ingest, "_assign_territories", lambda *a: calls.append(1) or original(*a))
+    for label in ("O", "Ou", "Ouvertures"):
+        ingest.validate(con, prepared, ingest.Declaration(id=ingest.slug_id(label), label=label, unit="u", source="s",
+                                                          is_new=True))
+    assert len(calls) == 1
+    negative = ingest.load(b"territoire;annee;valeur\n09225;2022;-3\n", "n.csv")
+    as_count = ingest.validate(con, negative, ingest.Declaration(id="user_n", label="N", unit="u", source="s", is_new=True))
+    as_level = ingest.validate(con, negative, ingest.Declaration(id="user_n", label="N", unit="u", source="s",
+                                                                 kind="level", is_new=True))
+    assert [p.message for p in as_count.blocking] == ["effectif négatif"] and not as_level.blocking
