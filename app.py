@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).parent / "src"))  # runs from a clone with
 
 from streamlit import config as st_config  # noqa: E402
 
-from indicators.config import ConfigError, settings  # noqa: E402
+from indicators.config import ConfigError, serve_on, settings  # noqa: E402
 from ui import access, data, francais  # noqa: E402
 
 st.set_page_config(page_title="Observatoire de l'attractivité", page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
@@ -32,6 +32,7 @@ PAGES = [
 try:
     # Uploads over our limit must reach the page, which refuses them in French (see config.Settings).
     st_config.set_option("server.maxUploadSize", settings().upload_hard_cap_mb)
+    serve_on(st_config.get_option("server.port"))  # printed links default to where this server answers
 except ConfigError as exc:
     st.error(f"Configuration invalide : {exc}")
     st.stop()

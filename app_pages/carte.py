@@ -40,7 +40,7 @@ with c4:
 chosen = period_label(*period)
 # Periods as the URL writes them (2013-2018) → (period_start, year): one lookup for every year shown.
 spans = {period_label(int(p), int(y)).replace("–", "-"): (int(p), int(y))
-         for p, y in zip(periods["period_start"], periods["year"])}
+         for p, y in zip(periods["period_start"], periods["year"], strict=True)}
 
 m1, m2, m3, m4, m5 = st.columns([1.9, 1.1, 1.3, 1.1, 2.2])
 methods = list(classify.METHODS)
@@ -129,7 +129,7 @@ with right:
             state.write(P("sel"), hits["code"].iloc[0])
             st.rerun()
         st.session_state["carte_query"] = query
-        for code, lab in zip(hits["code"], hits["label"]):
+        for code, lab in zip(hits["code"], hits["label"], strict=True):
             st.button(lab, key=f"w_hit_{code}", on_click=state.write, args=(P("sel"), code))
     if selected and territories.level_of(selected) == level and selected in set(codes):
         carte_views.card(con, selected, ind, period, include_small, small_rule)

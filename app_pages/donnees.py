@@ -45,12 +45,12 @@ if access.can_write():
 st.header("Contenu de la base")
 info = store.counts(con)
 cols = st.columns(6)
-for col, level in zip(cols, ("FR", "REG", "DEP", "EPCI", "COM", "ARM")):
+for col, level in zip(cols, ("FR", "REG", "DEP", "EPCI", "COM", "ARM"), strict=True):
     col.metric(territories.LEVELS[level], fr_int(info["levels"].get(level, 0)))
 st.caption(f"Géographie : {info['meta'].get('geo_vintage')} · base construite le {fr_datetime(info['meta'].get('built_at'))}")
 ind = store.indicators(con).set_index("id")
 cov = info["indicators"].set_index("id").join(ind[["unit", "coverage"]])
-cov = cov.assign(valeurs=cov["n"].map(fr_int), années=[f"{a}–{b}" for a, b in zip(cov["first"], cov["last"])])
+cov = cov.assign(valeurs=cov["n"].map(fr_int), années=[f"{a}–{b}" for a, b in zip(cov["first"], cov["last"], strict=True)])
 st.dataframe(cov[["label", "unit", "valeurs", "années", "coverage"]].rename(
     columns={"label": "Indicateur", "unit": "Unité", "coverage": "Niveaux et années"}), width="stretch")
 st.dataframe(territories.groups(con)[["name", "members", "start_year", "source"]].rename(

@@ -117,7 +117,7 @@ for ind_id, ind in shown_inds.iterrows():
     if not grow.empty:
         dec = spec.decimals
         columns = {"Territoire": grow["territory"].map(all_names),
-                   "Période": [f"{a}–{b}" for a, b in zip(grow["from"], grow["to"])],
+                   "Période": [f"{a}–{b}" for a, b in zip(grow["from"], grow["to"], strict=True)],
                    "Début": grow["first"], "Fin": grow["last"]}
         if ind["kind"] == "ratio" and mode == "valeurs":
             # A growth rate of a rate means nothing: the change of a rate is read in points.
@@ -130,7 +130,7 @@ for ind_id, ind in shown_inds.iterrows():
     spans = shown[shown["period_start"] != shown["year"]]
     if not spans.empty:
         st.caption("Les segments horizontaux sont des moyennes annuelles sur une période ("
-                   + ", ".join(sorted({period_label(p, y) for p, y in zip(spans.period_start, spans.year)})) + ").")
+                   + ", ".join(sorted({period_label(p, y) for p, y in zip(spans.period_start, spans.year, strict=True)})) + ").")
     if ind["caution"]:
         st.caption(f"⚠ {md(ind['caution'])}")
     widgets.source_caption(ind)

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators import refresh, store, verdict
-from indicators.build.cog import GEO_YEAR
+from indicators.pipeline.cog import GEO_YEAR
 from indicators.classify import JENKS_POINTS
 from indicators.format import fr_datetime
 from indicators.text import md

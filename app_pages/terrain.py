@@ -94,13 +94,13 @@ else:
                           "Commune": plants["commune"].map(territories.labels(con, plants["commune"].tolist())),
                           f"Émissions {year} (t)": plants["emissions"], "Part du territoire (%)": plants["share"]})
     widgets.french_table(table, {f"Émissions {year} (t)": 0, "Part du territoire (%)": 1}, height=280)
-    points = plants[["seqe_id", "name", "operator", "sector", "commune", "lon", "lat", "emissions"]].assign(annee=year)
+    sites = plants[["seqe_id", "name", "operator", "sector", "commune", "lon", "lat", "emissions"]].assign(annee=year)
     geojson = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
          "properties": {k: (None if pd.isna(v) else v) for k, v in r._asdict().items() if k not in ("Index", "lon", "lat")}}
-        for r in points.itertuples()]}
+        for r in sites.itertuples()]}
     d1, d2 = st.columns(2)
-    d1.download_button("Exporter les points (CSV)", export.to_csv(points), f"installations_{place}_{year}.csv",
+    d1.download_button("Exporter les points (CSV)", export.to_csv(sites), f"installations_{place}_{year}.csv",
                        "text/csv", on_click="ignore")
     d2.download_button("Exporter les points (GeoJSON)", json.dumps(geojson, ensure_ascii=False, default=str),
                        f"installations_{place}_{year}.geojson", "application/geo+json", on_click="ignore")

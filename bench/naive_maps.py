@@ -53,7 +53,7 @@ else:
         m.fit_bounds(folium.GeoJson(gj).get_bounds())
     m.default_js = [("leaflet", "/app/static/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", "/app/static/leaflet/leaflet.css")]
-    colour = dict(zip(values["code"], values["value"].rank(pct=True).fillna(0)))
+    colour = dict(zip(values["code"], values["value"].rank(pct=True).fillna(0), strict=True))
     folium.GeoJson(json.loads(json.dumps(gj)), style_function=lambda f: {
         "fillColor": f"#{int(255 * (1 - colour.get(f['id'], 0))):02x}80c0", "weight": 0, "fillOpacity": 0.9}).add_to(m)
     st_folium(m, height=620, width=900, returned_objects=[])

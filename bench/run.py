@@ -15,7 +15,7 @@ import threading  # noqa: E402
 
 from indicators import compare, ingest, store, territories  # noqa: E402
 from indicators.paths import db_path  # noqa: E402
-from indicators.build import build  # noqa: E402
+from indicators.pipeline import build  # noqa: E402
 
 REPEAT = 30
 

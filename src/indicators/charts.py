@@ -175,7 +175,7 @@ def trend_chart(series: pd.DataFrame, spec: ChartSpec, references: frozenset[str
         points = rows[rows["period_start"] == rows["year"]]
         spans = rows[rows["period_start"] != rows["year"]]
         hover = [f"{label}<br>{period_label(p, y)} : {fr_number(v, spec.decimals)} {plot(spec.unit)}"
-                 for p, y, v in zip(points["period_start"], points["year"], points["value"])]
+                 for p, y, v in zip(points["period_start"], points["year"], points["value"], strict=True)]
         if not points.empty:
             fig.add_trace(go.Scatter(
                 x=points["year"], y=points["value"], name=plot(short(name)), mode="lines+markers",
@@ -214,7 +214,7 @@ def _flagged_points(fig: go.Figure, series: pd.DataFrame) -> None:
     fig.add_trace(go.Scatter(
         x=flagged["year"], y=flagged["value"], mode="markers", name=plot(f"valeur signalée : {kinds}"),
         marker={"symbol": "circle-open", "size": 12, "color": "#555", "line": {"width": 1.5}},
-        hovertext=[plot(f"{lab} : {flag}") for lab, flag in zip(flagged["territory_label"], flagged["flag"])],
+        hovertext=[plot(f"{lab} : {flag}") for lab, flag in zip(flagged["territory_label"], flagged["flag"], strict=True)],
         hoverinfo="text",
     ))
 
@@ -242,13 +242,13 @@ def profile_chart(series: pd.DataFrame, indicators: pd.DataFrame, references: fr
             is_ref = code in references
             s = s.sort_values("year")
             colour = REFERENCE_COLOURS.get(str(s["level"].iloc[0]), "#999") if is_ref else PALETTE[0]
-            x = [y if p == y else (p + y) / 2 for p, y in zip(s["period_start"], s["year"])]
+            x = [y if p == y else (p + y) / 2 for p, y in zip(s["period_start"], s["year"], strict=True)]
             fig.add_trace(go.Scatter(
                 x=x, y=s["value"], mode="lines+markers", showlegend=False,
                 line={"color": colour, "width": 1 if is_ref else 2, "dash": "dot" if is_ref else "solid"},
                 marker={"size": 3 if is_ref else 5},
                 hovertext=[f"{plot(lab)}<br>{period_label(p, y)} : {fr_number(v, dec)}"
-                           for lab, p, y, v in zip(s["territory_label"], s["period_start"], s["year"], s["value"])],
+                           for lab, p, y, v in zip(s["territory_label"], s["period_start"], s["year"], s["value"], strict=True)],
                 hoverinfo="text"), row=r, col=c)
     fig.update_annotations(font={"size": 11})
     spec = ChartSpec(title=title, unit="", source=source)
@@ -263,7 +263,7 @@ def bar_chart(values: pd.DataFrame, spec: ChartSpec, highlight: frozenset[str] =
     colours = [PALETTE[1] if c in highlight else PALETTE[0] for c in data["code"]]
     fig = go.Figure(go.Bar(
         x=data["value"], y=[plot(lab) for lab in data["label"]], orientation="h", marker_color=colours,
-        hovertext=[plot(f"{lab} : {fr_number(v, spec.decimals)} {spec.unit}") for lab, v in zip(data["label"], data["value"])],
+        hovertext=[plot(f"{lab} : {fr_number(v, spec.decimals)} {spec.unit}") for lab, v in zip(data["label"], data["value"], strict=True)],
         hoverinfo="text",
     ))
     fig = _layout(fig, spec, plot_height=max(200, 28 * len(data)))
@@ -365,12 +365,12 @@ def map_figure(layer: dict, codes: list[str], cl: Classes, colours: list[str], m
     """The map as a vector figure for exports: one filled trace per class (legend = bounds and counts),
     grey for missing values, the group outlined. `layer` is a geometry file of `mapdata` (pre-projected,
     y downwards); `codes` are aligned with `cl.classes`."""
-    cls = dict(zip(codes, cl.classes.tolist()))
+    cls = dict(zip(codes, cl.classes.tolist(), strict=True))
     drawn = [i for i, c in enumerate(layer["codes"]) if visible is None or c in visible]
     by_class: dict[int, list[int]] = {}
     for i in drawn:
         by_class.setdefault(int(cls.get(layer["codes"][i], -1)), []).append(i)
-    names = [f"{lab} ({fr_int(n)})" for lab, n in zip(labels(cl, spec.decimals), cl.counts)]
+    names = [f"{lab} ({fr_int(n)})" for lab, n in zip(labels(cl, spec.decimals), cl.counts, strict=True)]
     fig = go.Figure()
     for k in [*range(cl.k), -1]:
         xy = _rings_xy(layer, by_class.get(k, []))

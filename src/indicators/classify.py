@@ -151,9 +151,19 @@ def palette(k: int, polarity: int, diverging_at: int | None = None) -> list[str]
         return [scheme[i] for i in idx]
     # Classes below the reference take one side, above the other; the reference class is neutral.
     below, above = diverging_at, k - diverging_at - 1
-    left = DIVERGING[:4][::-1][:below][::-1] if below else []
-    right = DIVERGING[5:][:above]
-    if polarity < 0:  # less is better: the favourable (purple) side goes below the reference
-        left = DIVERGING[5:][:below][::-1]
-        right = DIVERGING[:4][::-1][:above]
-    return [*left, DIVERGING[4], *right]
+    orange, purple = DIVERGING[:4][::-1], DIVERGING[5:]  # each from the palest to the darkest
+    # purple is the favourable side: above the reference when more is better, below when less is
+    low_side, high_side = (purple, orange) if polarity < 0 else (orange, purple)
+    return [*_side(low_side, below)[::-1], DIVERGING[4], *_side(high_side, above)]
+
+
+def _side(colours: list[str], n: int) -> list[str]:
+    """n colours going away from the reference, palest first: the side's own when it has enough, a
+    ramp through them when more are needed (a reference at one end of nine classes)."""
+    if n <= len(colours):
+        return colours[:n]
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in colours], dtype=float)
+    at = np.linspace(0, len(colours) - 1, n)
+    lo = np.floor(at).astype(int).clip(0, len(colours) - 2)
+    mixed = rgb[lo] + (rgb[lo + 1] - rgb[lo]) * (at - lo)[:, None]
+    return ["#" + "".join(f"{int(round(v)):02x}" for v in row) for row in mixed]

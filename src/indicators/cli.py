@@ -25,7 +25,7 @@ def _journal(action: str, detail: str, database: Path | None) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import build, is_stale
+    from .pipeline import build, is_stale
 
     if args.if_stale and not is_stale(args.db):
         print(f"Base à jour : {args.db or 'data/observatoire.duckdb'}")
@@ -144,10 +144,10 @@ def _export(args: argparse.Namespace) -> int:
                                  period=f"{args.year_from}–{args.year_to}")
     else:
         data = export.review_zip(items, f"Dossier d'évaluation : {title}", title, progress)
-    from .paths import BASE_URL, LOCAL_BASE_URL
+    from .paths import base_url, local_base_url
 
-    if LOCAL_BASE_URL:
-        print(f"Attention : les liens imprimés pointent vers {BASE_URL} (réglez OBS_BASE_URL avant de diffuser).",
+    if local_base_url():
+        print(f"Attention : les liens imprimés pointent vers {base_url()} (réglez OBS_BASE_URL avant de diffuser).",
               file=sys.stderr)
     args.out.write_bytes(data)
     print(f"Écrit : {args.out} ({len(data) / 1e6:.1f} Mo)")
@@ -156,7 +156,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace) -> int:
     from . import refresh
-    from .build import build
+    from .pipeline import build
     from .config import settings
 
     if settings().mode == "public":

@@ -58,8 +58,36 @@ def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
 
 
 SECRETS = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml"
+def database(default: Path) -> Path:
+    """OBS_DB: the database file (a path; read at each call, tests change it)."""
+    raw = os.environ.get("OBS_DB", "").strip()
+    if raw and ("\x00" in raw or len(raw) > 1000):
+        raise ConfigError("OBS_DB : chemin de fichier invalide.")
+    return Path(raw) if raw else default
+
+
+def sources_dir(default: Path) -> Path:
+    """OBS_SOURCES: the folder of the publishers' files the build reads."""
+    raw = os.environ.get("OBS_SOURCES", "").strip()
+    if raw and ("\x00" in raw or len(raw) > 1000):
+        raise ConfigError("OBS_SOURCES : chemin de dossier invalide.")
+    return Path(raw) if raw else default
+
+
+_SERVED = {"port": 8501}
+
+
+def serve_on(port: int) -> None:
+    """The port this process answers on (the app says it at start): the default of the printed links."""
+    _SERVED["port"] = int(port)
+
+
+def served_url() -> str:
+    return (settings().base_url or f"http://localhost:{_SERVED['port']}").rstrip("/")
+
+
 VARIABLES = ("OBS_MODE", "OBS_MAX_UPLOAD_MB", "OBS_AUTH", "OBS_TILES", "OBS_SECRETS", "OBS_BASE_URL",
-             "OBS_USER_HEADER", "OBS_AUTH_REQUEST")
+             "OBS_USER_HEADER", "OBS_AUTH_REQUEST", "OBS_DB", "OBS_SOURCES")
 
 
 def _base_url() -> str:

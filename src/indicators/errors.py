@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .paths import REBUILD_COMMAND
+REBUILD_COMMAND = "make data  (ou : python -m indicators build)"
 
 
 class ObservatoireError(Exception):

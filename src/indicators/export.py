@@ -50,7 +50,7 @@ def series_table(series: pd.DataFrame, spec: ChartSpec | None = None,
         "territoire": series["territory_label"].to_numpy(),
         "indicateur": series["indicator"].to_numpy(),
         "libellé": [(indicator_labels or {}).get(i, "") for i in series["indicator"]],
-        "période": [period_label(p, y) for p, y in zip(series["period_start"], series["year"])],
+        "période": [period_label(p, y) for p, y in zip(series["period_start"], series["year"], strict=True)],
         "début": series["period_start"].astype(int).to_numpy(),
         "fin": series["year"].astype(int).to_numpy(),
         # as the chart shows them: whole numbers without « ,0 », others to the indicator's decimals

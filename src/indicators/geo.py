@@ -87,13 +87,13 @@ def locate_points(
     points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     found: list[str | None] = [None] * len(points)
     pt_idx, geom_idx = tree.query(points, predicate="within")
-    for p, g in zip(pt_idx, geom_idx):
+    for p, g in zip(pt_idx, geom_idx, strict=True):
         if found[p] is None:
             found[p] = keys[g]
     missing = [i for i, f in enumerate(found) if f is None]
     if missing:
         near_pt, near_geom = tree.query_nearest(points[missing], max_distance=max_distance, all_matches=False)
-        for p, g in zip(near_pt, near_geom):
+        for p, g in zip(near_pt, near_geom, strict=True):
             found[missing[p]] = keys[g]
     return found
 

@@ -16,13 +16,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import store, text
+from . import store, text, years
 from .errors import HasProblems, ImportProblem, Problem
 from .format import LARGEST, MISSING, decimal_convention, fr_number, is_ambiguous, parse_number
 from .tabular import line_numbers, read_table, sheet_names
 from .territories import labels, normalise, slug
 
-MIN_YEAR, MAX_YEAR = 1900, datetime.now().year + 1
+MIN_YEAR, MAX_YEAR = years.FIRST_DATA, years.last_data()
 MAX_VALUES = 2_000_000  # values of one import: each becomes a row checked
 KINDS = {"count": "effectif (s'additionne)", "ratio": "taux ou part (publié tel quel)",
          "level": "niveau non additif (médiane, indice…)"}
@@ -385,7 +385,7 @@ def _assign_values(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     conventions = _conventions(rows)
     rows["value"] = [(cell if math.isfinite(cell) and abs(cell) <= LARGEST else None) if isinstance(cell, float)
                      else parse_number(raw, conventions.get(col))
-                     for cell, raw, col in zip(rows["value_cell"], rows["value_raw"], rows["column"])]
+                     for cell, raw, col in zip(rows["value_cell"], rows["value_raw"], rows["column"], strict=True)]
     rows["value"] = rows["value"].astype(float)
     numeric = rows["value"].notna()
     bad = rows[~numeric]

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import geo, store, tabular, text
+from . import geo, store, tabular, text, years
 from .errors import HasProblems, ImportProblem, Problem
 from .format import decimal_convention, fr_number, parse_number
 from .ingest import declare_indicator, find_column, log_import, next_import, ready_to_write
@@ -132,7 +132,7 @@ def _cell_text(value: object) -> str:
 def _year(value: str) -> int | None:
     for pattern in (r"^(\d{4})-\d{2}-\d{2}", r"^\d{1,2}/\d{1,2}/(\d{4})$", r"^(\d{4})$"):
         m = re.match(pattern, value)
-        if m and 1900 <= int(m.group(1)) <= 2100:
+        if m and years.valid_data(int(m.group(1))):
             return int(m.group(1))
     return None
 
@@ -148,7 +148,7 @@ def _place(points: pd.DataFrame, file: str) -> list[Problem]:
     if inside.any():
         shapes = geo.commune_shapes(SOURCES_DIR)
         located = geo.locate_points(points["lon"].to_numpy()[inside], points["lat"].to_numpy()[inside], shapes)
-        for i, code in zip(np.flatnonzero(inside), located):
+        for i, code in zip(np.flatnonzero(inside), located, strict=True):
             codes[i] = code
     points["commune"] = [f"COM:{c}" if c else None for c in codes]
     for row in points[points["commune"].isna()].head(20).itertuples():

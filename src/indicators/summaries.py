@@ -15,7 +15,7 @@ def format_values(values: pd.Series, decimals: int) -> pd.Series:
 def values_table(series: pd.DataFrame, order: list[str], decimals: int) -> pd.DataFrame:
     """Territories × periods in French format; « donnée non disponible » where there is no value."""
     table = series.assign(
-        période=[period_label(p, y) for p, y in zip(series["period_start"], series["year"])],
+        période=[period_label(p, y) for p, y in zip(series["period_start"], series["year"], strict=True)],
         valeur=format_values(series["value"], decimals),
     ).pivot_table(index="territory_label", columns="période", values="valeur", aggfunc="first")
     # Rows in the order of the codes; a territory with two scopes (France, France métropolitaine) gets both.

@@ -67,7 +67,7 @@ class PointCluster(JSCSSMixin, MacroElement):
         self._name = "PointCluster"
         labels = points["label"] if "label" in points else pd.Series("", index=points.index)
         self.points = [[round(float(la), 6), round(float(lo), 6), html.escape(str(lb or ""))]
-                       for la, lo, lb in zip(points["lat"], points["lon"], labels.fillna(""))]
+                       for la, lo, lb in zip(points["lat"], points["lon"], labels.fillna(""), strict=True)]
 
 
 def tooltip_text(text: str) -> str:
@@ -133,7 +133,7 @@ def popup_html(row: pd.Series, history: pd.DataFrame, year: int) -> str:
     """Name, operator, sector, emissions by year (small table) and share of the territory's total;
     every text escaped (names come from a public register, still data)."""
     lines = "".join(f"<tr><td>{int(y)}</td><td style='text-align:right'>{html.escape(fr_int(v))} t</td></tr>"
-                    for y, v in zip(history["year"], history["emissions"]))
+                    for y, v in zip(history["year"], history["emissions"], strict=True))
     share = "" if pd.isna(row["share"]) else f"{html.escape(fr_number(row['share'], 1))} % du total SEQE-UE du territoire en {year}"
     return (f"<div style='font:13px sans-serif;max-width:260px'><b>{html.escape(str(row['name']))}</b><br>"
             f"Exploitant : {html.escape(str(row['operator'] or '–'))}<br>Secteur : {html.escape(str(row['sector'] or '–'))}"

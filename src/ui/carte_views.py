@@ -20,7 +20,7 @@ def legend(cl: classify.Classes, colours: list[str], decimals: int, unit: str, s
            small_rule: str | None = None) -> None:
     """Each class with its bounds and how many territories it holds, the missing ones, and the values
     hatched because they rest on a small count."""
-    rows = [*zip(colours, classify.labels(cl, decimals), cl.counts), (classify.MISSING_COLOUR, MISSING, cl.missing)]
+    rows = [*zip(colours, classify.labels(cl, decimals), cl.counts, strict=True), (classify.MISSING_COLOUR, MISSING, cl.missing)]
     if small and small_rule:
         rows.append((f"#ffffff;background-image:{HATCH}", f"hachures : effectif faible ({html_text(small_rule)}), "
                      "valeur fragile", small))
@@ -44,7 +44,7 @@ def histogram_svg(values: np.ndarray, cl: classify.Classes, decimals: int, bins:
     bars = "".join(
         f'<rect x="{x(a):.1f}" y="{h - bottom - c / peak * (h - top - bottom):.1f}" width="{max(x(b) - x(a) - 0.6, 0.6):.1f}" '
         f'height="{c / peak * (h - top - bottom):.1f}" fill="#9aa5b1"/>'
-        for a, b, c in zip(edges[:-1], edges[1:], counts) if c)
+        for a, b, c in zip(edges[:-1], edges[1:], counts, strict=True) if c)
     breaks = "".join(f'<line x1="{x(b):.1f}" x2="{x(b):.1f}" y1="{top}" y2="{h - bottom}" stroke="#333" '
                      f'stroke-dasharray="2,2"/>' for b in cl.bounds[:-1])
     axis = (f'<text x="0" y="{h - 4}" font-size="10" fill="#555">{fr_number(lo, decimals)}</text>'
@@ -61,7 +61,7 @@ def sparkline_svg(x: np.ndarray, y: np.ndarray, w: float = 300, h: float = 60) -
     x, y = x[ok], y[ok]
     sx = (x - x.min()) / ((x.max() - x.min()) or 1) * (w - 4) + 2
     sy = h - 2 - (y - y.min()) / ((y.max() - y.min()) or 1) * (h - 4)
-    points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx, sy))
+    points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx, sy, strict=True))
     return (f'<svg viewBox="0 0 {w:.0f} {h:.0f}" width="100%" role="img" aria-label="Courbe de la série">'
             f'<polyline points="{points}" fill="none" stroke="#0072B2" stroke-width="2"/></svg>')
 

@@ -46,7 +46,7 @@ def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
             MISSING if pd.isna(v) else
             f"{fr_number(v, int(ind['decimals']))} · " + (f"{fr_ordinal(rk)}/{fr_int(n)}" if pd.notna(rk)
                                                           else f"effectif faible (n = {fr_number(b)})")
-            for v, rk, n, b in zip(r["value"], r["rank_fr"], r["n_fr"], r["n"])]
+            for v, rk, n, b in zip(r["value"], r["rank_fr"], r["n_fr"], r["n"], strict=True)]
         colours[col] = [_colour(p, int(ind["polarity"])) for p in r["percentile"]]
     st.dataframe(shown.style.apply(lambda _: colours, axis=None), hide_index=True, width="stretch")
     st.caption("Chaque case : valeur · rang en France parmi les territoires du même niveau (1er = le plus "
@@ -68,7 +68,7 @@ def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) ->
         "Territoire": r["label"], "Niveau": r["level"].map(territories.LEVELS), "Valeur": r["value"],
         "Rang en France": r["rank_fr"].astype("Float64"), "Sur": r["n_fr"].astype("Float64"),
         "Centile (100 = meilleur)": r["percentile"], "Rang dans la région": r["rank_reg"].astype("Float64"),
-        "Effectif faible": [f"oui (n = {fr_number(n)})" if s else "" for s, n in zip(r["small"], r["n"])],
+        "Effectif faible": [f"oui (n = {fr_number(n)})" if s else "" for s, n in zip(r["small"], r["n"], strict=True)],
     })
     widgets.french_table(table, {"Valeur": int(ind["decimals"]), "Sur": 0, "Centile (100 = meilleur)": 0},
                          unranked=("Rang en France", "Rang dans la région"))
@@ -90,7 +90,7 @@ def weights_editor(level: str, labels: pd.DataFrame) -> dict[str, float]:
                           "Poids": list(weights.values())}, index=list(weights))
     edited = st.data_editor(frame, disabled=["Variable"], hide_index=True, key=f"w_w_{level}",
                             column_config={"Poids": st.column_config.NumberColumn(min_value=0.0, max_value=10.0, step=0.5)})
-    weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float)))
+    weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float), strict=True))
     state.write_weights(P("w"), weights, defaults)
     return weights
 
@@ -141,7 +141,7 @@ def profile(con, members: pd.DataFrame) -> None:
                                    + (" (compté plus = mieux)" if tab.at[v, "polarity"] == 0 else "") for v in weights]},
                          index=list(weights))
     edited = st.data_editor(frame, disabled=["Indicateur", "Sens"], hide_index=True, key="w_cw")
-    weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float)))
+    weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float), strict=True))
     state.write_weights(P("cw"), weights, defaults)
     rows, scored_without = [], {}
     for level, part in members.groupby("level"):

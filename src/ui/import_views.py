@@ -30,9 +30,6 @@ def problems_table(problems: list[ingest.Problem]) -> pd.DataFrame:
     })
 
 
-_DECLARATION = ("label", "unit", "kind", "polarity", "source", "licence", "definition")
-
-
 def _kept(name: str, default: object = "") -> object:
     """A declaration field survives a corrected re-upload: widgets not drawn in a run lose their state,
     so each value is also kept under a key of its own."""
@@ -246,7 +243,7 @@ def templates(con) -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
     groups = territories.groups(con)
     group = c1.selectbox("Territoires du modèle", groups["id"].tolist(), key="w_tpl_g",
-                         format_func=dict(zip(groups["id"], groups["name"])).get)
+                         format_func=dict(zip(groups["id"], groups["name"], strict=True)).get)
     shape = c2.radio("Format", ["long", "large"], key="w_tpl_shape", horizontal=True)
     first, last = c3.select_slider("Années", list(range(2010, 2027)), value=(2019, 2024), key="w_tpl_years")
     codes = territories.group_members(con, group)["code"].tolist()

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Self, TypeVar
 
 import streamlit as st
 
-from indicators import classify, territories, transforms
+from indicators import classify, territories, transforms, years
 from indicators.text import md
 
 SHARED = "*"          # a key every page reads with the same meaning
@@ -127,8 +127,8 @@ TERRITORIES = declare(Param("t", SHARED, "Territoires", "list", (), limit=50))
 INDICATOR = declare(Param("i", SHARED, "Indicateurs", "list", (), limit=20))
 GROUP = declare(Param("g", SHARED, "Groupe", "choice"))
 SMALL = declare(Param("petits", SHARED, "Effectifs faibles", "flag", False, omit_default=True))
-YEAR_FROM = declare(Param("de", SHARED, "Première année", "int", None, low=1800, high=2200))
-YEAR_TO = declare(Param("a", SHARED, "Dernière année", "int", None, low=1800, high=2200))
+YEAR_FROM = declare(Param("de", SHARED, "Première année", "int", None, low=years.FIRST_DATA, high=years.last_data()))
+YEAR_TO = declare(Param("a", SHARED, "Dernière année", "int", None, low=years.FIRST_DATA, high=years.last_data()))
 TARGET = declare(Param("cible", SHARED, "Territoire", "choice"))
 
 
@@ -206,7 +206,8 @@ class EvolutionsView(View):
     indicator: list[str] = _field(INDICATOR)
     group: str | None = _field(GROUP)
     mode: str = _page_param("mode", "evolutions", "Mode", "choice", "valeurs", options=tuple(transforms.MODES))
-    base: int | None = _page_param("base", "evolutions", "Année de base", "int", None, low=1800, high=2200)
+    base: int | None = _page_param("base", "evolutions", "Année de base", "int", None, low=years.FIRST_DATA,
+                                   high=years.last_data())
     year_from: int | None = _field(YEAR_FROM)
     year_to: int | None = _field(YEAR_TO)
 
@@ -241,7 +242,8 @@ class ComparerView(View):
     cw: str | None = _page_param("cw", "comparer", "Poids du profil", "weights")
     membres: list[str] = _page_param("membres", "comparer", "Membres du groupe du lien", "list", (),
                                      limit=LINK_MEMBERS)
-    debut: int | None = _page_param("debut", "comparer", "Début du groupe du lien", "int", None, low=1990, high=2100)
+    debut: int | None = _page_param("debut", "comparer", "Début du groupe du lien", "int", None, low=years.FIRST_START,
+                                    high=years.last_start())
     small: bool = _field(SMALL)
 
 
@@ -264,7 +266,8 @@ class TerrainView(View):
     territories: list[str] = _field(TERRITORIES)
     group: str | None = _field(GROUP)
     lieu: str | None = _page_param("lieu", "terrain", "Territoire", "choice")
-    annee: int | None = _page_param("annee", "terrain", "Année des émissions", "int", None, low=1990, high=2100)
+    annee: int | None = _page_param("annee", "terrain", "Année des émissions", "int", None, low=years.FIRST_DATA,
+                                    high=years.last_data())
     sel: str | None = _page_param("sel", "terrain", "Commune choisie", "text")
 
 

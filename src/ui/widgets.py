@@ -71,7 +71,7 @@ def period_select(periods: pd.DataFrame, param: state.Param, label: str = "Anné
     One period is said, not offered; None when there is none."""
     if periods.empty:
         return None
-    pairs = list(zip(periods["period_start"].astype(int), periods["year"].astype(int)))
+    pairs = list(zip(periods["period_start"].astype(int), periods["year"].astype(int), strict=True))
     labels = [period_label(p, y) for p, y in pairs]
     in_link = [lab.replace("–", "-") for lab in labels]
     current = labels[in_link.index(state.read(param, in_link, in_link[-1]))]
@@ -125,7 +125,7 @@ def territory_sidebar(con: duckdb.DuckDBPyConnection) -> list[str]:
                 st.caption("Aucun territoire ne correspond.")
             else:
                 pick = st.selectbox("Résultats", found["code"].tolist(), key="w_found",
-                                    format_func=dict(zip(found["code"], found["label"] + " · " + found["level"].map(territories.LEVELS))).get)
+                                    format_func=dict(zip(found["code"], found["label"] + " · " + found["level"].map(territories.LEVELS), strict=True)).get)
                 st.button("Ajouter", key="w_add", on_click=_add_territory, args=(kept, pick))
     state.write(state.TERRITORIES, kept)
     return kept
@@ -175,10 +175,10 @@ def show_chart(fig) -> None:
 
 def link_warning() -> None:
     """Links printed into files point to OBS_BASE_URL: a local address is said before anyone circulates it."""
-    from indicators.paths import BASE_URL, LOCAL_BASE_URL
+    from indicators.paths import base_url, local_base_url
 
-    if LOCAL_BASE_URL:
-        st.caption(f"⚠ Les liens imprimés dans les fichiers pointent vers {md(BASE_URL)} : ils ne s'ouvrent que sur "
+    if local_base_url():
+        st.caption(f"⚠ Les liens imprimés dans les fichiers pointent vers {md(base_url())} : ils ne s'ouvrent que sur "
                    "cet ordinateur. Réglez OBS_BASE_URL sur l'adresse publique de l'observatoire avant de diffuser.")
 
 

@@ -18,6 +18,27 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _listener(port: int) -> int | None:
+    """The process listening on a port, read from /proc (no fuser needed)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # LISTEN
+                inodes.add(fields[9])
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            for fd in (proc / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:[") and target[8:-1] in inodes:
+                    return int(proc.name)
+        except OSError:
+            continue
+    return None
+
+
 def get(url: str, headers: dict | None = None):
     request = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(request, timeout=10) as r:
@@ -98,10 +119,8 @@ def test_a_killed_process_is_restarted(served):
     ports = [int(p) for p in (run / "ports").read_text().split()]
     with urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/_stcore/health", timeout=5) as r:
         assert r.status == 200
-    pid = int(subprocess.run(["fuser", f"{ports[0]}/tcp"], capture_output=True, text=True).stdout.split()[0]) \
-        if Path("/usr/bin/fuser").exists() else None
-    if pid is None:
-        pytest.skip("fuser absent")
+    pid = _listener(ports[0])
+    assert pid is not None, f"no process listens on {ports[0]}"
     os.kill(pid, signal.SIGKILL)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -113,6 +132,8 @@ def test_a_killed_process_is_restarted(served):
             time.sleep(0.5)
     else:
         pytest.fail("the killed process was not restarted")
+    again = _listener(ports[0])
+    assert again is not None and again != pid  # a new process answers on the same port
     assert get(f"{base}/_stcore/health")[0] == 200
 
 

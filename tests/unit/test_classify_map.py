@@ -194,3 +194,12 @@ def test_numpy_classes_are_mapclassify_s_own(method):
                     ref = mapclassify.StdMean(data, multiples=[-2, -1, 1, 2]).bins
             expected = classify._ending_at_max(ref, data)
             assert classify._bounds(data, method, k, None) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_diverging_palette_colours_every_class_even_with_the_reference_at_one_end():
+    from indicators import classify
+
+    for centre in (0, 8):
+        colours = classify.palette(9, 1, centre)
+        assert len(colours) == 9 and len(set(colours)) == 9  # each of nine classes its own colour
+        assert colours[centre] == "#f7f7f7"

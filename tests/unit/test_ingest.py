@@ -156,7 +156,7 @@ def test_blocking_problems_write_nothing(con, db_copy):
 
 
 def test_imports_survive_a_rebuild(con, db_copy):
-    from indicators.build import build
+    from indicators.pipeline import build
 
     v = check(con, FRENCH_EXCEL_CSV, "ouvertures.csv")
     ingest.write(v, NEW, path=db_copy)

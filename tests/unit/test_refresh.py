@@ -241,7 +241,7 @@ def test_an_unknown_source_is_named():
 
 
 def test_the_build_loads_urssaf_jobs_by_commune_when_the_file_is_there(tmp_path, urssaf_sample):
-    from indicators.build import observations
+    from indicators.pipeline import observations
 
     (tmp_path / "urssaf").mkdir()
     shutil.copyfile(urssaf_sample, tmp_path / observations.URSSAF_JOBS)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from indicators import refresh, terrain
-from indicators.build import observations
+from indicators.pipeline import observations
 from indicators.paths import SOURCES_DIR
 from indicators.refresh import census, emissions, melodi
 from indicators.refresh.layout import CheckFailed, LayoutChanged

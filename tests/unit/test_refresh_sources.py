@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from indicators import catalog
-from indicators.build import observations
+from indicators.pipeline import observations
 from indicators.paths import SOURCES_DIR
 from indicators.refresh import census, emissions, melodi, sources
 from indicators.refresh.layout import CheckFailed, LayoutChanged
@@ -375,7 +375,7 @@ def test_refresh_from_a_folder_rebuilds_a_base_that_reads_the_new_files(tmp_path
     import shutil
 
     from indicators import refresh, store
-    from indicators.build import build
+    from indicators.pipeline import build
 
     sources_dir = tmp_path / "sources"
     shutil.copytree(SOURCES_DIR, sources_dir, ignore=shutil.ignore_patterns("refresh.json", "*.avant-maj"))

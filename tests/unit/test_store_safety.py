@@ -98,7 +98,7 @@ def test_the_real_database_is_opened_read_only(con):
 
 
 def test_build_failure_keeps_the_previous_database(tmp_path, small_db):
-    from indicators.build import build
+    from indicators.pipeline import build
 
     before = _digest(small_db)
     broken_sources = tmp_path / "sources"
@@ -111,7 +111,7 @@ def test_build_failure_keeps_the_previous_database(tmp_path, small_db):
 def test_a_base_built_from_another_catalog_is_stale(tmp_path):
     import shutil as sh
 
-    from indicators.build import is_stale
+    from indicators.pipeline import is_stale
     from indicators.paths import db_path
 
     assert not is_stale()  # `make data` has just built it from this catalog

@@ -128,7 +128,9 @@ def test_editing_the_pilot_start_year_keeps_member_notes(db_copy):
     g = territories.groups(con).set_index("id").loc["cci-midi-pyrenees"]
     territories.save_group(g["name"], members["code"].tolist(), 2017, g["description"],
                            group_id="cci-midi-pyrenees", path=db_copy)
-    after = territories.group_members(store.connect_readonly(db_copy), "cci-midi-pyrenees")
+    saved = store.connect_readonly(db_copy)
+    after = territories.group_members(saved, "cci-midi-pyrenees")
+    assert territories.groups(saved).set_index("id").at["cci-midi-pyrenees", "start_year"] == 2017  # saved
     assert after.set_index("code")["note"].to_dict() == members.set_index("code")["note"].to_dict()
 
 

@@ -55,7 +55,7 @@ def territory_map(level: str, codes: list[str], values: np.ndarray, classes: np.
         visible=sorted(index[c] for c in visible if c in index) if visible is not None else None,
         # only what is on this map: a group member outside the emprise would be drawn at its edge
         outline=sorted(index[c] for c in outline if c in index and (visible is None or c in visible)),
-        small=sorted(index[c] for c, s in zip(codes, small) if s and c in index) if small is not None else [],
+        small=sorted(index[c] for c, s in zip(codes, small, strict=True) if s and c in index) if small is not None else [],
         selected=index.get(selected, -1) if selected else -1, height=height, key=key, default=None,
     )
     seen = f"_{key}_click"

@@ -16,7 +16,6 @@ from ..refresh import melodi
 from ..refresh.sources import adapter
 
 CENSUS_FROM, CENSUS_TO = 2013, 2018
-SPAN_YEARS = CENSUS_TO - CENSUS_FROM
 ESTIMATED = "estimé"  # value shared out of a split commune by INSEE's population ratio
 
 
@@ -470,7 +469,7 @@ def load_ets_emissions(con: duckdb.DuckDBPyConnection, sources: Path, shapes: di
     sites = con.execute("SELECT DISTINCT seqe_id, lon, lat FROM ets WHERE lon IS NOT NULL").fetchall()
     codes = geo.locate_points(np.array([s[1] for s in sites]), np.array([s[2] for s in sites]), shapes)
     con.execute("CREATE TEMP TABLE ets_site(seqe_id VARCHAR, commune VARCHAR)")
-    con.executemany("INSERT INTO ets_site VALUES (?, ?)", [(s[0], c) for s, c in zip(sites, codes) if c])
+    con.executemany("INSERT INTO ets_site VALUES (?, ?)", [(s[0], c) for s, c in zip(sites, codes, strict=True) if c])
     con.execute(
         "CREATE TEMP TABLE ets_shaped AS SELECT unnest(?::VARCHAR[]) AS code", [list(shapes)]
     )

@@ -43,7 +43,7 @@ def locate_residual(con: duckdb.DuckDBPyConnection, sources: Path, shapes: dict)
     found = geo.locate_points([r[1] for r in rows], [r[2] for r in rows], shapes) if rows else []
     con.execute("CREATE TEMP TABLE cog_residual(old VARCHAR, code VARCHAR)")
     con.executemany(
-        "INSERT INTO cog_residual VALUES (?, ?)", [(r[0], f) for r, f in zip(rows, found) if f is not None]
+        "INSERT INTO cog_residual VALUES (?, ?)", [(r[0], f) for r, f in zip(rows, found, strict=True) if f is not None]
     )
     return len(rows)
 
