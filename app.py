@@ -10,24 +10,18 @@ sys.path.insert(0, str(Path(__file__).parent / "src"))  # runs from a clone with
 
 from streamlit import config as st_config  # noqa: E402
 
+from indicators import links  # noqa: E402
 from indicators.config import ConfigError, serve_on, settings  # noqa: E402
 from ui import access, data, francais  # noqa: E402
 
 st.set_page_config(page_title="Observatoire de l'attractivité", page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
                    layout="wide")
 
-# Icons from the Material font that Streamlit bundles (no emoji font or web font needed offline).
-# The default page is served at `/`, so each real view has its own url_path and deep links work.
-PAGES = [
-    st.Page("app_pages/accueil.py", title="Accueil", icon=":material/home:", default=True),
-    st.Page("app_pages/carte.py", title="Carte", icon=":material/map:", url_path="carte"),
-    st.Page("app_pages/evolutions.py", title="Évolutions", icon=":material/show_chart:", url_path="evolutions"),
-    st.Page("app_pages/comparer.py", title="Comparer", icon=":material/compare_arrows:", url_path="comparer"),
-    st.Page("app_pages/terrain.py", title="Terrain", icon=":material/location_on:", url_path="terrain"),
-    st.Page("app_pages/exporter.py", title="Exporter", icon=":material/download:", url_path="exporter"),
-    st.Page("app_pages/donnees.py", title="Données", icon=":material/database:", url_path="donnees"),
-    st.Page("app_pages/methodes.py", title="Méthodes", icon=":material/menu_book:", url_path="methodes"),
-]
+# The pages are declared once in indicators.links (their files, titles, Material icons, which Streamlit
+# bundles, so no web font is needed offline, and views). The default page is served at `/`, so each
+# real view has its own url_path and deep links work.
+PAGES = [st.Page(p.file, title=p.title, icon=p.icon, default=not p.name, url_path=p.name or None)
+         for p in links.PAGES]
 
 try:
     # Uploads over our limit must reach the page, which refuses them in French (see config.Settings).

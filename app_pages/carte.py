@@ -154,7 +154,7 @@ if picked:
 spec = widgets.chart_spec(
     ind, title=f"{ind['label']}, {chosen}",
     subtitle=f"{territories.LEVELS[level]} · {names.get(within, 'France entière')} · {classify.METHODS[method]}",
-    permalink=export.permalink("carte", **st.query_params.to_dict()))
+    permalink=state.link(state.CarteView))
 spec_table = values.rename(columns={"code": "territory", "label": "territory_label"}).assign(
     indicator=ind["id"], period_start=period[0], year=period[1])
 with left:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import charts, export, store, summaries, territories, transforms
+from indicators import charts, store, summaries, territories, transforms
 from indicators.format import period_label
 from indicators.text import md
 from ui import data, state, widgets
@@ -107,7 +107,7 @@ for ind_id, ind in shown_inds.iterrows():
                               decimals=1 if mode != "valeurs" else int(ind["decimals"]), transform=transform,
                               marker_year=marker,
                               marker_label=f"Début : {charts.short(group['name'], 48)} ({marker})" if marker else "",
-                              permalink=export.permalink("evolutions", **st.query_params.to_dict()))
+                              permalink=state.link(state.EvolutionsView))
     fig = charts.trend_chart(shown, spec, frozenset(refs))
     widgets.show_chart(fig)
     widgets.export_chart(fig, spec, shown, f"evo_{ind_id}")

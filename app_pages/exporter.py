@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators import assessment, charts, export, store, summaries, territories
+from indicators import assessment, charts, export, links, store, summaries, territories
 from indicators.text import md
 from ui import data, state, widgets
 
@@ -25,7 +25,7 @@ if series.empty:
 else:
     names = ", ".join(territories.labels(con, codes).values())
     # The same chart on Évolutions: these territories, this indicator, no references.
-    spec = widgets.chart_spec(ind, subtitle=names, permalink=export.permalink("evolutions", t=codes, i=ind["id"], ref="0"))
+    spec = widgets.chart_spec(ind, subtitle=names, permalink=links.permalink(links.EvolutionsView(territories=codes, indicator=[ind["id"]], ref="0")))
     table = export.series_table(series, spec, {ind["id"]: str(ind["label"])})
     fig = charts.trend_chart(series, spec)
     widgets.show_chart(fig)

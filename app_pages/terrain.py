@@ -82,7 +82,7 @@ if point and not plants.empty:
         spec = charts.ChartSpec(title=f"{hit['name']} : émissions vérifiées", unit="t CO2e",
                                 subtitle=f"{hit['sector'] or 'secteur non renseigné'} · {hit['operator'] or ''}",
                                 source=ETS.source_line, licence=ETS.licence,
-                                permalink=export.permalink("terrain", **st.query_params.to_dict()))
+                                permalink=state.link(state.TerrainView))
         widgets.show_chart(charts.trend_chart(series, spec))
 
 st.subheader("Installations du territoire")

@@ -11,9 +11,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 PAGES = ["", "carte?niveau=COM&dans=DEP:09&i=population&p=2023&sel=COM:09225&g=cci-midi-pyrenees",
          "evolutions?t=COM:09225,COM:12202&i=population&mode=indice&base=2013&g=cci-midi-pyrenees",
          "comparer?g=cci-midi-pyrenees&i=net_migration_rate,vacancy_rate,unemployment_rate,median_income",
-         "comparer?g=cci-midi-pyrenees&vue=effet&ie=population",
-         "comparer?g=cci-midi-pyrenees&vue=effet&ie=net_migration_rate",
-         "comparer?g=acv&vue=effet&ie=birth_rate&me=0",
+         "comparer?g=cci-midi-pyrenees&vue=effet&indicateur_effet=population",
+         "comparer?g=cci-midi-pyrenees&vue=effet&indicateur_effet=net_migration_rate",
+         "comparer?g=acv&vue=effet&indicateur_effet=birth_rate&indice=0",
          "terrain?t=COM:13039,EPCI:200054807&lieu=EPCI:200054807&annee=2022",
          "exporter?t=COM:09225&i=population", "donnees", "methodes"]
 MAP = "iframe[title='ui.mapview.carte_territoires']"

@@ -10,8 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import assessment as asm
-from . import territories, verdict
-from .links import permalink
+from . import links, territories, verdict
 from .charts import ChartSpec, balance_chart, event_chart, placebo_chart, trend_chart
 from .evaluation import Evaluation, Refusal, share_after
 from .format import fr_int, fr_number
@@ -210,7 +209,7 @@ def sections(con: duckdb.DuckDBPyConnection, group: asm.Group, ind_rows: dict[st
     for ind_id, ind in ind_rows.items():
         if ind["kind"] not in ("count", "ratio"):
             continue
-        link = permalink("comparer", g=group.id or "lien", vue="effet", ie=ind_id)
+        link = links.permalink(links.ComparerView(group=group.id or "lien", vue="effet", ie=ind_id))
         out[ind_id] = section(con, asm.assess(con, group, ind_id, options), ind, link)
     return out
 

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from . import evaluation_pack
 from .charts import FONT, TEMPLATE, ChartSpec, frame, reframe, trend_chart
 from .format import MISSING, fr_numbers, period_label
-from .links import permalink
+from . import links
 from .text import plot
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -401,7 +401,8 @@ def pack_permalink(codes: list[str], group_id: str | None, year_from: int, year_
                    ) -> Callable[[str, list[str]], str]:
     """The link of each pack chart: Évolutions with the same territories, years, references and
     programme line, so the link reopens the chart that was exported."""
-    return lambda indicator_id, refs: permalink("evolutions", t=codes, i=indicator_id, de=year_from, a=year_to,
-                                                ref=",".join(refs) or "0", g=group_id)
+    return lambda indicator_id, refs: links.permalink(links.EvolutionsView(
+        territories=codes, indicator=[indicator_id], year_from=year_from, year_to=year_to,
+        ref=",".join(refs) or "0", group=group_id))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import catalog, charts, compare, export, journal, store, territories, years
+from indicators import catalog, charts, compare, journal, store, territories, years
 from indicators.errors import ObservatoireError
 from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, period_label
 from indicators.text import md
@@ -73,7 +73,7 @@ def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) ->
     widgets.french_table(table, {"Valeur": int(ind["decimals"]), "Sur": 0, "Centile (100 = meilleur)": 0},
                          unranked=("Rang en France", "Rang dans la région"))
     spec = widgets.chart_spec(ind, title=f"{ind['label']}, {period_label(*period)}", subtitle=group_name,
-                              permalink=export.permalink("comparer", **st.query_params.to_dict()))
+                              permalink=state.link(state.ComparerView))
     if r["value"].notna().any():
         fig = charts.bar_chart(r[["code", "label", "value"]], spec)
         widgets.show_chart(fig)

@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from indicators import assessment, evaluation_pack, pool, territories
-from indicators.links import permalink
 from indicators.text import md
 
 from . import data, state, widgets
@@ -55,7 +54,7 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
     options = assessment.Options(k=k, scope=scope, other_programmes=others, index=index_mode, weighted=weighted,
                                  own_starts=own, added=tuple(state.read(P("avec"))),
                                  removed=tuple(state.read(P("sans"))))
-    link = permalink("comparer", **st.query_params.to_dict())
+    link = state.link(state.ComparerView)
     with st.spinner("Évaluation : appariement, 1 000 groupes placebo, régression…"):
         sec = data.cached(evaluation_pack.effect_section, spec, ind["id"], options, link, large=True)
     _verdict(sec)

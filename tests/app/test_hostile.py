@@ -52,10 +52,10 @@ VIEWS = [
     ("carte", {"niveau": "COM", "dans": "DEP:09", "i": "user_hostile", "p": "2022", "sel": "COM:09225", "g": "hostile"}),
     ("evolutions", {"t": "COM:09225", "i": "user_hostile", "g": "hostile"}),
     ("evolutions", {"t": "COM:09225", "vue": "profil"}),
-    ("comparer", {"g": "hostile", "i": "user_hostile", "id": "user_hostile"}),
-    ("comparer", {"g": "hostile", "vue": "effet", "ie": "user_hostile"}),
+    ("comparer", {"g": "hostile", "i": "user_hostile", "detail": "user_hostile"}),
+    ("comparer", {"g": "hostile", "vue": "effet", "indicateur_effet": "user_hostile"}),
     ("comparer", {"g": "hostile", "vue": "groupes"}),
-    ("exporter", {"t": "COM:09225", "i": "user_hostile", "ip": "user_hostile", "gp": "hostile"}),
+    ("exporter", {"t": "COM:09225", "i": "user_hostile", "indicateurs_dossier": "user_hostile", "groupe_dossier": "hostile"}),
     ("terrain", {"t": "COM:09225", "g": "hostile", "sel": "<script>alert(1)</script>"}),
     ("donnees", {}),
     ("methodes", {}),
@@ -84,17 +84,17 @@ def test_the_hostile_indicator_is_really_on_the_pages(hostile_db, monkeypatch):
 
 
 CRAFTED = [
-    ("comparer", {"g": "cci-midi-pyrenees", "vue": "effet", "ie": "population", "kc": "-5"}, ("w_kc", 1)),
-    ("comparer", {"g": "cci-midi-pyrenees", "vue": "effet", "ie": "population", "kc": "99999"}, ("w_kc", 10)),
-    ("comparer", {"g": "cci-midi-pyrenees", "vue": "similaires", "nv": "99999", "w": "population:inf,density:1e400"},
+    ("comparer", {"g": "cci-midi-pyrenees", "vue": "effet", "indicateur_effet": "population", "voisins": "-5"}, ("w_kc", 1)),
+    ("comparer", {"g": "cci-midi-pyrenees", "vue": "effet", "indicateur_effet": "population", "voisins": "99999"}, ("w_kc", 10)),
+    ("comparer", {"g": "cci-midi-pyrenees", "vue": "similaires", "semblables": "99999", "poids": "population:inf,density:1e400"},
      ("w_nv", 20)),
     ("carte", {"niveau": "DEP", "i": "population", "k": "99999"}, ("w_k", 9)),
     ("carte", {"niveau": "DEP", "i": "population", "k": "nan"}, ("w_k", 5)),
     ("carte", {"niveau": "DEP", "i": "net_migration_rate", "p": "2020", "palette": "div", "centre": "val",
                "refval": "inf"}, ("w_refval", 0.0)),
     ("evolutions", {"t": "COM:12202", "i": "population", "mode": "indice", "base": "1990"}, ("w_base", 2005)),
-    ("evolutions", {"t": "COM:12202", "i": "population", "de": "3000", "a": "-7"}, ("w_annees", (2005, 2024))),
-    ("exporter", {"t": "COM:12202", "i": "population", "de": "99999999999999999999"}, ("w_pack_years", (2021, 2024))),
+    ("evolutions", {"t": "COM:12202", "i": "population", "depuis": "3000", "jusqu_a": "-7"}, ("w_annees", (2005, 2024))),
+    ("exporter", {"t": "COM:12202", "i": "population", "depuis": "99999999999999999999"}, ("w_pack_years", (2021, 2024))),
 ]
 
 

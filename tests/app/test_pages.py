@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGES = ["accueil", "carte", "evolutions", "comparer", "terrain", "exporter", "donnees", "methodes"]
+from indicators import links
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PAGES = [Path(p.file).stem for p in links.PAGES]  # the registry app.py navigates
 TIMEOUT = 60
 
 
@@ -34,6 +37,12 @@ def test_page_renders_without_exception(page):
     at = open_page(page)
     assert not at.exception, at.exception
     assert at.title[0].value
+
+
+def test_every_page_file_is_in_the_registry_and_every_view_has_its_page():
+    assert sorted(PAGES) == sorted(f.stem for f in (ROOT / "app_pages").glob("*.py") if f.stem != "__init__")
+    assert {p.view for p in links.PAGES if p.view} == set(links.VIEWS)
+    assert all(p.view is None or p.name == p.view.PAGE for p in links.PAGES)
 
 
 def test_home_shows_real_counts():

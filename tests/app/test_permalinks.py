@@ -23,10 +23,10 @@ def traces(at, n: int = 0) -> list[tuple[str, list]]:
 
 CASES = [
     ("evolutions", {"t": "COM:12202,COM:09225", "i": "population", "mode": "indice", "base": "2010", "ref": "0",
-                    "de": "2008"}, "evo_population"),
+                    "depuis": "2008"}, "evo_population"),
     ("evolutions", {"t": "COM:12202", "i": "net_migration_rate", "g": "acv"}, "evo_net_migration_rate"),
-    ("comparer", {"g": "cci-midi-pyrenees", "i": "population", "id": "vacancy_rate"}, "rang_vacancy_rate"),
-    ("comparer", {"g": "cci-midi-pyrenees", "vue": "effet", "ie": "births", "kc": "2", "me": "0"},
+    ("comparer", {"g": "cci-midi-pyrenees", "i": "population", "detail": "vacancy_rate"}, "rang_vacancy_rate"),
+    ("comparer", {"g": "cci-midi-pyrenees", "vue": "effet", "indicateur_effet": "births", "voisins": "2", "indice": "0"},
      "groupe_comparaison_births"),
 ]
 

@@ -7,15 +7,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.test_pages import APP, TIMEOUT, all_text
-from ui import state
+from indicators import links
 
 # The section of a page in which a key is read (Comparer's `kc` only exists under « Effet du programme »).
 CONTEXT = {
     "carte": {"bornes": {"methode": "manuel"}, "centre": {"palette": "div"}, "refval": {"palette": "div", "centre": "val"}},
     "evolutions": {"cible": {"vue": "profil"}, "base": {"mode": "indice"}},
-    "comparer": {k: {"vue": "similaires"} for k in ("nv", "w", "cible")}
-    | {k: {"vue": "effet", "ie": "population"} for k in ("kc", "ie", "me", "avec", "sans")}
-    | {"cw": {"vue": "profil"}},
+    "comparer": {k: {"vue": "similaires"} for k in ("semblables", "poids", "cible")}
+    | {k: {"vue": "effet", "indicateur_effet": "population"}
+       for k in ("voisins", "indicateur_effet", "indice", "avec", "sans", "vivier", "autres", "debuts")}
+    | {"poids_profil": {"vue": "profil"}},
 }
 
 VALUES = {
@@ -41,7 +42,7 @@ def errors_of(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize("kind", list(VALUES))
-@pytest.mark.parametrize("view", state.VIEWS, ids=lambda v: v.PAGE)
+@pytest.mark.parametrize("view", links.VIEWS, ids=lambda v: v.PAGE)
 def test_every_key_of_a_page_takes_any_value(view, kind):
     for param in view.params().values():
         params = {**CONTEXT.get(view.PAGE, {}).get(param.key, {}), param.key: VALUES[kind]}
@@ -56,8 +57,9 @@ def test_every_key_of_a_page_takes_any_value(view, kind):
 @pytest.mark.parametrize("page,key,value,notice", [
     ("carte", "k", "12", "Nombre de classes : « 12 » remplacé par « 9 »"),
     ("carte", "dans", "DEP:99", "Emprise : « DEP\\:99 » remplacé par « FR »"),
-    ("comparer", "nv", "99999", "Nombre de territoires semblables : « 99999 » remplacé par « 20 »"),
-    ("evolutions", "de", "1850", "Première année : « 1850 » remplacé par"),
+    ("comparer", "semblables", "99999", "Nombre de territoires semblables : « 99999 » remplacé par « 20 »"),
+    ("evolutions", "depuis", "1850", "Première année : « 1850 » remplacé par"),
+    ("evolutions", "de", "1850", "Première année : « 1850 » remplacé par"),  # the key's older name
 ])
 def test_a_replaced_value_is_announced_above_the_page(page, key, value, notice):
     params = {**CONTEXT.get(page, {}).get(key, {}), key: value, "vue": "similaires"} if page == "comparer" \

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.test_pages_in_browser import MAP_IFRAME, TIMEOUT, open_view, wait_map
 
 PAGES = ["", "carte?niveau=DEP&i=population", "evolutions?t=COM:12202&i=population", "comparer",
-         "comparer?vue=effet&ie=population", "terrain?t=COM:13039", "exporter", "donnees", "methodes"]
+         "comparer?vue=effet&indicateur_effet=population", "terrain?t=COM:13039", "exporter", "donnees", "methodes"]
 
 
 @pytest.mark.parametrize("path", PAGES)

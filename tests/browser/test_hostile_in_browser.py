@@ -10,7 +10,7 @@ from tests.browser.test_pages_in_browser import TIMEOUT, open_view
 VIEWS = [
     "carte?niveau=COM&dans=DEP:09&i=user_hostile&p=2022&sel=COM:09225&g=hostile",
     "evolutions?t=COM:09225&i=user_hostile&g=hostile",
-    "comparer?g=hostile&i=user_hostile&id=user_hostile",
+    "comparer?g=hostile&i=user_hostile&detail=user_hostile",
     "comparer?g=hostile&vue=groupes",
     "exporter?t=COM:09225&i=user_hostile",
     "donnees",

@@ -94,7 +94,7 @@ def test_csv_download_is_a_french_file_with_the_values(page):
 
 
 def test_comparer_programme_evaluation_from_its_permalink(page):
-    open_view(page, "comparer?g=cci-midi-pyrenees&vue=effet&ie=births")
+    open_view(page, "comparer?g=cci-midi-pyrenees&vue=effet&indicateur_effet=births")
     expect(page.get_by_text(re.compile("^Ce que l'on peut dire$"))).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text(re.compile("^Ce que l'on ne peut pas dire$"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"Début retenu : 2016, année supposée"))).to_be_visible()
@@ -117,7 +117,7 @@ def test_comparer_programme_evaluation_from_its_permalink(page):
 
 
 def test_new_residents_of_the_pilot_sites_before_and_after_in_census_spans(page):
-    open_view(page, "comparer?g=cci-midi-pyrenees&vue=effet&ie=net_migration_rate")
+    open_view(page, "comparer?g=cci-midi-pyrenees&vue=effet&indicateur_effet=net_migration_rate")
     expect(page.get_by_text(re.compile(r"2008–2013 face à 2013–2019"))).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text(re.compile(r"Seule une part de la période 2013–2019 est après le début \(50 %\)"))).to_be_visible()
     assert_no_exception(page)
@@ -160,7 +160,7 @@ def test_png_of_a_chart_downloads_as_an_image(page):
 
 
 def test_review_pack_zip_downloads(page):
-    open_view(page, "exporter?gp=cci-midi-pyrenees&ip=population,vacancy_rate")
+    open_view(page, "exporter?groupe_dossier=cci-midi-pyrenees&indicateurs_dossier=population,vacancy_rate")
     page.get_by_role("button", name="Préparer le dossier (ZIP et PDF)").click()
     button = page.get_by_role("button", name="Télécharger le ZIP")
     expect(button).to_be_visible(timeout=90_000)

@@ -148,7 +148,7 @@ def test_a_programme_pack_has_an_evaluation_section_per_indicator(evaluated_item
     assert "Ce que l'on peut dire :" in readme and "Ce que l'on ne peut pas dire :" in readme
     assert "Début retenu : 2016, année supposée : non publiée par la CCI" in readme
     assert "Méthode :" in readme and "pas une preuve d'effet" in readme
-    assert readme.rstrip().endswith("/comparer?g=cci-midi-pyrenees&vue=effet&ie=births")
+    assert readme.rstrip().endswith("/comparer?g=cci-midi-pyrenees&vue=effet&indicateur_effet=births")
     pdf = PdfReader(io.BytesIO(export.review_pdf(evaluated_items, "Dossier", "Sites pilotes")))
     text = "\n".join(p.extract_text() for p in pdf.pages)
     assert text.count("Évaluation : ") >= 2 and "étude d'événement" in text and "tirés au hasard" in text
