@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import store, territories
+from indicators import links, store, territories
 from indicators.format import fr_datetime, fr_int
 from ui import data
 
@@ -25,14 +25,14 @@ cols[3].metric("Valeurs", fr_int(info["observations"]))
 st.subheader("Par où commencer")
 c1, c2, c3 = st.columns(3)
 with c1:
-    st.page_link("app_pages/carte.py", label="Carte des territoires", icon=":material/map:")
+    st.page_link(links.page("carte").file, label="Carte des territoires", icon=":material/map:")
     st.caption("Un indicateur sur toutes les régions, départements, intercommunalités ou communes d'un département.")
 with c2:
-    st.page_link("app_pages/evolutions.py", label="Évolutions", icon=":material/show_chart:")
+    st.page_link(links.page("evolutions").file, label="Évolutions", icon=":material/show_chart:")
     st.caption("Les séries d'un territoire face à son département, sa région et la France.")
 with c3:
-    st.page_link("app_pages/comparer.py", label="Sites pilotes côte à côte", icon=":material/compare_arrows:",
-                 query_params={"g": territories.PILOT_GROUP})
+    st.page_link(links.page("comparer").file, label="Sites pilotes côte à côte", icon=":material/compare_arrows:",
+                 query_params=links.ComparerView.query(group=territories.PILOT_GROUP))
     st.caption("Les huit sites pilotes du management de centre-ville de la CCI Midi-Pyrénées, avec leurs rangs.")
 
 st.subheader("Groupes de territoires disponibles")

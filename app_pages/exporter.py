@@ -25,7 +25,7 @@ if series.empty:
 else:
     names = ", ".join(territories.labels(con, codes).values())
     # The same chart on Évolutions: these territories, this indicator, no references.
-    spec = widgets.chart_spec(ind, subtitle=names, permalink=links.permalink(links.EvolutionsView(territories=codes, indicator=[ind["id"]], ref="0")))
+    spec = charts.spec_of(ind, subtitle=names, permalink=links.permalink(links.EvolutionsView(territories=codes, indicator=[ind["id"]], ref="0")))
     table = export.series_table(series, spec, {ind["id"]: str(ind["label"])})
     fig = charts.trend_chart(series, spec)
     widgets.show_chart(fig)

@@ -15,7 +15,7 @@ import folium  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from indicators import geo, store, terrain  # noqa: E402
+from indicators import geo, store, terrain, terrain_map  # noqa: E402
 from indicators.paths import SOURCES_DIR, db_path  # noqa: E402
 
 
@@ -38,7 +38,7 @@ def main() -> None:
     con = store.connect_readonly(db_path())
     geo.communes_layer(SOURCES_DIR, frozenset({"COM:13039"}))  # warm: the commune shapes are read once per process
     print("Terrain, côté serveur (construction + HTML de la carte), cible ≤ 1 s")
-    ours = timed(lambda: terrain.build_map(con, "DEP:13", 2022)[0].get_root().render())
+    ours = timed(lambda: terrain_map.build_map(con, "DEP:13", 2022)[0].get_root().render())
     plants = terrain.installations(con, terrain.communes_of(con, "DEP:13"), 2022)
     slow = timed(lambda: naive(con, "DEP:13", plants.assign(label=plants["name"])))
     print(f"  Bouches-du-Rhône, {len(plants)} installations : {ours[0]:.2f} s, {ours[1]:.1f} Mo"
@@ -46,7 +46,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     points = pd.DataFrame({"lat": 43.3 + rng.random(5000) * 0.4, "lon": 5.0 + rng.random(5000) * 0.6,
                            "label": [f"point {i}" for i in range(5000)]})  # SYNTHETIC
-    ours = timed(lambda: terrain.build_map(con, "EPCI:200054807", 2022, cluster_points=points)[0].get_root().render())
+    ours = timed(lambda: terrain_map.build_map(con, "EPCI:200054807", 2022, cluster_points=points)[0].get_root().render())
     slow = timed(lambda: naive(con, "EPCI:200054807", points))
     print(f"  Aix-Marseille-Provence, 5 000 points regroupés : {ours[0]:.2f} s, {ours[1]:.1f} Mo"
           f"   | folium naïf : {slow[0]:.2f} s, {slow[1]:.1f} Mo")

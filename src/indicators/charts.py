@@ -51,6 +51,15 @@ class ChartSpec:
                 ("Note", " ".join(self.notes))]
 
 
+def spec_of(ind: pd.Series | dict, **fields: object) -> ChartSpec:
+    """The spec of a chart of one indicator, with what the catalog says of it (title, unit, source,
+    licence, decimals, cautions) unless a field is given."""
+    base = {"title": str(ind["label"]), "unit": str(ind["unit"]), "source": str(ind["source"]),
+            "decimals": int(ind["decimals"]), "licence": str(ind.get("licence") or ""),
+            "notes": (str(ind["caution"]),) if ind.get("caution") else ()}
+    return ChartSpec(**{**base, **fields})
+
+
 # Vertical layout in pixels, top to bottom: title, plot, x axis, legend, source, notes, export line.
 # Every block gets its own band and the figure grows to hold them: nothing can overlap, whatever the
 # number of series or the length of a source.

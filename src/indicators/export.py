@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import evaluation_pack
-from .charts import FONT, TEMPLATE, ChartSpec, frame, reframe, trend_chart
+from .charts import FONT, TEMPLATE, ChartSpec, frame, reframe, spec_of, trend_chart
 from .format import MISSING, fr_numbers, period_label
 from . import links
 from .text import plot
@@ -153,11 +153,9 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
         shown_refs = refs if ind["kind"] != "count" else []
         series = store.series(con, codes + shown_refs, [ind_id])
         series = series[(series["year"] >= year_from) & (series["period_start"] <= year_to)]
-        spec = ChartSpec(title=str(ind["label"]), subtitle=f"{subtitle} · {year_from}–{year_to}".strip(" ·"),
-                         unit=str(ind["unit"]), source=str(ind["source"]), decimals=int(ind["decimals"]),
-                         permalink=permalink(ind_id, shown_refs), marker_year=start_year,
-                         marker_label=f"Début du programme ({start_year})" if start_year else "",
-                         licence=str(ind["licence"]), notes=(str(ind["caution"]),) if ind["caution"] else ())
+        spec = spec_of(ind, subtitle=f"{subtitle} · {year_from}–{year_to}".strip(" ·"),
+                       permalink=permalink(ind_id, shown_refs), marker_year=start_year,
+                       marker_label=f"Début du programme ({start_year})" if start_year else "")
         fig = trend_chart(series, spec, frozenset(shown_refs)) if not series.empty else _empty_figure(spec)
         items.append(PackItem({"id": ind_id, **{k: (None if pd.isna(v) else v) for k, v in ind.items()}},
                               fig, spec, series_table(series, spec, {ind_id: str(ind["label"])})))

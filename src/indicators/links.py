@@ -167,6 +167,14 @@ class View:
                 notices.append(notice)
         return cls(**values), notices
 
+    @classmethod
+    def query(cls, **values: Any) -> dict[str, str]:
+        """The URL values of some fields only (`EvolutionsView.query(territories=[code])` → `{"t": code}`),
+        for a link into a page that leaves its other keys to their defaults."""
+        params = cls.params()
+        return {params[name].key: text for name, value in values.items()
+                if (text := params[name].dump(value)) is not None}
+
     def to_params(self) -> dict[str, str]:
         """The link of this view (defaults the page leaves out are left out)."""
         out = {}

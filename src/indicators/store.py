@@ -228,6 +228,14 @@ def indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT * FROM indicator ORDER BY theme, label").df()
 
 
+def indicator(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.Series:
+    """One indicator's row of the catalog table (KeyError when the base does not hold it)."""
+    rows = con.execute("SELECT * FROM indicator WHERE id = ?", [indicator_id]).df()
+    if rows.empty:
+        raise KeyError(indicator_id)
+    return rows.iloc[0]
+
+
 def series(con: duckdb.DuckDBPyConnection, codes: Sequence[str], indicator_ids: Sequence[str]) -> pd.DataFrame:
     """Every observation of these territories and indicators, with names, oldest first."""
     tin, tparams = _in_list(codes)

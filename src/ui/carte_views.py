@@ -1,13 +1,88 @@
-"""Pieces of the Carte page: legend with counts, histogram with breaks, the territory card."""
+"""Pieces of the Carte page: its controls (the view resolved into `screens.carte.Choices`), the legend
+with counts, the histogram with breaks, the search, the territory card and the compared years."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import duckdb
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from indicators import classify, compare, store, territories
+from indicators import choropleth, classify, compare, links, store, territories
 from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, period_label
+from indicators.screens import carte
 from indicators.text import html_text, md
+
+from . import data, mapview, state, widgets
+
+P = state.CarteView.param
+PALETTES = {"auto": "Selon l'indicateur", "div": "Divergente"}
+
+
+@dataclass(frozen=True)
+class Picked:
+    """What the controls chose: the choices the screen is built from, and what the page names."""
+    choices: carte.Choices
+    ind: pd.Series
+    names: dict[str, str]         # extents' names
+    extent: str                   # « FR » or the extent's code
+    others: list[str]             # the other periods, as a link writes them
+
+
+def controls(con: duckdb.DuckDBPyConnection, view: state.CarteView) -> Picked:
+    """The two rows of controls, each bound to its key; stops the page with a message when the
+    indicator has no value at the level."""
+    c1, c2, c3, c4 = st.columns([1.4, 2.2, 1.4, 1.3])
+    level = state.select(P("niveau"), "Niveau", territories.MAP_LEVELS, where=c1, format_func=territories.LEVELS.get)
+    with c2:
+        ind = widgets.indicator_select(con)
+    # « FR » is France entière, written in the link (an empty value would fall back to the default).
+    extents = ["FR"] + [c for lv in ("REG", "DEP") for c in data.cached(territories.by_level, lv)["code"]]
+    names = data.cached(territories.labels, tuple(extents))
+    extent = state.select(P("dans"), "Emprise", extents, default="DEP:12" if level == "COM" else "FR", where=c3,
+                          format_func=lambda c: "France entière" if c == "FR" else names.get(c, c))
+    periods = data.cached(store.periods, ind["id"], level)
+    if periods.empty:
+        st.info(f"Donnée non disponible au niveau « {territories.LEVELS[level]} » pour cet indicateur. "
+                f"Couverture : {md(ind['coverage'])} Importez vos propres valeurs depuis la page Données.")
+        widgets.source_caption(ind)
+        st.stop()
+    with c4:
+        period = widgets.period_select(periods, P("p"), slider=True)
+
+    m1, m2, m3, m4, m5 = st.columns([1.9, 1.1, 1.3, 1.1, 2.2])
+    method = state.select(P("methode"), "Classes", classify.METHODS, where=m1, format_func=classify.METHODS.get)
+    k = state.number(P("k"), "Nombre de classes", 3, 9, where=m2, disabled=method in ("ecart", "manuel"))
+    manual: list[float] = []
+    if method == "manuel":
+        text = m2.text_input("Bornes (séparées par ;)", view.bornes or "", key="w_bornes", placeholder="0;5;10",
+                             max_chars=200)
+        manual, bad = classify.parse_breaks(text)
+        if bad:
+            m2.warning(f"Bornes ignorées, pas des nombres : {md(', '.join(bad))}")
+        state.write(P("bornes"), text)
+    palette = state.select(P("palette"), "Palette", PALETTES, where=m3, format_func=PALETTES.get)
+    # Shown only for a diverging palette (a greyed-out control is hard to read and means nothing).
+    centre = state.select(P("centre"), "Centrée sur", choropleth.CENTRES, where=m4,
+                          format_func=choropleth.CENTRES.get) if palette == "div" else "FR"
+    if palette != "div":
+        state.write(P("centre"), None)
+    refval = 0.0
+    if palette == "div" and centre == "val":
+        refval = float(state.number(P("refval"), "Valeur de référence", -1e15, 1e15))
+    else:
+        state.write(P("refval"), None)
+    with m5:
+        group = widgets.group_select(con, "Groupe à souligner", allow_none=True, default=None)
+    spans = carte.periods_in_link(periods)
+    others = [y for y in spans if spans[y] != period]
+    # The compared years' widget is drawn under the map; its value is current when a rerun starts.
+    years = [y for y in st.session_state.get("w_annees", state.read(P("annees"), others)) if y in others][:5]
+    choices = carte.Choices(ind["id"], level, None if extent == "FR" else extent, period, method, int(k),
+                            tuple(manual), palette, centre, refval, tuple(spans[y] for y in years),
+                            group["id"] if group is not None else None, widgets.include_small())
+    return Picked(choices, ind, names, extent, others)
 
 KEY_FIGURES = ("population", "net_migration_rate", "jobs", "unemployment_rate", "vacancy_rate", "median_income",
                "co2_ets_per_inhabitant")
@@ -104,7 +179,46 @@ def card(con, code: str, ind: pd.Series, period: tuple[int, int], include_small:
         lines.append(f"- {md(table.at[ind_id, 'label'])} : **{fr_number(last['value'], int(table.at[ind_id, 'decimals']))}** "
                      f"{md(table.at[ind_id, 'unit'])} ({period_label(int(last['period_start']), int(last['year']))})")
     st.markdown("\n".join(lines))
-    st.page_link("app_pages/evolutions.py", label="Évolutions de ce territoire", icon=":material/show_chart:",
-                 query_params={"t": code, "i": ind["id"]})
-    st.page_link("app_pages/comparer.py", label="Territoires semblables", icon=":material/compare_arrows:",
-                 query_params={"vue": "similaires", "t": code, "cible": code})
+    st.page_link(links.page("evolutions").file, label="Évolutions de ce territoire", icon=":material/show_chart:",
+                 query_params=links.EvolutionsView.query(territories=[code], indicator=[ind["id"]]))
+    st.page_link(links.page("comparer").file, label="Territoires semblables", icon=":material/compare_arrows:",
+                 query_params=links.ComparerView.query(vue="similaires", territories=[code], target=code))
+
+
+def search(con: duckdb.DuckDBPyConnection, level: str, codes: set[str]) -> None:
+    """Find a territory of the map by name or code; Enter on a new search chooses its best match."""
+    query = st.text_input("Rechercher sur la carte", key="w_sel_search", placeholder="Nom ou code, puis Entrée")
+    if not query:
+        return
+    hits = territories.search(con, query, levels=(level,), limit=8)
+    hits = hits[hits["code"].isin(codes)]
+    if hits.empty:
+        st.caption("Aucun territoire de la carte ne correspond.")
+    elif st.session_state.get("carte_query") != query:  # the map is redrawn with the match outlined
+        st.session_state["carte_query"] = query
+        state.write(P("sel"), hits["code"].iloc[0])
+        st.rerun()
+    st.session_state["carte_query"] = query
+    for code, lab in zip(hits["code"], hits["label"], strict=True):
+        st.button(lab, key=f"w_hit_{code}", on_click=state.write, args=(P("sel"), code))
+
+
+def compared_years(screen: carte.Screen, picked: Picked) -> None:
+    """The other periods chosen, each on its own small map with the same classes and colours."""
+    c = picked.choices
+    chosen = [period_label(*p).replace("–", "-") for p in c.others]
+    years = st.multiselect("Comparer d'autres années (mêmes classes)", picked.others, default=chosen,
+                           max_selections=5, key="w_annees", placeholder="Choisir des années") if picked.others else []
+    state.write(P("annees"), years)
+    shown = [y for y in years if y.replace("-", "–") in screen.others]
+    if not shown:
+        return
+    cols = st.columns(min(3, len(shown)))
+    for i, y in enumerate(shown):
+        values, cl = screen.others[y.replace("-", "–")]
+        with cols[i % len(cols)]:
+            st.markdown(f"**{y.replace('-', '–')}**")
+            mapview.territory_map(c.level, values["code"].tolist(), values["value"].to_numpy(dtype=float), cl.classes,
+                                  list(screen.model.colours), classify.MISSING_COLOUR, str(picked.ind["unit"]),
+                                  int(picked.ind["decimals"]), visible=set(values["code"]) if c.within else None,
+                                  outline=set(screen.outline), height=320, key=f"carte_{y}")

@@ -72,7 +72,7 @@ def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) ->
     })
     widgets.french_table(table, {"Valeur": int(ind["decimals"]), "Sur": 0, "Centile (100 = meilleur)": 0},
                          unranked=("Rang en France", "Rang dans la région"))
-    spec = widgets.chart_spec(ind, title=f"{ind['label']}, {period_label(*period)}", subtitle=group_name,
+    spec = charts.spec_of(ind, title=f"{ind['label']}, {period_label(*period)}", subtitle=group_name,
                               permalink=state.link(state.ComparerView))
     if r["value"].notna().any():
         fig = charts.bar_chart(r[["code", "label", "value"]], spec)

@@ -7,7 +7,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from indicators import catalog, ingest, journal, tabular, territories, text
+from indicators import catalog, ingest, journal, links, tabular, territories, text
 from indicators.config import settings
 from indicators.errors import ObservatoireError
 from indicators.format import fr_number
@@ -135,9 +135,9 @@ def import_flow(con) -> None:
         (st.success if kind == "ok" else st.info)(message)
     if st.session_state.get("imp_last"):
         ind_id, codes = st.session_state.pop("imp_last")
-        st.page_link("app_pages/evolutions.py", label=f"Voir la série importée ({len(codes)} territoires"
+        st.page_link(links.page("evolutions").file, label=f"Voir la série importée ({len(codes)} territoires"
                      + (", les 50 premiers" if len(codes) == 50 else "") + ")", icon=":material/show_chart:",
-                     query_params={"i": ind_id, "t": ",".join(codes)})
+                     query_params=links.EvolutionsView.query(indicator=[ind_id], territories=codes))
     if upload is None or upload_too_large(upload):
         return
     sheet = None

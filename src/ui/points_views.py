@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators import points, tabular, text
+from indicators import links, points, tabular, text
 from indicators.config import settings
 from indicators.errors import ObservatoireError
 from indicators.format import fr_number
@@ -22,7 +22,7 @@ def points_flow(con) -> None:
     refused(prefix="pts")
     if st.session_state.get("pts_done"):
         st.success(st.session_state.pop("pts_done"))
-        st.page_link("app_pages/terrain.py", label="Voir les points sur la page Terrain", icon=":material/location_on:",
+        st.page_link(links.page("terrain").file, label="Voir les points sur la page Terrain", icon=":material/location_on:",
                      query_params=st.session_state.pop("pts_link", {}))
     upload = st.file_uploader("Fichier de points CSV ou Excel (latitude/longitude WGS84 ou x/y Lambert-93, catégorie, "
                               "date ; libellé et commune facultatifs)", type=FILE_TYPES, key=f"w_pts_upload_{st.session_state.get('pts_round', 0)}",
@@ -59,5 +59,6 @@ def points_flow(con) -> None:
         st.session_state["pts_done"] = (
             f"{fr_number(placed)} points importés : {len(categories)} catégorie(s) comptée(s) par commune et par année "
             "(et le solde ouvertures − fermetures quand il y a les deux), sur toutes les pages." if created else "Ce fichier a déjà été importé : rien n'a changé.")
-        st.session_state["pts_link"] = {"t": ",".join(communes[:5]), "lieu": communes[0]} if communes else {}
+        st.session_state["pts_link"] = links.TerrainView.query(territories=communes[:5], lieu=communes[0]) \
+            if communes else {}
         st.rerun()

@@ -95,3 +95,41 @@ def weights(param: Param, defaults: dict[str, float]) -> dict[str, float]:
 
 def write_weights(param: Param, values: dict[str, float], defaults: dict[str, float]) -> None:
     write(param, ",".join(f"{k}:{v:g}" for k, v in values.items()) if values != defaults else None)
+
+
+# ---- Widgets bound to a key: opened on the link's (or this session's) value, written back as changed. ----
+
+def _key(param: Param, key: str | None) -> str:
+    return key or f"w_{param.key}"
+
+
+def select(param: Param, label: str, options: Sequence[Any], *, default: Any = None, where: Any = st,
+           key: str | None = None, **kw: Any) -> Any:
+    """A selectbox on a key's value among `options` (the first, or `default`, when the link has none)."""
+    options = list(options)
+    if default is None:
+        default = param.default if param.default in options else options[0]
+    numeric = param.kind in ("int", "float")  # a year among those the base holds: clamped to them first
+    current = read(param, None if numeric else options, default, (min(options), max(options)) if numeric else None)
+    current = current if current in options else default
+    chosen = where.selectbox(label, options, index=options.index(current), key=_key(param, key), **kw)
+    write(param, chosen)
+    return chosen
+
+
+def number(param: Param, label: str, low: int | float, high: int | float, *, default: Any = None, where: Any = st,
+           key: str | None = None, **kw: Any) -> Any:
+    """A number input on a key's value, bounded like the link's value."""
+    value = where.number_input(label, low, high, read(param, default=default, bounds=(low, high)),
+                               key=_key(param, key), **kw)
+    write(param, value)
+    return value
+
+
+def segmented(param: Param, label: str, names: dict[str, str], *, where: Any = st, key: str | None = None) -> str:
+    """A segmented control over a choice key's options, named in French by `names`."""
+    current = read(param, list(names))
+    chosen = where.segmented_control(label, list(names), format_func=names.get, key=_key(param, key),
+                                     default=current) or param.default
+    write(param, chosen)
+    return chosen

@@ -159,15 +159,6 @@ def source_caption(ind: pd.Series) -> None:
     st.caption(f"{md(ind['source'])}. Couverture : {md(ind['coverage'])}")
 
 
-def chart_spec(ind: pd.Series, **fields: object) -> charts.ChartSpec:
-    """The chart's one description, with what the catalog says of its indicator (title, unit, source,
-    licence, decimals, cautions) unless a field is given."""
-    base = {"title": str(ind["label"]), "unit": str(ind["unit"]), "source": str(ind["source"]),
-            "decimals": int(ind["decimals"]), "licence": str(ind.get("licence") or ""),
-            "notes": (str(ind["caution"]),) if ind.get("caution") else ()}
-    return charts.ChartSpec(**{**base, **fields})
-
-
 def show_chart(fig) -> None:
     """A figure as it will be exported: the app's plotly theme is not applied over the chart's own."""
     st.plotly_chart(charts.for_screen(fig), width="stretch", theme=None, config={"displaylogo": False})

@@ -428,7 +428,7 @@ def test_carte_manual_breaks_that_are_not_numbers_are_named():
 def test_carte_extent_without_territories_of_the_level_says_so():
     at = open_page("carte", niveau="REG", dans="DEP:09", i="population", p="2023")
     assert not at.exception
-    assert "Aucun territoire du niveau « Région » dans l'emprise « Ariège (09) »" in all_text(at)
+    assert "Aucun territoire du niveau « Région » dans l'emprise « Ariège \\(09\\) »" in all_text(at)  # markdown-escaped
 
 
 def test_completing_an_existing_indicator_from_the_page(tmp_path, monkeypatch):

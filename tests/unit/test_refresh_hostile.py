@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indicators import refresh, terrain
+from indicators import refresh, terrain_map
 from indicators.pipeline import observations
 from indicators.paths import SOURCES_DIR
 from indicators.refresh import census, emissions, melodi
@@ -101,6 +101,6 @@ def test_a_register_that_multiplies_france_s_emissions_is_refused_against_the_ba
 
 
 def test_names_from_the_register_are_plain_and_escaped_for_the_map():
-    said = terrain.tooltip_text("AUBERT ${alert(document.domain)} `x` <img src=x>")
+    said = terrain_map.tooltip_text("AUBERT ${alert(document.domain)} `x` <img src=x>")
     assert "${" not in said and "`" not in said and "<img" not in said
     assert said == ("AUBERT &#36;&#123;alert(document.domain)&#125; &#96;x&#96; &lt;img src=x&gt;")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from indicators import terrain
+from indicators import terrain, terrain_map
 
 FOS_EPCI = "EPCI:200054807"  # Métropole d'Aix-Marseille-Provence, home of Fos-sur-Mer's plants
 
@@ -29,27 +29,27 @@ def test_popup_text_is_escaped():
     import pandas as pd
 
     row = pd.Series({"name": "<img src=x onerror=alert(1)>", "operator": "A & B", "sector": "Papier", "share": 12.5})
-    text = terrain.popup_html(row, pd.DataFrame({"year": [2020], "emissions": [1234.0]}), 2020)
+    text = terrain_map.popup_html(row, pd.DataFrame({"year": [2020], "emissions": [1234.0]}), 2020)
     assert "<img" not in text and "&lt;img" in text and "A &amp; B" in text and "12,5 %" in text
 
 
 def test_the_map_loads_leaflet_from_the_app_and_no_tiles_unless_configured(con, monkeypatch):
     monkeypatch.delenv("OBS_TILES", raising=False)
-    m, plants = terrain.build_map(con, FOS_EPCI, 2020)
+    m, plants = terrain_map.build_map(con, FOS_EPCI, 2020)
     page = m.get_root().render()
     assert "/app/static/vendor/leaflet-1.9.4/leaflet.js" in page
     assert "cdn" not in page.lower() and "tile.openstreetmap" not in page and "$(" not in page
     assert page.count("L.circleMarker(") == len(plants) == 56
     monkeypatch.setenv("OBS_TILES", "https://tiles.example/{z}/{x}/{y}.png|© Exemple")
-    assert terrain.tiles() == ("https://tiles.example/{z}/{x}/{y}.png", "© Exemple")
-    assert "tiles.example" in terrain.build_map(con, "COM:13039", 2020)[0].get_root().render()
+    assert terrain_map.tiles() == ("https://tiles.example/{z}/{x}/{y}.png", "© Exemple")
+    assert "tiles.example" in terrain_map.build_map(con, "COM:13039", 2020)[0].get_root().render()
 
 
 @pytest.mark.parametrize("lon_span,lat_span,lat", [(1.0, 0.55, 43.5), (10.0, 9.0, 46.5), (0.05, 0.04, 45.0)])
 def test_zoom_fits_the_territory_and_not_more(lon_span, lat_span, lat):
     import math
 
-    z = terrain.view_zoom(lon_span, lat_span, lat)
+    z = terrain_map.view_zoom(lon_span, lat_span, lat)
     pixels = lambda zoom: (256 * 2 ** zoom * lon_span / 360,  # noqa: E731
                            256 * 2 ** zoom * lat_span / math.cos(math.radians(lat)) / 360)
     w, h = pixels(z)
@@ -63,7 +63,7 @@ def test_thousands_of_points_go_as_one_clustered_layer_with_escaped_labels(con):
 
     points = pd.DataFrame({"lat": [43.43, 43.44], "lon": [4.94, 4.95],  # SYNTHETIC points
                            "label": ["<b>Ouverture</b>", None]})
-    page = terrain.build_map(con, "COM:13039", 2020, cluster_points=points)[0].get_root().render()
+    page = terrain_map.build_map(con, "COM:13039", 2020, cluster_points=points)[0].get_root().render()
     assert "/app/static/vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js" in page
     assert "L.markerClusterGroup" in page and "<b>Ouverture" not in page
     assert "\\u0026lt;b\\u0026gt;Ouverture" in page  # escaped for HTML, then for the JS string
