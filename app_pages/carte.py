@@ -29,7 +29,7 @@ selected = state.read(state.CarteView.param("sel"))
 left, right = st.columns([3, 1.1])
 with left:
     clicked = mapview.territory_map(c.level, codes, screen.numbers, cl.classes, colours, classify.MISSING_COLOUR,
-                                    str(ind["unit"]), int(ind["decimals"]), visible=visible, outline=set(screen.outline),
+                                    str(ind.unit), ind.decimals, visible=visible, outline=set(screen.outline),
                                     selected=selected, key="carte", small=screen.values["small"].to_numpy(dtype=bool),
                                     view_of=picked.extent)
     if clicked and clicked["code"] != selected:
@@ -37,10 +37,10 @@ with left:
         st.rerun()
     st.caption(carte.status(screen, len(set(codes) - set(mapview.geometry_codes(c.level)[1]))))
 with right:
-    carte_views.legend(cl, colours, int(ind["decimals"]), str(ind["unit"]), int(screen.values["small"].sum()),
+    carte_views.legend(cl, colours, ind.decimals, str(ind.unit), int(screen.values["small"].sum()),
                        screen.small_rule)
     if cl.k:
-        st.markdown(carte_views.histogram_svg(screen.numbers, cl, int(ind["decimals"])), unsafe_allow_html=True)
+        st.markdown(carte_views.histogram_svg(screen.numbers, cl, ind.decimals), unsafe_allow_html=True)
     carte_views.search(con, c.level, set(codes))
     if selected and territories.level_of(selected) == c.level and selected in set(codes):
         carte_views.card(con, selected, ind, c.period, c.include_small, screen.small_rule)
@@ -51,7 +51,7 @@ carte_views.compared_years(screen, picked)
 
 chosen = period_label(*c.period)
 spec = charts.spec_of(
-    ind, title=f"{ind['label']}, {chosen}",
+    ind, title=f"{ind.label}, {chosen}",
     subtitle=f"{territories.LEVELS[c.level]} · {picked.names.get(c.within, 'France entière')} · "
              f"{classify.METHODS[c.method]}", permalink=state.link(state.CarteView))
 spec_table = carte.export_table(screen.values, c.indicator, c.period)

@@ -36,7 +36,7 @@ if shown_view == "profil":
     target = state.select(P("target"), "Territoire", codes, where=c1, format_func=names.get, key="w_cible")
     table = widgets.indicator_table(con)
     target_refs = territories.references(con, target) if with_refs else []
-    series = store.series(con, [target, *target_refs], table.index.tolist())
+    series = store.series(con, [target, *target_refs], list(table))
     st.subheader("Chiffres clés")
     st.dataframe(summaries.key_figures(series, table, target, target_refs, territories.labels(con, [target, *target_refs])),
                  hide_index=True, width="stretch")
@@ -69,7 +69,8 @@ count, said = evolutions.cut(len(inds), len(codes) + len(refs))
 if said:
     st.warning(said)
 all_names = territories.labels(con, codes + refs)
-for ind_id, ind in inds.head(count).iterrows():
+for ind in inds[:count]:
+    ind_id = ind.id
     panel = evolutions.panel(con, ind, choices, all_names)
     for note in panel.notes:
         st.info(note)
@@ -84,6 +85,6 @@ for ind_id, ind in inds.head(count).iterrows():
         widgets.french_table(panel.growth, panel.growth_formats)
     if panel.spans:
         st.caption(panel.spans)
-    if ind["caution"]:
-        st.caption(f"⚠ {md(ind['caution'])}")
+    if ind.caution:
+        st.caption(f"⚠ {md(ind.caution)}")
     widgets.source_caption(ind)

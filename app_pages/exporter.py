@@ -19,17 +19,17 @@ french = st.radio("Format CSV", ["français (; et virgule décimale)", "internat
                   index=0 if view.csv == "fr" else 1, horizontal=True, key="w_csv")
 state.write(P("csv"), "fr" if french.startswith("français") else "int")
 csv_french = french.startswith("français")
-series = store.series(con, codes, [ind["id"]])
+series = store.series(con, codes, [ind.id])
 if series.empty:
-    st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind['coverage'])}")
+    st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind.coverage)}")
 else:
     names = ", ".join(territories.labels(con, codes).values())
     # The same chart on Évolutions: these territories, this indicator, no references.
-    spec = charts.spec_of(ind, subtitle=names, permalink=links.permalink(links.EvolutionsView(territories=codes, indicator=[ind["id"]], ref="0")))
-    table = export.series_table(series, spec, {ind["id"]: str(ind["label"])})
+    spec = charts.spec_of(ind, subtitle=names, permalink=links.permalink(links.EvolutionsView(territories=codes, indicator=[ind.id], ref="0")))
+    table = export.series_table(series, spec, {ind.id: str(ind.label)})
     fig = charts.trend_chart(series, spec)
     widgets.show_chart(fig)
-    stem = f"observatoire_{ind['id']}"
+    stem = f"observatoire_{ind.id}"
     c1, c2, c3 = st.columns(3)
     # Deferred files: the callables run on click, after this script, so they get their values now.
     c1.download_button("Télécharger le CSV",
@@ -40,9 +40,9 @@ else:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        on_click="ignore", width="stretch")
     with c3:
-        widgets.export_chart(fig, spec, series, f"exp_{ind['id']}")
+        widgets.export_chart(fig, spec, series, f"exp_{ind.id}")
     with st.expander("Données"):
-        st.dataframe(table.assign(valeur=summaries.format_values(table["valeur"], int(ind["decimals"]))),
+        st.dataframe(table.assign(valeur=summaries.format_values(table["valeur"], ind.decimals)),
                      hide_index=True, width="stretch")
 
 st.header("Dossier d'évaluation")
@@ -52,9 +52,9 @@ group = widgets.group_select(con, "Groupe (ou « aucun » pour les territoires s
 pack_codes = territories.group_members(con, group["id"])["code"].tolist() if group is not None else codes
 catalog_rows = widgets.indicator_table(con)
 default = [i for i in ("population", "net_migration_rate", "co2_ets_per_inhabitant", "vacancy_rate",
-                       "unemployment_rate", "jobs") if i in catalog_rows.index]
-picked = st.multiselect("Indicateurs", list(catalog_rows.index), default=state.read(P("ip"), list(catalog_rows.index)) or default,
-                        format_func=lambda i: catalog_rows.at[i, "label"], key="w_ip",
+                       "unemployment_rate", "jobs") if i in catalog_rows]
+picked = st.multiselect("Indicateurs", list(catalog_rows), default=state.read(P("ip"), list(catalog_rows)) or default,
+                        format_func=lambda i: catalog_rows[i].label, key="w_ip",
                         placeholder="Choisir des indicateurs")
 state.write(P("ip"), picked)
 first, last = data.cached(store.year_range)

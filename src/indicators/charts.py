@@ -51,12 +51,12 @@ class ChartSpec:
                 ("Note", " ".join(self.notes))]
 
 
-def spec_of(ind: pd.Series | dict, **fields: object) -> ChartSpec:
+def spec_of(ind, **fields: object) -> ChartSpec:
     """The spec of a chart of one indicator, with what the catalog says of it (title, unit, source,
     licence, decimals, cautions) unless a field is given."""
-    base = {"title": str(ind["label"]), "unit": str(ind["unit"]), "source": str(ind["source"]),
-            "decimals": int(ind["decimals"]), "licence": str(ind.get("licence") or ""),
-            "notes": (str(ind["caution"]),) if ind.get("caution") else ()}
+    base = {"title": str(ind.label), "unit": str(ind.unit), "source": str(ind.source),
+            "decimals": ind.decimals, "licence": str(ind.licence or ""),
+            "notes": (str(ind.caution),) if ind.caution else ()}
     return ChartSpec(**{**base, **fields})
 
 
@@ -228,25 +228,25 @@ def _flagged_points(fig: go.Figure, series: pd.DataFrame) -> None:
     ))
 
 
-def profile_chart(series: pd.DataFrame, indicators: pd.DataFrame, references: frozenset[str],
+def profile_chart(series: pd.DataFrame, indicators: dict, references: frozenset[str],
                   title: str, source: str) -> go.Figure:
     """Small multiples: one panel per indicator, the territory in colour and its references in grey."""
     from plotly.subplots import make_subplots
 
     own = series[~series["territory"].isin(references)]
     counts = own[own["period_start"] == own["year"]].groupby("indicator").size()
-    ids = [i for i in indicators.index if counts.get(i, 0) >= 3]  # a panel needs a series, not a point
+    ids = [i for i in indicators if counts.get(i, 0) >= 3]  # a panel needs a series, not a point
     cols = 3
     rows = max(1, -(-len(ids) // cols))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[
-        plot(indicators.at[i, "label"]) for i in ids],
+        plot(indicators[i].label) for i in ids],
         vertical_spacing=0.6 / rows, horizontal_spacing=0.07)
     for n, ind in enumerate(ids):
         r, c = n // cols + 1, n % cols + 1
         part = series[series["indicator"] == ind]
-        if indicators.at[ind, "kind"] == "count":  # France's count would flatten a commune's line
+        if indicators[ind].kind == "count":  # France's count would flatten a commune's line
             part = part[~part["territory"].isin(references)]
-        dec = int(indicators.at[ind, "decimals"])
+        dec = indicators[ind].decimals
         for code, s in part.groupby("territory", sort=False):
             is_ref = code in references
             s = s.sort_values("year")

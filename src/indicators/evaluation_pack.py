@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import assessment as asm
-from . import links, territories, verdict
+from . import links, store, territories, verdict
 from .charts import ChartSpec, balance_chart, event_chart, placebo_chart, trend_chart
 from .evaluation import Evaluation, Refusal, share_after
 from .format import fr_int, fr_number
@@ -66,13 +66,13 @@ def comparison_line(a: asm.Assessment, names: dict[str, str]) -> str:
     return " ; ".join(parts) + "."
 
 
-def section(con: duckdb.DuckDBPyConnection, a: asm.Assessment, ind: dict, link: str) -> EvaluationSection:
+def section(con: duckdb.DuckDBPyConnection, a: asm.Assessment, ind: store.IndicatorRow, link: str) -> EvaluationSection:
     e, d = a.answer, 2
     codes = set(a.group.members) | set(a.pool.excluded["code"])
     for m in a.matching.values():
         codes |= set(m.neighbours["code"])
     names = territories.labels(con, sorted(codes))
-    label = str(ind["label"])
+    label = str(ind.label)
     tables = _tables(a, names)
     if isinstance(e, Refusal):
         return EvaluationSection(label, a.verdict, start_line(a), comparison_line(a, names), [], pd.DataFrame(
@@ -97,8 +97,8 @@ def section(con: duckdb.DuckDBPyConnection, a: asm.Assessment, ind: dict, link: 
         rows.append(("Part de la dernière période après le début", share_after(e.outcome, e.periods[-1], e.start) * 100,
                      "%", 0))
     numbers = pd.DataFrame(rows, columns=["libellé", "valeur", "unité", "décimales"])
-    base = ChartSpec(title="", unit=unit, source=str(ind["source"]), decimals=d, permalink=link,
-                     licence=str(ind["licence"]), transform=unit)
+    base = ChartSpec(title="", unit=unit, source=str(ind.source), decimals=d, permalink=link,
+                     licence=str(ind.licence), transform=unit)
     return EvaluationSection(label, a.verdict, start_line(a), comparison_line(a, names), verdict.findings(e), numbers,
                              charts(a, base, label, names), tables, link, spans_first=a.main == "spans",
                              left_out=[f"{names.get(c, c)} : {r}" for c, r in e.left_out.items()])
@@ -197,17 +197,17 @@ def _tables(a: asm.Assessment, names: dict[str, str]) -> dict[str, pd.DataFrame]
 def effect_section(con: duckdb.DuckDBPyConnection, group: asm.Group, indicator: str, options: asm.Options,
                    link: str) -> EvaluationSection:
     """The Comparer page's model of one indicator's evaluation (the pack builds the same with defaults)."""
-    ind = con.execute("SELECT * FROM indicator WHERE id = ?", [indicator]).df().iloc[0].to_dict()
+    ind = store.indicator(con, indicator)
     return section(con, asm.assess(con, group, indicator, options), ind, link)
 
 
-def sections(con: duckdb.DuckDBPyConnection, group: asm.Group, ind_rows: dict[str, dict],
+def sections(con: duckdb.DuckDBPyConnection, group: asm.Group, ind_rows: dict[str, store.IndicatorRow],
              options: asm.Options = asm.DEFAULT) -> dict[str, EvaluationSection]:
     """One section per count or ratio indicator of the pack, as the Comparer page computes it by default
     (an indicator the group cannot be evaluated on gets its section too, saying why)."""
     out = {}
     for ind_id, ind in ind_rows.items():
-        if ind["kind"] not in ("count", "ratio"):
+        if ind.kind not in ("count", "ratio"):
             continue
         link = links.permalink(links.ComparerView(group=group.id or "lien", vue="effet", ie=ind_id))
         out[ind_id] = section(con, asm.assess(con, group, ind_id, options), ind, link)

@@ -14,10 +14,9 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import evaluation_pack
+from . import evaluation_pack, links, store, territories
 from .charts import FONT, TEMPLATE, ChartSpec, frame, reframe, spec_of, trend_chart
 from .format import MISSING, fr_numbers, period_label
-from . import links
 from .text import plot
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -128,7 +127,7 @@ def chart_files(fig: go.Figure, spec: ChartSpec, table: pd.DataFrame, stem: str,
 class PackItem:
     """One indicator of a review pack: its figure, spec, data and notes, built once for ZIP and PDF."""
 
-    indicator: dict
+    indicator: store.IndicatorRow
     figure: go.Figure
     spec: ChartSpec
     table: pd.DataFrame
@@ -140,29 +139,26 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
                group: evaluation_pack.asm.Group | None = None) -> list[PackItem]:
     """Series, chart and table of each indicator for these territories (and their references); for a
     programme's group with a start year, each indicator's « Évaluation » section too."""
-    from . import store, territories
-
     # References: the members' régions and France, for rates only (France's count would flatten the lines).
     regions = [r[-2] for r in (territories.references(con, c) for c in codes) if len(r) >= 2]
     refs = [r for r in dict.fromkeys(regions + ["FR"]) if r not in codes] if with_references and codes else []
-    inds = store.indicators(con).set_index("id")
+    inds = store.indicator_rows(con)
     start_year = group.start if group is not None else None
     items = []
     for ind_id in indicator_ids:
-        ind = inds.loc[ind_id]
-        shown_refs = refs if ind["kind"] != "count" else []
+        ind = inds[ind_id]
+        shown_refs = refs if ind.kind != "count" else []
         series = store.series(con, codes + shown_refs, [ind_id])
         series = series[(series["year"] >= year_from) & (series["period_start"] <= year_to)]
         spec = spec_of(ind, subtitle=f"{subtitle} · {year_from}–{year_to}".strip(" ·"),
                        permalink=permalink(ind_id, shown_refs), marker_year=start_year,
                        marker_label=f"Début du programme ({start_year})" if start_year else "")
         fig = trend_chart(series, spec, frozenset(shown_refs)) if not series.empty else _empty_figure(spec)
-        items.append(PackItem({"id": ind_id, **{k: (None if pd.isna(v) else v) for k, v in ind.items()}},
-                              fig, spec, series_table(series, spec, {ind_id: str(ind["label"])})))
+        items.append(PackItem(ind, fig, spec, series_table(series, spec, {ind_id: str(ind.label)})))
     if group is not None:
-        found = evaluation_pack.sections(con, group, {it.indicator["id"]: it.indicator for it in items})
+        found = evaluation_pack.sections(con, group, {it.indicator.id: it.indicator for it in items})
         for it in items:
-            it.evaluation = found.get(it.indicator["id"])
+            it.evaluation = found.get(it.indicator.id)
     return items
 
 
@@ -180,10 +176,10 @@ def _metadata(items: list[PackItem], title: str, territories_text: str) -> dict:
         "territoires": territories_text,
         "date_export": date.today().isoformat(),
         "indicateurs": [{
-            "id": it.indicator["id"], "libellé": it.indicator["label"], "unité": it.indicator["unit"],
-            "définition": it.indicator["definition"], "règle": it.indicator["rule"],
-            "source": it.indicator["source"], "licence": it.indicator["licence"],
-            "millésime": it.indicator["vintage"], "précautions": it.indicator["caution"] or "",
+            "id": it.indicator.id, "libellé": it.indicator.label, "unité": it.indicator.unit,
+            "définition": it.indicator.definition, "règle": it.indicator.rule,
+            "source": it.indicator.source, "licence": it.indicator.licence,
+            "millésime": it.indicator.vintage, "précautions": it.indicator.caution or "",
             "lien": it.spec.permalink, "valeurs": int(it.table["valeur"].notna().sum()),
         } for it in items],
     }
@@ -196,8 +192,8 @@ def review_zip(items: list[PackItem], title: str, territories_text: str,
     meta = _metadata(items, title, territories_text)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, it in enumerate(items):
-            progress(n / max(len(items), 1), f"{it.indicator['label']}…")
-            folder = f"{n + 1:02d}_{it.indicator['id']}"
+            progress(n / max(len(items), 1), f"{it.indicator.label}…")
+            folder = f"{n + 1:02d}_{it.indicator.id}"
             for name, data in chart_files(it.figure, it.spec, it.table, "graphique").items():
                 if name.endswith((".csv", ".xlsx")):
                     name = name.replace("graphique", "donnees")
@@ -210,7 +206,7 @@ def review_zip(items: list[PackItem], title: str, territories_text: str,
                 for stem, table in it.evaluation.tables.items():
                     zf.writestr(f"{folder}/evaluation/{stem}.csv", to_csv(table))
                 zf.writestr(f"{folder}/evaluation/LISEZMOI.txt",
-                            "\n".join(evaluation_pack.text(it.evaluation, it.indicator["label"])))
+                            "\n".join(evaluation_pack.text(it.evaluation, it.indicator.label)))
         zf.writestr("metadata.json", json.dumps(meta, ensure_ascii=False, indent=2))
         zf.writestr("README.txt", _readme(meta))
     progress(1.0, "terminé")
@@ -223,11 +219,11 @@ def _readme(meta: dict) -> str:
              "Chaque dossier contient le graphique (PNG, SVG) et les données exactes qui le composent (CSV au "
              "format français : « ; », virgule décimale, UTF-8 avec BOM ; XLSX avec une feuille de métadonnées).",
              "Une valeur absente est vide dans les fichiers : donnée non disponible, jamais zéro.", ""]
-    for ind in meta["indicateurs"]:
-        lines += [f"## {ind['libellé']} ({ind['unité']})", f"Définition : {ind['définition']}",
-                  f"Règle d'agrégation : {ind['règle']}", f"{ind['source']} · Licence : {ind['licence']} · "
-                  f"Millésime : {ind['millésime']}", *( [f"Précautions : {ind['précautions']}"] if ind["précautions"] else []),
-                  f"Lien : {ind['lien']}", ""]
+    for entry in meta["indicateurs"]:
+        lines += [f"## {entry['libellé']} ({entry['unité']})", f"Définition : {entry['définition']}",
+                  f"Règle d'agrégation : {entry['règle']}", f"{entry['source']} · Licence : {entry['licence']} · "
+                  f"Millésime : {entry['millésime']}", *( [f"Précautions : {entry['précautions']}"] if entry['précautions'] else []),
+                  f"Lien : {entry['lien']}", ""]
     return "\n".join(lines)
 
 
@@ -251,10 +247,10 @@ def review_pdf(items: list[PackItem], title: str, territories_text: str,
                                            if len(listed) > 40 else []),
         "", "Sources :", *sorted({f"• {i['source']}" for i in meta['indicateurs']})])]
     for n, it in enumerate(items):
-        progress(n / max(len(items), 1), f"{it.indicator['label']}…")
-        notes = [f"Définition : {it.indicator['definition']}", f"Règle d'agrégation : {it.indicator['rule']}"]
-        if it.indicator["caution"]:
-            notes.append(f"Précautions : {it.indicator['caution']}")
+        progress(n / max(len(items), 1), f"{it.indicator.label}…")
+        notes = [f"Définition : {it.indicator.definition}", f"Règle d'agrégation : {it.indicator.rule}"]
+        if it.indicator.caution:
+            notes.append(f"Précautions : {it.indicator.caution}")
         pages.append(_chart_page(it, notes))
         pages += _table_pages(it)
         if it.evaluation is not None:
@@ -324,7 +320,7 @@ def _evaluation_pages(it: PackItem) -> list[go.Figure]:
     """An indicator's « Évaluation »: the verdict and the figures, the charts, then the comparison
     (balance before the start, the territories compared, those left out and why)."""
     ev = it.evaluation
-    label = it.indicator["label"]
+    label = it.indicator.label
     pages = _text_pages(f"Évaluation : {label}", evaluation_pack.text(ev, label)[2:])
     pages += [_page(reframe(fig, spec, stamp=export_line(spec), width=PAGE["width"], height=PAGE["height"]))
               for _, fig, spec, _ in ev.charts]

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import catalog
+from . import catalog, store
 
 PER_THOUSAND = 1000.0
 
@@ -57,10 +57,10 @@ def yearly(con: duckdb.DuckDBPyConnection, indicator: str, codes: list[str], ind
     """The yearly series of `codes`; (None, reason) without one. A count is read per 1 000
     inhabitants, or as an index; a ratio that can be negative (a migration rate) is never indexed."""
     ind = _row(con, indicator)
-    if ind is None or ind["kind"] not in ("count", "ratio"):
+    if ind is None or ind.kind not in ("count", "ratio"):
         return None, "indicateur non additif : il ne se compare pas entre groupes"
     note = ""
-    if ind["kind"] == "count":
+    if ind.kind == "count":
         per_capita = indicator != "population" and not index
         den_ind = "population" if per_capita else None
         long = _long(con, indicator, den_ind, codes, spans=False)
@@ -69,20 +69,20 @@ def yearly(con: duckdb.DuckDBPyConnection, indicator: str, codes: list[str], ind
         if not per_capita:
             long["den"] = 1.0
             index = True
-        scale, unit = (PER_THOUSAND, f"{ind['unit']} pour 1 000 habitants") if per_capita else (1.0, "")
+        scale, unit = (PER_THOUSAND, f"{ind.unit} pour 1 000 habitants") if per_capita else (1.0, "")
     else:
-        long = _long(con, indicator, ind["denominator"], codes, spans=False)
+        long = _long(con, indicator, ind.denominator, codes, spans=False)
         if long.empty:
             return None, _missing(con, indicator, spans=False)
         if index and (long["value"] <= 0).any():
             index, note = False, "taux qui peut être négatif : comparé en points, jamais en indice"
-        long["value"] = long["value"] * long["den"] / ind["scale"]
-        scale, unit = float(ind["scale"]), str(ind["unit"])
+        long["value"] = long["value"] * long["den"] / ind.scale
+        scale, unit = ind.scale, str(ind.unit)
     hint = hints(indicator)
     if hint is not None and hint.smoothed:
         note = ("indicatif : chaque valeur du recensement lisse cinq années d'enquêtes (celle de N réunit les "
                 "enquêtes de N − 2 à N + 2)")
-    what = str(ind["label"]) + (" pour 1 000 habitants" if ind["kind"] == "count" and not index else "")
+    what = str(ind.label) + (" pour 1 000 habitants" if ind.kind == "count" and not index else "")
     return _outcome(indicator, long, scale, index, weighted, unit, spans=False, note=note, label=what), ""
 
 
@@ -93,19 +93,19 @@ def census_spans(con: duckdb.DuckDBPyConnection, indicator: str, codes: list[str
     hint = hints(indicator)
     source = hint.census_outcome if hint is not None and hint.census_outcome else indicator
     ind = _row(con, source)
-    if ind is None or ind["kind"] not in ("count", "ratio"):
+    if ind is None or ind.kind not in ("count", "ratio"):
         return None, "pas de période de recensement"
-    if ind["kind"] == "count":
+    if ind.kind == "count":
         long = _long(con, source, "population", codes, spans=True)
         scale, unit = PER_THOUSAND, "‰ par an"
     else:
-        long = _long(con, source, ind["denominator"], codes, spans=True)
+        long = _long(con, source, ind.denominator, codes, spans=True)
         if not long.empty:
-            long["value"] = long["value"] * long["den"] / ind["scale"]
-        scale, unit = float(ind["scale"]), str(ind["unit"])
+            long["value"] = long["value"] * long["den"] / ind.scale
+        scale, unit = ind.scale, str(ind.unit)
     if long.empty:
         return None, _missing(con, source, spans=True)
-    what = f"{ind['label']} (recensements" + (", pour 1 000 habitants)" if ind["kind"] == "count" else ")")
+    what = f"{ind.label} (recensements" + (", pour 1 000 habitants)" if ind.kind == "count" else ")")
     return _outcome(source, long, scale, False, weighted, unit, spans=True, label=what), ""
 
 
@@ -123,9 +123,11 @@ def _missing(con: duckdb.DuckDBPyConnection, indicator: str, spans: bool) -> str
     return f"pas {what} aux niveaux des membres ({what[3:]} publiée pour : {', '.join(shown)})"
 
 
-def _row(con: duckdb.DuckDBPyConnection, indicator: str) -> dict | None:
-    df = con.execute("SELECT id, kind, unit, denominator, scale, label FROM indicator WHERE id = ?", [indicator]).df()
-    return None if df.empty else df.iloc[0].to_dict()
+def _row(con: duckdb.DuckDBPyConnection, indicator: str) -> store.IndicatorRow | None:
+    try:
+        return store.indicator(con, indicator)
+    except KeyError:
+        return None
 
 
 def _long(con: duckdb.DuckDBPyConnection, indicator: str, den: str | None, codes: list[str],

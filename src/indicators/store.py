@@ -14,6 +14,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import duckdb
@@ -228,12 +229,61 @@ def indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT * FROM indicator ORDER BY theme, label").df()
 
 
-def indicator(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.Series:
-    """One indicator's row of the catalog table (KeyError when the base does not hold it)."""
-    rows = con.execute("SELECT * FROM indicator WHERE id = ?", [indicator_id]).df()
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One row of the base's `indicator` table, typed: what a screen needs to name, format and source
+    an indicator (the catalog's `Indicator` as built, or an imported one)."""
+
+    id: str
+    label: str
+    unit: str
+    kind: str
+    numerator: str | None
+    denominator: str | None
+    scale: float
+    polarity: int
+    decimals: int
+    theme: str
+    definition: str
+    coverage: str
+    caution: str
+    rule: str
+    source: str
+    licence: str
+    vintage: str
+    small_count: float | None
+    user_defined: bool
+
+    @classmethod
+    def of(cls, record: dict) -> IndicatorRow:
+        def clean(v: object) -> object:
+            return None if v is None or (isinstance(v, float) and v != v) else v
+
+        r = {f.name: clean(record.get(f.name)) for f in fields(cls)}
+        return cls(**{**r, "scale": float(r["scale"] if r["scale"] is not None else 1.0),
+                      "polarity": int(r["polarity"] or 0), "decimals": int(r["decimals"] or 0),
+                      "user_defined": bool(r["user_defined"]),
+                      **{k: str(r[k] or "") for k in ("caution", "coverage", "definition", "rule", "source",
+                                                      "licence", "vintage", "theme", "unit")}})
+
+    def __getitem__(self, name: str) -> object:  # tables and templates read fields by name
+        return getattr(self, name)
+
+
+_ROWS = "SELECT * FROM indicator"
+
+
+def indicator(con: duckdb.DuckDBPyConnection, indicator_id: str) -> IndicatorRow:
+    """One indicator of the base (KeyError when the base does not hold it)."""
+    rows = con.execute(f"{_ROWS} WHERE id = ?", [indicator_id]).df()
     if rows.empty:
         raise KeyError(indicator_id)
-    return rows.iloc[0]
+    return IndicatorRow.of(rows.iloc[0].to_dict())
+
+
+def indicator_rows(con: duckdb.DuckDBPyConnection) -> dict[str, IndicatorRow]:
+    """Every indicator of the base by id, in the order of the pickers (theme, then label)."""
+    return {r["id"]: IndicatorRow.of(r) for r in indicators(con).to_dict("records")}
 
 
 def series(con: duckdb.DuckDBPyConnection, codes: Sequence[str], indicator_ids: Sequence[str]) -> pd.DataFrame:

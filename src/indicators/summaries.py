@@ -27,23 +27,23 @@ def values_table(series: pd.DataFrame, order: list[str], decimals: int) -> pd.Da
     return table.rename_axis(index="Territoire").fillna(MISSING)
 
 
-def key_figures(series: pd.DataFrame, table: pd.DataFrame, target: str, refs: list[str],
+def key_figures(series: pd.DataFrame, table: dict, target: str, refs: list[str],
                 labels: dict[str, str]) -> pd.DataFrame:
     """Latest value of every indicator for the territory, with the same period for its références."""
     rows = []
-    for ind_id, ind in table.iterrows():
+    for ind_id, ind in table.items():
         own = series[(series["indicator"] == ind_id) & (series["territory"] == target)]
         if own.empty:
-            rows.append({"Indicateur": ind["label"], "Période": "–", labels[target]: MISSING})
+            rows.append({"Indicateur": ind.label, "Période": "–", labels[target]: MISSING})
             continue
         last = own.sort_values(["year", "period_start"]).iloc[-1]
         same = series[(series["indicator"] == ind_id) & (series["year"] == last["year"])
                       & (series["period_start"] == last["period_start"])].drop_duplicates("territory").set_index("territory")
-        row = {"Indicateur": f"{ind['label']} ({ind['unit']})",
+        row = {"Indicateur": f"{ind.label} ({ind.unit})",
                "Période": period_label(int(last["period_start"]), int(last["year"]))}
         for code in [target, *refs]:
             value = same["value"].get(code)
             scope = " (France métropolitaine)" if same["flag"].get(code) == store.METRO_ONLY else ""
-            row[labels[code]] = fr_number(value, int(ind["decimals"])) + (scope if value is not None else "")
+            row[labels[code]] = fr_number(value, ind.decimals) + (scope if value is not None else "")
         rows.append(row)
     return pd.DataFrame(rows).fillna(MISSING)

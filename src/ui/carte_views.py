@@ -24,7 +24,7 @@ PALETTES = {"auto": "Selon l'indicateur", "div": "Divergente"}
 class Picked:
     """What the controls chose: the choices the screen is built from, and what the page names."""
     choices: carte.Choices
-    ind: pd.Series
+    ind: store.IndicatorRow
     names: dict[str, str]         # extents' names
     extent: str                   # « FR » or the extent's code
     others: list[str]             # the other periods, as a link writes them
@@ -42,10 +42,10 @@ def controls(con: duckdb.DuckDBPyConnection, view: state.CarteView) -> Picked:
     names = data.cached(territories.labels, tuple(extents))
     extent = state.select(P("dans"), "Emprise", extents, default="DEP:12" if level == "COM" else "FR", where=c3,
                           format_func=lambda c: "France entière" if c == "FR" else names.get(c, c))
-    periods = data.cached(store.periods, ind["id"], level)
+    periods = data.cached(store.periods, ind.id, level)
     if periods.empty:
         st.info(f"Donnée non disponible au niveau « {territories.LEVELS[level]} » pour cet indicateur. "
-                f"Couverture : {md(ind['coverage'])} Importez vos propres valeurs depuis la page Données.")
+                f"Couverture : {md(ind.coverage)} Importez vos propres valeurs depuis la page Données.")
         widgets.source_caption(ind)
         st.stop()
     with c4:
@@ -79,7 +79,7 @@ def controls(con: duckdb.DuckDBPyConnection, view: state.CarteView) -> Picked:
     others = [y for y in spans if spans[y] != period]
     # The compared years' widget is drawn under the map; its value is current when a rerun starts.
     years = [y for y in st.session_state.get("w_annees", state.read(P("annees"), others)) if y in others][:5]
-    choices = carte.Choices(ind["id"], level, None if extent == "FR" else extent, period, method, int(k),
+    choices = carte.Choices(ind.id, level, None if extent == "FR" else extent, period, method, int(k),
                             tuple(manual), palette, centre, refval, tuple(spans[y] for y in years),
                             group["id"] if group is not None else None, widgets.include_small())
     return Picked(choices, ind, names, extent, others)
@@ -141,17 +141,17 @@ def sparkline_svg(x: np.ndarray, y: np.ndarray, w: float = 300, h: float = 60) -
             f'<polyline points="{points}" fill="none" stroke="#0072B2" stroke-width="2"/></svg>')
 
 
-def card(con, code: str, ind: pd.Series, period: tuple[int, int], include_small: bool = False,
+def card(con, code: str, ind: store.IndicatorRow, period: tuple[int, int], include_small: bool = False,
          small_rule: str | None = None) -> None:
     """Key figures with units and years, ranks, a sparkline, and links to the other pages."""
     t = territories.get(con, code)
     st.markdown(f"#### {md(t['label'])}")
     st.caption(territories.LEVELS[t["level"]])
-    r = compare.ranks(con, ind["id"], period[0], period[1], [code], int(ind["polarity"]), include_small)
+    r = compare.ranks(con, ind.id, period[0], period[1], [code], ind.polarity, include_small)
     if not r.empty and pd.notna(r["value"].iloc[0]):
         row = r.iloc[0]
-        st.markdown(f"**{md(ind['label'])}** ({period_label(*period)})  \n"
-                    f"### {fr_number(row['value'], int(ind['decimals']))}  \n{md(ind['unit'])}")
+        st.markdown(f"**{md(ind.label)}** ({period_label(*period)})  \n"
+                    f"### {fr_number(row['value'], int(ind.decimals))}  \n{md(ind.unit)}")
         if row["small"]:
             st.caption(f"Effectif faible : n = {fr_number(row['n'])} ({md(small_rule or '')}) : valeur fragile"
                        + ("." if include_small else ", hors des rangs."))
@@ -161,26 +161,26 @@ def card(con, code: str, ind: pd.Series, period: tuple[int, int], include_small:
         if ranks:
             st.caption(" · ".join(ranks))
     else:
-        st.metric(md(ind["label"]), MISSING)
-    spark = store.series(con, [code], [ind["id"]])
+        st.metric(md(ind.label), MISSING)
+    spark = store.series(con, [code], [ind.id])
     spark = spark[spark["period_start"] == spark["year"]]
     if len(spark) >= 2:
         st.markdown(sparkline_svg(spark["year"].to_numpy(dtype=float), spark["value"].to_numpy(dtype=float)),
                     unsafe_allow_html=True)
-        st.caption(f"{md(ind['label'])}, {int(spark['year'].min())}–{int(spark['year'].max())}")
+        st.caption(f"{md(ind.label)}, {int(spark['year'].min())}–{int(spark['year'].max())}")
     figures = store.series(con, [code], list(KEY_FIGURES))
-    table = store.indicators(con).set_index("id")
+    table = store.indicator_rows(con)
     lines = []
     for ind_id in KEY_FIGURES:
         rows = figures[figures["indicator"] == ind_id]
-        if rows.empty or ind_id not in table.index:
+        if rows.empty or ind_id not in table:
             continue
-        last = rows.sort_values(["year", "period_start"]).iloc[-1]
-        lines.append(f"- {md(table.at[ind_id, 'label'])} : **{fr_number(last['value'], int(table.at[ind_id, 'decimals']))}** "
-                     f"{md(table.at[ind_id, 'unit'])} ({period_label(int(last['period_start']), int(last['year']))})")
+        last, row = rows.sort_values(["year", "period_start"]).iloc[-1], table[ind_id]
+        lines.append(f"- {md(row.label)} : **{fr_number(last['value'], row.decimals)}** "
+                     f"{md(row.unit)} ({period_label(int(last['period_start']), int(last['year']))})")
     st.markdown("\n".join(lines))
     st.page_link(links.page("evolutions").file, label="Évolutions de ce territoire", icon=":material/show_chart:",
-                 query_params=links.EvolutionsView.query(territories=[code], indicator=[ind["id"]]))
+                 query_params=links.EvolutionsView.query(territories=[code], indicator=[ind.id]))
     st.page_link(links.page("comparer").file, label="Territoires semblables", icon=":material/compare_arrows:",
                  query_params=links.ComparerView.query(vue="similaires", territories=[code], target=code))
 
@@ -219,6 +219,6 @@ def compared_years(screen: carte.Screen, picked: Picked) -> None:
         with cols[i % len(cols)]:
             st.markdown(f"**{y.replace('-', '–')}**")
             mapview.territory_map(c.level, values["code"].tolist(), values["value"].to_numpy(dtype=float), cl.classes,
-                                  list(screen.model.colours), classify.MISSING_COLOUR, str(picked.ind["unit"]),
-                                  int(picked.ind["decimals"]), visible=set(values["code"]) if c.within else None,
+                                  list(screen.model.colours), classify.MISSING_COLOUR, str(picked.ind.unit),
+                                  int(picked.ind.decimals), visible=set(values["code"]) if c.within else None,
                                   outline=set(screen.outline), height=320, key=f"carte_{y}")

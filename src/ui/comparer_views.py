@@ -26,28 +26,29 @@ def _colour(percentile: float, polarity: int) -> str:
     return f"background-color: rgba({rgb}, {alpha:.2f})"
 
 
-def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
+def members_table(con, members: pd.DataFrame, inds: list[store.IndicatorRow]) -> None:
     """Members × indicators: value, rank in France among the same level, coloured by percentile."""
     codes = members["code"].tolist()
     shown = pd.DataFrame({"Territoire": members["label"].tolist(),
                           "Niveau": members["level"].map(territories.LEVELS).tolist()}, index=codes)
     colours = pd.DataFrame("", index=codes, columns=shown.columns)
-    for ind_id, ind in inds.iterrows():
+    for ind in inds:
+        ind_id = ind.id
         periods = data.cached(store.periods, ind_id, None, codes)
         if periods.empty:
-            shown[ind["label"]] = MISSING
-            colours[ind["label"]] = "color: #888"
+            shown[ind.label] = MISSING
+            colours[ind.label] = "color: #888"
             continue
         p0, y = int(periods["period_start"].iloc[-1]), int(periods["year"].iloc[-1])
-        r = data.cached(compare.ranks, ind_id, p0, y, codes, int(ind["polarity"]), widgets.include_small())
+        r = data.cached(compare.ranks, ind_id, p0, y, codes, ind.polarity, widgets.include_small())
         r = r.set_index("code").reindex(codes)
-        col = f"{ind['label']} ({period_label(p0, y)})"
+        col = f"{ind.label} ({period_label(p0, y)})"
         shown[col] = [
             MISSING if pd.isna(v) else
-            f"{fr_number(v, int(ind['decimals']))} · " + (f"{fr_ordinal(rk)}/{fr_int(n)}" if pd.notna(rk)
+            f"{fr_number(v, int(ind.decimals))} · " + (f"{fr_ordinal(rk)}/{fr_int(n)}" if pd.notna(rk)
                                                           else f"effectif faible (n = {fr_number(b)})")
             for v, rk, n, b in zip(r["value"], r["rank_fr"], r["n_fr"], r["n"], strict=True)]
-        colours[col] = [_colour(p, int(ind["polarity"])) for p in r["percentile"]]
+        colours[col] = [_colour(p, ind.polarity) for p in r["percentile"]]
     st.dataframe(shown.style.apply(lambda _: colours, axis=None), hide_index=True, width="stretch")
     st.caption("Chaque case : valeur · rang en France parmi les territoires du même niveau (1er = le plus "
                "favorable selon le sens de l'indicateur). Vert : moitié favorable, orange : l'autre moitié, "
@@ -56,13 +57,13 @@ def members_table(con, members: pd.DataFrame, inds: pd.DataFrame) -> None:
     widgets.small_toggle()
 
 
-def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) -> None:
-    periods = data.cached(store.periods, ind["id"], None, members["code"].tolist())
+def ranks_detail(con, members: pd.DataFrame, ind: store.IndicatorRow, group_name: str) -> None:
+    periods = data.cached(store.periods, ind.id, None, members["code"].tolist())
     period = widgets.period_select(periods, P("p"), "Période")
     if period is None:
-        st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind['coverage'])}")
+        st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind.coverage)}")
         return
-    r = data.cached(compare.ranks, ind["id"], period[0], period[1], members["code"].tolist(), int(ind["polarity"]),
+    r = data.cached(compare.ranks, ind.id, period[0], period[1], members["code"].tolist(), ind.polarity,
                     widgets.include_small())
     table = pd.DataFrame({
         "Territoire": r["label"], "Niveau": r["level"].map(territories.LEVELS), "Valeur": r["value"],
@@ -70,23 +71,23 @@ def ranks_detail(con, members: pd.DataFrame, ind: pd.Series, group_name: str) ->
         "Centile (100 = meilleur)": r["percentile"], "Rang dans la région": r["rank_reg"].astype("Float64"),
         "Effectif faible": [f"oui (n = {fr_number(n)})" if s else "" for s, n in zip(r["small"], r["n"], strict=True)],
     })
-    widgets.french_table(table, {"Valeur": int(ind["decimals"]), "Sur": 0, "Centile (100 = meilleur)": 0},
+    widgets.french_table(table, {"Valeur": ind.decimals, "Sur": 0, "Centile (100 = meilleur)": 0},
                          unranked=("Rang en France", "Rang dans la région"))
-    spec = charts.spec_of(ind, title=f"{ind['label']}, {period_label(*period)}", subtitle=group_name,
+    spec = charts.spec_of(ind, title=f"{ind.label}, {period_label(*period)}", subtitle=group_name,
                               permalink=state.link(state.ComparerView))
     if r["value"].notna().any():
         fig = charts.bar_chart(r[["code", "label", "value"]], spec)
         widgets.show_chart(fig)
         table = r.rename(columns={"code": "territory", "label": "territory_label"}).assign(
-            indicator=ind["id"], period_start=period[0], year=period[1], flag=None)
-        widgets.export_chart(fig, spec, table, f"rang_{ind['id']}")
+            indicator=ind.id, period_start=period[0], year=period[1], flag=None)
+        widgets.export_chart(fig, spec, table, f"rang_{ind.id}")
 
 
-def weights_editor(level: str, labels: pd.DataFrame) -> dict[str, float]:
+def weights_editor(level: str, labels: dict[str, store.IndicatorRow]) -> dict[str, float]:
     """The variables of the similarity model and their weights, editable, in the URL."""
     defaults = compare.SIMILARITY_VARIABLES[level]
     weights = state.weights(P("w"), defaults)
-    frame = pd.DataFrame({"Variable": [labels.at[v, "label"] if v in labels.index else v for v in weights],
+    frame = pd.DataFrame({"Variable": [labels[v].label if v in labels else v for v in weights],
                           "Poids": list(weights.values())}, index=list(weights))
     edited = st.data_editor(frame, disabled=["Variable"], hide_index=True, key=f"w_w_{level}",
                             column_config={"Poids": st.column_config.NumberColumn(min_value=0.0, max_value=10.0, step=0.5)})
@@ -124,9 +125,9 @@ def similar(con, members: pd.DataFrame, followed: list[str]) -> None:
                               "Distance": ["—"] + [fr_number(d, 2) for d in near["distance"]]})
         tab = widgets.indicator_table(con)
         for v in weights:
-            table[tab.at[v, "label"]] = [fr_number(x, int(tab.at[v, "decimals"])) for x in rows[v]]
+            table[tab[v].label] = [fr_number(x, tab[v].decimals) for x in rows[v]]
         st.dataframe(table, hide_index=True, width="stretch")
-        periods = ", ".join(f"{tab.at[v, 'label']} {period_label(*p)}" for v, p in matrix.attrs["periods"].items())
+        periods = ", ".join(f"{tab[v].label} {period_label(*p)}" for v, p in matrix.attrs["periods"].items())
         st.caption("Distance = racine de la moyenne pondérée des écarts au carré entre valeurs centrées-réduites "
                    f"(population et densité en logarithme). Territoires du même niveau seulement. Années : {periods}.")
 
@@ -136,9 +137,9 @@ def profile(con, members: pd.DataFrame) -> None:
     defaults = {"net_migration_rate": 1.0, "unemployment_rate": 1.0, "vacancy_rate": 1.0, "density": 0.0,
                 "median_income": 1.0}
     weights = state.weights(P("cw"), defaults)
-    frame = pd.DataFrame({"Indicateur": [tab.at[v, "label"] for v in weights], "Poids": list(weights.values()),
-                          "Sens": [catalog.POLARITY_WORDS[int(tab.at[v, "polarity"])]
-                                   + (" (compté plus = mieux)" if tab.at[v, "polarity"] == 0 else "") for v in weights]},
+    frame = pd.DataFrame({"Indicateur": [tab[v].label for v in weights], "Poids": list(weights.values()),
+                          "Sens": [catalog.POLARITY_WORDS[tab[v].polarity]
+                                   + (" (compté plus = mieux)" if tab[v].polarity == 0 else "") for v in weights]},
                          index=list(weights))
     edited = st.data_editor(frame, disabled=["Indicateur", "Sens"], hide_index=True, key="w_cw")
     weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float), strict=True))
@@ -146,15 +147,15 @@ def profile(con, members: pd.DataFrame) -> None:
     rows, scored_without = [], {}
     for level, part in members.groupby("level"):
         matrix = compare.feature_matrix(con, level, list(weights), include=part["code"].tolist())
-        scores = compare.composite(matrix, weights, tab["polarity"].to_dict())
+        scores = compare.composite(matrix, weights, {v: r.polarity for v, r in tab.items()})
         rows.append(scores.reindex(part["code"]).assign(Territoire=part["label"].tolist()))
-        missing = [tab.at[v, "label"] for v, w in weights.items() if w > 0 and v not in scores.columns]
+        missing = [tab[v].label for v, w in weights.items() if w > 0 and v not in scores.columns]
         if missing:
             scored_without[level] = missing
     out = pd.concat(rows)
     used = [v for v, w in weights.items() if w > 0 and v in out.columns]
     table = pd.DataFrame({"Territoire": out["Territoire"], "Score": out["score"],
-                          **{tab.at[v, "label"]: out[v] for v in used}})
+                          **{tab[v].label: out[v] for v in used}})
     # Numbers, not formatted text: a sort puts −1,2 before 0,3 (text put the minus sign after the digits).
     widgets.french_table(table.sort_values("Score", ascending=False, na_position="last"),
                          {c: 2 for c in table.columns if c != "Territoire"})

@@ -56,11 +56,11 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
                                  removed=tuple(state.read(P("sans"))))
     link = state.link(state.ComparerView)
     with st.spinner("Évaluation : appariement, 1 000 groupes placebo, régression…"):
-        sec = data.cached(evaluation_pack.effect_section, spec, ind["id"], options, link, large=True)
+        sec = data.cached(evaluation_pack.effect_section, spec, ind.id, options, link, large=True)
     _verdict(sec)
     charts = {stem: (fig, chart_spec, frame) for stem, fig, chart_spec, frame in sec.charts}
     if "groupe_comparaison" in charts:
-        _chart(charts, "groupe_comparaison", ind["id"])
+        _chart(charts, "groupe_comparaison", ind.id)
         m = st.columns(3)
         numbers = sec.numbers.set_index("libellé")["valeur"]
         m[0].metric("Différence de différences", _number(numbers, "Différence de différences", 2),
@@ -71,7 +71,7 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
                     help="Un effet plus petit ne se distingue pas de ce que le hasard seul produit.")
         for column, stem in zip(st.columns(2), [s for s in ("evenement", "placebo") if s in charts], strict=False):
             with column:
-                _chart(charts, stem, ind["id"])
+                _chart(charts, stem, ind.id)
         st.caption("Zone grise de l'histogramme : ce que le hasard seul produit 95 fois sur 100, compte tenu de ce que "
                    "l'écart variait déjà avant le début ; elle peut déborder des barres des groupes placebo.")
     _comparison(con, sec, charts, followed, members["code"].tolist())

@@ -42,11 +42,11 @@ def declaration_form(con) -> ingest.Declaration:
     st.session_state["imp_decl_mode"] = 0 if mode == "Nouvel indicateur" else 1
     if mode != "Nouvel indicateur":
         table = widgets.indicator_table(con)
-        options = list(table.index)
+        options = list(table)
         known = _kept("known", options[0])
         ind = st.selectbox("Indicateur à compléter", options, key="w_imp_known",
                            index=options.index(known) if known in options else 0,
-                           format_func=lambda i: f"{table.at[i, 'label']} ({table.at[i, 'unit']})")
+                           format_func=lambda i: f"{table[i].label} ({table[i].unit})")
         st.session_state["imp_decl_known"] = ind
         return ingest.Declaration(id=ind)
     c1, c2 = st.columns(2)

@@ -15,15 +15,16 @@ DEFAULT_TERRITORIES = ["COM:09225"]  # Pamiers, first of the pilot sites
 DEFAULT_INDICATOR = "net_migration_rate"
 
 
-def indicator_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return store.indicators(con).set_index("id", drop=False)
+def indicator_table(con: duckdb.DuckDBPyConnection) -> dict[str, store.IndicatorRow]:
+    """Every indicator of the base by id, in the pickers' order (theme, then label)."""
+    return store.indicator_rows(con)
 
 
 def indicator_select(con: duckdb.DuckDBPyConnection, label: str = "Indicateur",
-                     param: state.Param = state.INDICATOR, only: list[str] | None = None) -> pd.Series:
+                     param: state.Param = state.INDICATOR, only: list[str] | None = None) -> store.IndicatorRow:
     """An indicator picker grouped by theme; returns the catalog row of the chosen indicator."""
     table = indicator_table(con)
-    options = [i for i in table.index if only is None or i in only]
+    options = [i for i in table if only is None or i in only]
     default = DEFAULT_INDICATOR if DEFAULT_INDICATOR in options else options[0]
     if param.kind == "list":  # Évolutions keeps several indicators in `i`: the first one known is this page's
         current = next(iter(state.read(param, options)), default)
@@ -31,22 +32,23 @@ def indicator_select(con: duckdb.DuckDBPyConnection, label: str = "Indicateur",
         current = state.read(param, options, default)
     chosen = st.selectbox(
         label, options, index=options.index(current),
-        format_func=lambda i: f"{table.at[i, 'theme']} · {table.at[i, 'label']}", key=f"w_{param.key}",
+        format_func=lambda i: f"{table[i].theme} · {table[i].label}", key=f"w_{param.key}",
     )
     state.write(param, [chosen] if param.kind == "list" else chosen)
-    return table.loc[chosen]
+    return table[chosen]
 
 
-def indicators_multiselect(con: duckdb.DuckDBPyConnection, param: state.Param = state.INDICATOR) -> pd.DataFrame:
+def indicators_multiselect(con: duckdb.DuckDBPyConnection,
+                           param: state.Param = state.INDICATOR) -> list[store.IndicatorRow]:
     """Several indicators (URL `i=a,b`); returns their catalog rows in the chosen order."""
     table = indicator_table(con)
-    chosen = state.read(param, list(table.index)) or [DEFAULT_INDICATOR]
-    picked = st.multiselect("Indicateurs", list(table.index), default=chosen, key=f"w_{param.key}_multi",
-                            format_func=lambda i: f"{table.at[i, 'theme']} · {table.at[i, 'label']}",
+    chosen = state.read(param, list(table)) or [DEFAULT_INDICATOR]
+    picked = st.multiselect("Indicateurs", list(table), default=chosen, key=f"w_{param.key}_multi",
+                            format_func=lambda i: f"{table[i].theme} · {table[i].label}",
                             placeholder="Choisir des indicateurs")
     picked = picked or chosen[:1]
     state.write(param, picked)
-    return table.loc[picked]
+    return [table[i] for i in picked]
 
 
 def group_select(con: duckdb.DuckDBPyConnection, label: str, param: state.Param = state.GROUP,
@@ -155,8 +157,8 @@ def french_table(frame: pd.DataFrame, numbers: dict[str, int], unranked: tuple[s
     st.dataframe(shown, hide_index=True, width="stretch", **kwargs)
 
 
-def source_caption(ind: pd.Series) -> None:
-    st.caption(f"{md(ind['source'])}. Couverture : {md(ind['coverage'])}")
+def source_caption(ind: store.IndicatorRow) -> None:
+    st.caption(f"{md(ind.source)}. Couverture : {md(ind.coverage)}")
 
 
 def show_chart(fig) -> None:

@@ -7,10 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from src.indicators import links
 from tests.browser.test_pages_in_browser import MAP_IFRAME, TIMEOUT, open_view, wait_map
 
-PAGES = ["", "carte?niveau=DEP&i=population", "evolutions?t=COM:12202&i=population", "comparer",
-         "comparer?vue=effet&indicateur_effet=population", "terrain?t=COM:13039", "exporter", "donnees", "methodes"]
+# Every page of the registry, with the state that shows its richest screen; Comparer twice (both views).
+STATES = {"carte": ["niveau=DEP&i=population"], "evolutions": ["t=COM:12202&i=population"],
+          "comparer": ["", "vue=effet&indicateur_effet=population"], "terrain": ["t=COM:13039"]}
+PAGES = [p.name + ("?" + q if q else "") for p in links.PAGES for q in STATES.get(p.name, [""])]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indicators import assessment, evaluation, matching, outcomes, pool, territories
+from indicators import assessment, evaluation, matching, outcomes, pool, store, territories
 from indicators.assessment import Options
 from indicators.evaluation import Evaluation
 
@@ -132,8 +132,7 @@ def test_the_pack_section_lists_comparison_exclusions_start_and_detectable_effec
     from indicators import evaluation_pack
 
     group = assessment.group_in_base(con, territories.PILOT_GROUP)
-    inds = con.execute("SELECT * FROM indicator WHERE id IN ('population', 'births')").df()
-    sections = evaluation_pack.sections(con, group, {r["id"]: r for r in inds.to_dict("records")}, FAST)
+    sections = evaluation_pack.sections(con, group, {i: store.indicator(con, i) for i in ("population", "births")}, FAST)
     births = sections["births"]
     lines = evaluation_pack.text(births, "Naissances")
     assert lines[2] == births.verdict.headline

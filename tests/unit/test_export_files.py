@@ -91,8 +91,9 @@ def test_formula_looking_territory_name_is_neutralised_in_the_pack():
                          "level": ["COM"] * 2, "indicator": ["x"] * 2, "period_start": [2020, 2021],
                          "year": [2020, 2021], "value": [1.0, 2.0], "flag": [None, None]})  # synthetic
     spec = charts.ChartSpec(title="Test", unit="u", source="Source : test synthétique")
-    item = export.PackItem({"id": "x", "label": "Test", "unit": "u", "definition": "d", "rule": "r", "source": "s",
-                            "licence": "l", "vintage": "v", "caution": None},
+    item = export.PackItem(store.IndicatorRow.of({"id": "x", "label": "Test", "unit": "u", "kind": "count",
+                                                  "definition": "d", "rule": "r", "source": "s", "licence": "l",
+                                                  "vintage": "v", "caution": None}),
                            charts.trend_chart(fake, spec), spec, export.series_table(fake, spec))
     zf = zipfile.ZipFile(io.BytesIO(export.review_zip([item], "Dossier test", "Test")))
     text = zf.read("01_x/donnees.csv").decode("utf-8-sig")

@@ -6,7 +6,7 @@ import gzip
 import pandas as pd
 import pytest
 
-from indicators import compare, territories
+from indicators import compare, store, territories
 from indicators.paths import SOURCES_DIR
 from tests.conftest import scalar
 
@@ -241,3 +241,15 @@ def test_birth_rate_is_a_ratio_of_sums_and_missing_without_a_population(con):
         FROM observation WHERE territory = 'DEP:12' AND period_start = year AND year = 2019""").fetchone()
     assert rate == pytest.approx(births / pop * 1000)
     assert scalar(con, "SELECT count(*) FROM observation WHERE indicator = 'birth_rate' AND year = 2024") == 0
+
+
+def test_indicator_rows_are_typed_and_read_the_catalog_as_built(con):
+    rows = store.indicator_rows(con)
+    rate = rows["net_migration_rate"]
+    assert (rate.kind, rate.denominator, rate.decimals, rate.polarity) == ("ratio", "population", 1, 1)
+    assert isinstance(rate.scale, float) and rate.scale == 1000.0
+    assert rows["population"].numerator is None  # NULL in the base, None here (never NaN)
+    assert rows["population"].caution.startswith("Une population légale de l'année N")
+    assert store.indicator(con, "jobs") == rows["jobs"] and rate["label"] == rate.label
+    with pytest.raises(KeyError):
+        store.indicator(con, "no_such_indicator")

@@ -65,7 +65,7 @@ def build(con: duckdb.DuckDBPyConnection, c: Choices) -> Screen | None:
     ind = store.indicator(con, c.indicator)
     others = {period_label(*p): store.level_values(con, c.indicator, c.level, p[1], p[0], c.within) for p in c.others}
     reference, note = _reference(con, c)
-    model = choropleth.model(values["value"].to_numpy(dtype=float), c.method, c.k, list(c.manual), int(ind["polarity"]),
+    model = choropleth.model(values["value"].to_numpy(dtype=float), c.method, c.k, list(c.manual), ind.polarity,
                              reference, tuple(o["value"].to_numpy(dtype=float) for o in others.values()))
     outline = territories.codes_at_level(con, territories.group_members(con, c.group)["code"].tolist(), c.level) \
         if c.group else set()
@@ -98,15 +98,15 @@ def status(screen: Screen, shapeless: int) -> str:
             + (f" Référence : {fr_number(screen.reference, 2)}" if screen.reference is not None else ""))
 
 
-def ranked_table(values: pd.DataFrame, ind: pd.Series, include_small: bool) -> tuple[pd.DataFrame, dict[str, int]]:
+def ranked_table(values: pd.DataFrame, ind: store.IndicatorRow, include_small: bool) -> tuple[pd.DataFrame, dict[str, int]]:
     """The map's territories ranked by the indicator's polarity (small counts unranked unless asked),
     best first, with the decimals of each column."""
-    column = f"{ind['label']} ({ind['unit']})"
+    column = f"{ind.label} ({ind.unit})"
     table = pd.DataFrame({
-        "Rang": compare.local_ranks(values["value"], int(ind["polarity"]), ~values["small"] | include_small),
+        "Rang": compare.local_ranks(values["value"], ind.polarity, ~values["small"] | include_small),
         "Territoire": values["label"], column: values["value"],
         "Effectif faible": values["small"].map({True: "oui", False: ""})})
-    return table.sort_values("Rang", na_position="last"), {column: int(ind["decimals"])}
+    return table.sort_values("Rang", na_position="last"), {column: ind.decimals}
 
 
 def export_table(values: pd.DataFrame, indicator: str, period: tuple[int, int]) -> pd.DataFrame:

@@ -51,35 +51,35 @@ def cut(indicators: int, territories: int) -> tuple[int, str]:
                    "territoires ou des indicateurs pour voir les autres.")
 
 
-def panel(con: duckdb.DuckDBPyConnection, ind: pd.Series, c: Choices, names: dict[str, str]) -> Panel:
+def panel(con: duckdb.DuckDBPyConnection, ind: store.IndicatorRow, c: Choices, names: dict[str, str]) -> Panel:
     """The series of `c.codes` and their references for one indicator, in the chosen mode and years."""
     codes = [*c.codes, *c.refs]
-    raw = store.series(con, codes, [ind["id"]])
+    raw = store.series(con, codes, [ind.id])
     raw = raw[(raw["year"] >= c.years[0]) & (raw["period_start"] <= c.years[1])]
     notes = []
-    if c.mode == "pour1000" and ind["kind"] != "count":
-        notes.append(f"{md(ind['label'])} est déjà un taux : affiché en valeurs.")
-    shown, unit = raw, str(ind["unit"])
+    if c.mode == "pour1000" and ind.kind != "count":
+        notes.append(f"{md(ind.label)} est déjà un taux : affiché en valeurs.")
+    shown, unit = raw, str(ind.unit)
     if c.mode == "indice":
         shown, unit = transforms.index_base(raw, c.base), f"indice base 100 en {c.base}"
     elif c.mode in ("mm3", "mm5"):
-        shown, unit = transforms.moving_average(raw, int(c.mode[-1])), f"{ind['unit']} (moyenne mobile {c.mode[-1]} ans)"
-    elif c.mode == "pour1000" and ind["kind"] == "count":
+        shown, unit = transforms.moving_average(raw, int(c.mode[-1])), f"{ind.unit} (moyenne mobile {c.mode[-1]} ans)"
+    elif c.mode == "pour1000" and ind.kind == "count":
         shown = transforms.per_thousand(raw, store.series(con, codes, ["population"]))
-        unit = f"{ind['unit']} pour 1 000 habitants"
+        unit = f"{ind.unit} pour 1 000 habitants"
     spec = charts.spec_of(
         ind, subtitle=f"{transforms.MODES[c.mode]} · {c.years[0]}–{c.years[1]}", unit=unit,
-        decimals=1 if c.mode != "valeurs" else int(ind["decimals"]),
+        decimals=1 if c.mode != "valeurs" else ind.decimals,
         transform=f"indice base 100 en {c.base}" if c.mode == "indice" else transforms.MODES[c.mode].lower(),
         marker_year=c.marker, permalink=c.permalink,
         marker_label=f"Début : {charts.short(c.marker_name, 48)} ({c.marker})" if c.marker else "")
-    coverage = f"Couverture : {md(ind['coverage'])}"
+    coverage = f"Couverture : {md(ind.coverage)}"
     if shown.empty:
-        return Panel(spec, shown, [*notes, f"{md(ind['label'])} : donnée non disponible pour ces territoires et leurs "
+        return Panel(spec, shown, [*notes, f"{md(ind.label)} : donnée non disponible pour ces territoires et leurs "
                                            f"références dans ce mode et ces années. {coverage}"])
     without = [names.get(t, t) for t in c.codes if t not in set(shown["territory"])]
     if without:  # the references still show, so the territory's absence reads as absence, not as zero
-        notes.append(f"{md(ind['label'])} : donnée non disponible pour {md(', '.join(without))} dans ce mode et ces "
+        notes.append(f"{md(ind.label)} : donnée non disponible pour {md(', '.join(without))} dans ce mode et ces "
                      f"années ; les références restent affichées. {coverage}")
     table, formats = growth_table(shown, ind, c.mode, names, spec.decimals)
     segments = shown[shown["period_start"] != shown["year"]]
@@ -90,7 +90,7 @@ def panel(con: duckdb.DuckDBPyConnection, ind: pd.Series, c: Choices, names: dic
     return Panel(spec, shown, notes, table, formats, spans)
 
 
-def growth_table(shown: pd.DataFrame, ind: pd.Series, mode: str, names: dict[str, str],
+def growth_table(shown: pd.DataFrame, ind: store.IndicatorRow, mode: str, names: dict[str, str],
                  decimals: int) -> tuple[pd.DataFrame | None, dict[str, int]]:
     """First and last value of each territory's series and the change between them: in percent and per
     year, or, for a rate in values, in points (a growth rate of a rate means nothing)."""
@@ -100,7 +100,7 @@ def growth_table(shown: pd.DataFrame, ind: pd.Series, mode: str, names: dict[str
     columns = {"Territoire": grow["territory"].map(lambda t: names.get(t, t)),
                "Période": [f"{a}–{b}" for a, b in zip(grow["from"], grow["to"], strict=True)],
                "Début": grow["first"], "Fin": grow["last"]}
-    if ind["kind"] == "ratio" and mode == "valeurs":
+    if ind.kind == "ratio" and mode == "valeurs":
         columns["Écart (points)"] = grow["last"] - grow["first"]
         return pd.DataFrame(columns), {"Début": decimals, "Fin": decimals, "Écart (points)": decimals}
     columns.update({"Évolution (%)": grow["change_pct"], "Par an, moyenne géométrique (%)": grow["cagr_pct"]})
