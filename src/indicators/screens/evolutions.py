@@ -56,21 +56,22 @@ def panel(con: duckdb.DuckDBPyConnection, ind: store.IndicatorRow, c: Choices, n
     codes = [*c.codes, *c.refs]
     raw = store.series(con, codes, [ind.id])
     raw = raw[(raw["year"] >= c.years[0]) & (raw["period_start"] <= c.years[1])]
-    notes = []
-    if c.mode == "pour1000" and ind.kind != "count":
+    notes, mode = [], c.mode
+    if mode == "pour1000" and ind.kind != "count":  # a rate is shown, and its change read, as values
         notes.append(f"{md(ind.label)} est déjà un taux : affiché en valeurs.")
+        mode = "valeurs"
     shown, unit = raw, str(ind.unit)
-    if c.mode == "indice":
+    if mode == "indice":
         shown, unit = transforms.index_base(raw, c.base), f"indice base 100 en {c.base}"
-    elif c.mode in ("mm3", "mm5"):
-        shown, unit = transforms.moving_average(raw, int(c.mode[-1])), f"{ind.unit} (moyenne mobile {c.mode[-1]} ans)"
-    elif c.mode == "pour1000" and ind.kind == "count":
+    elif mode in ("mm3", "mm5"):
+        shown, unit = transforms.moving_average(raw, int(mode[-1])), f"{ind.unit} (moyenne mobile {mode[-1]} ans)"
+    elif mode == "pour1000":
         shown = transforms.per_thousand(raw, store.series(con, codes, ["population"]))
         unit = f"{ind.unit} pour 1 000 habitants"
     spec = charts.spec_of(
-        ind, subtitle=f"{transforms.MODES[c.mode]} · {c.years[0]}–{c.years[1]}", unit=unit,
-        decimals=1 if c.mode != "valeurs" else ind.decimals,
-        transform=f"indice base 100 en {c.base}" if c.mode == "indice" else transforms.MODES[c.mode].lower(),
+        ind, subtitle=f"{transforms.MODES[mode]} · {c.years[0]}–{c.years[1]}", unit=unit,
+        decimals=1 if mode != "valeurs" else ind.decimals,
+        transform=f"indice base 100 en {c.base}" if mode == "indice" else transforms.MODES[mode].lower(),
         marker_year=c.marker, permalink=c.permalink,
         marker_label=f"Début : {charts.short(c.marker_name, 48)} ({c.marker})" if c.marker else "")
     coverage = f"Couverture : {md(ind.coverage)}"
@@ -81,7 +82,7 @@ def panel(con: duckdb.DuckDBPyConnection, ind: store.IndicatorRow, c: Choices, n
     if without:  # the references still show, so the territory's absence reads as absence, not as zero
         notes.append(f"{md(ind.label)} : donnée non disponible pour {md(', '.join(without))} dans ce mode et ces "
                      f"années ; les références restent affichées. {coverage}")
-    table, formats = growth_table(shown, ind, c.mode, names, spec.decimals)
+    table, formats = growth_table(shown, ind, mode, names, spec.decimals)
     segments = shown[shown["period_start"] != shown["year"]]
     spans = ("Les segments horizontaux sont des moyennes annuelles sur une période ("
              + ", ".join(sorted({period_label(p, y) for p, y in
