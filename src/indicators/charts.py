@@ -1,6 +1,7 @@
 """Plotly figures from data frames: pure functions, one chart model shared by screen and exports."""
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field
 
@@ -81,9 +82,27 @@ def _legend_count(fig: go.Figure) -> int:
     return len(shown) if len(fig.data) > 1 or any(t.showlegend for t in fig.data) else 0
 
 
+# A printed link in a font without ligatures (DejaVu Sans shapes « ff » into one glyph, and a link copied
+# from a PDF would read « vue=eﬀet »), cut only after « ? », « & » or « , » so a reader sees where it goes on.
+LINK_STYLE = "font-family:DejaVu Sans Mono, monospace;font-variant-ligatures:none"
+LINK_WIDTH = 120  # characters of a printed link line
+
+
+def link_lines(url: str, width: int = LINK_WIDTH) -> list[str]:
+    """A link in lines of at most `width` characters, broken only after ?, & or , (a longer piece stays whole)."""
+    pieces = [p for p in re.split(r"(?<=[?&,])", url) if p]
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and len(lines[-1]) + len(piece) <= width:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    return lines
+
+
 def frame(fig: go.Figure, spec: ChartSpec, plot_height: int = 300, legend: str = "below",
           width: int | None = None, notes: tuple[str, ...] = (), stamp: str = "",
-          height: int | None = None) -> go.Figure:
+          height: int | None = None, link: str = "") -> go.Figure:
     """Lay a figure out in bands (see above). `legend` is "below", "right" (maps) or "none"; with a
     known `width` the legend flows in columns. `height` fixes the total (a PDF page): the plot takes
     what the other bands leave."""
@@ -98,7 +117,8 @@ def frame(fig: go.Figure, spec: ChartSpec, plot_height: int = 300, legend: str =
     columns = 1 if width is None else max(1, (width - 64 - 24) // (LEGEND_ENTRY + 50))
     legend_band = (-(-n // columns) * LEGEND_ROW + 10) if n else 0
     # The export line wraps like the source: a long permalink goes on, whole, on the next line.
-    source = [plot(line) for line in [*textwrap.wrap(spec.source, 150), *textwrap.wrap(stamp, 150)]]
+    source = [plot(line) for line in [*textwrap.wrap(spec.source, 150), *textwrap.wrap(stamp, 150)]] + [
+        f"<span style='{LINK_STYLE}'>{plot(line)}</span>" for line in link_lines(link)]
     note_lines = [plot(line) for note in notes for line in textwrap.wrap(note, 160)]
     source_band = TEXT_LINE * len(source) + 8
     notes_band = TEXT_LINE * len(note_lines) + 10 if note_lines else 0
@@ -113,7 +133,7 @@ def frame(fig: go.Figure, spec: ChartSpec, plot_height: int = 300, legend: str =
         margin={"l": 64, "r": 270 if legend == "right" else 24, "t": top, "b": bottom},
         showlegend=legend == "right" or n > 0,
         meta={"frame": {"plot_height": plot_height, "legend": legend, "notes": list(notes),
-                        "source_band": source_band + notes_band}},
+                        "source_band": source_band + notes_band, "link": link}},
     )
     if legend == "below" and n:
         fig.update_layout(legend={"orientation": "v" if columns == 1 else "h", "x": 0, "xanchor": "left",

@@ -14,8 +14,8 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import evaluation_pack, links, store, territories
-from .charts import FONT, TEMPLATE, ChartSpec, frame, reframe, spec_of, trend_chart
+from . import evaluation_pack, links, pdf_links, store, territories
+from .charts import FONT, LINK_STYLE, TEMPLATE, ChartSpec, frame, link_lines, reframe, spec_of, trend_chart
 from .format import MISSING, fr_numbers, period_label
 from .text import plot
 
@@ -87,13 +87,15 @@ def stamp(fig: go.Figure, spec: ChartSpec, exported: date | None = None, width: 
     permalink on a line of their own under the source (the figure grows: nothing is covered)."""
     if not (fig.layout.meta or {}).get("frame"):  # a figure drawn without the chart frame (a PDF text page)
         return go.Figure(fig)
-    return reframe(fig, spec, stamp=export_line(spec, exported), width=width or IMAGE_SIZE["width"])
+    return reframe(fig, spec, stamp=export_line(spec, exported), link=spec.permalink,
+                   width=width or IMAGE_SIZE["width"])
 
 
 def export_line(spec: ChartSpec, exported: date | None = None) -> str:
-    """What every exported image says under its source: when, and the link that reopens the view."""
+    """What every exported image says under its source: when, and that the link below reopens the view
+    (printed by the frame on lines of its own, see charts.link_lines)."""
     when = (exported or date.today()).strftime("%d/%m/%Y")
-    return f"Exporté le {when}" + (f" · {spec.permalink}" if spec.permalink else "")
+    return f"Exporté le {when}" + (" · Lien de cette vue :" if spec.permalink else "")
 
 
 def render(fig: go.Figure, fmt: str, width: int | None = None, height: int | None = None, scale: float = 2) -> bytes:
@@ -258,14 +260,24 @@ def review_pdf(items: list[PackItem], title: str, territories_text: str,
     pages.append(_text_page("Sources et licences", [
         f"• {i['libellé']} : {i['source']} — licence {i['licence']} — millésime {i['millésime']}"
         for i in meta["indicateurs"]] + ["", "« © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL)."]))
-    writer = PdfWriter()
+    writer, linked = PdfWriter(), []
     for page in pages:
+        url = _page_link(page)
+        if url and (page.layout.meta or {}).get("frame"):
+            pdf_links.with_qr(page, url)
         for p in PdfReader(io.BytesIO(render(page, "pdf", width=PAGE["width"], height=PAGE["height"], scale=1))).pages:
             writer.add_page(p)
+            linked.append((url, (page.layout.meta or {}).get("qr"), PAGE["width"]) if url else None)
     out = io.BytesIO()
     writer.write(out)
     progress(1.0, "terminé")
-    return out.getvalue()
+    return pdf_links.annotate(out.getvalue(), linked)
+
+
+def _page_link(page: go.Figure) -> str:
+    """The link a page prints (a chart's permalink, or the « Lien : » of a text page)."""
+    meta = page.layout.meta or {}
+    return str(meta.get("frame", {}).get("link") or meta.get("link") or "")
 
 
 PAGE = {"width": 1123, "height": 794}  # A4 landscape at 96 dpi
@@ -274,7 +286,9 @@ TABLE_PAGES = 6  # beyond, the ZIP carries the rest
 
 
 def _wrap(text: str, width: int = 130) -> str:
-    return "<br>".join(plot(line) for line in textwrap.wrap(str(text), width)) or " "
+    """Text page lines, without ligatures: words copied or searched in the PDF read « effet », not « eﬀet »."""
+    return "<br>".join(f"<span style='font-variant-ligatures:none'>{plot(line)}</span>"
+                       for line in textwrap.wrap(str(text), width)) or " "
 
 
 def _page(fig: go.Figure) -> go.Figure:
@@ -283,12 +297,26 @@ def _page(fig: go.Figure) -> go.Figure:
     return fig
 
 
+LINK_PREFIX = "Lien : "
+
+
 def _text_page(title: str, lines: list[str]) -> go.Figure:
+    """A page of text; a line « Lien : <url> » prints its link as charts do (see charts.link_lines)."""
     fig = go.Figure()
     fig.update_layout(title={"text": plot(title), "font": {"size": 22}, "x": 0.04}, xaxis={"visible": False},
                       yaxis={"visible": False}, margin={"l": 50, "r": 40, "t": 80, "b": 40})
-    fig.add_annotation(text="<br>".join(_wrap(line, 120) for line in lines), xref="paper", yref="paper", x=0, y=1,
+    shown, link = [], ""
+    for line in lines:
+        if str(line).startswith(LINK_PREFIX + "http"):
+            link = str(line)[len(LINK_PREFIX):]
+            shown.append(plot(LINK_PREFIX) + "<br>".join(f"<span style='{LINK_STYLE}'>{plot(part)}</span>"
+                                                          for part in link_lines(link)))
+        else:
+            shown.append(_wrap(line, 120))
+    fig.add_annotation(text="<br>".join(shown), xref="paper", yref="paper", x=0, y=1,
                        xanchor="left", yanchor="top", align="left", showarrow=False, font={"size": 13})
+    if link:
+        fig.update_layout(meta={"link": link})
     return _page(fig)
 
 
@@ -322,7 +350,8 @@ def _evaluation_pages(it: PackItem) -> list[go.Figure]:
     ev = it.evaluation
     label = it.indicator.label
     pages = _text_pages(f"Évaluation : {label}", evaluation_pack.text(ev, label)[2:])
-    pages += [_page(reframe(fig, spec, stamp=export_line(spec), width=PAGE["width"], height=PAGE["height"]))
+    pages += [_page(reframe(fig, spec, stamp=export_line(spec), link=spec.permalink, width=PAGE["width"],
+                            height=PAGE["height"]))
               for _, fig, spec, _ in ev.charts]
     if "equilibre" in ev.tables:
         pages += _frame_pages(f"{label} : équilibre avant le début", ev.tables["equilibre"], 2)
@@ -362,8 +391,8 @@ def _chart_page(it: PackItem, notes: list[str]) -> go.Figure:
     (the link wrapped, never cut), then the notes; the plot takes the height that remains."""
     if not (it.figure.layout.meta or {}).get("frame"):
         return _page(go.Figure(it.figure))
-    page = reframe(it.figure, it.spec, stamp=export_line(it.spec), notes=tuple(notes), width=PAGE["width"],
-                   height=PAGE["height"])
+    page = reframe(it.figure, it.spec, stamp=export_line(it.spec), link=it.spec.permalink, notes=tuple(notes),
+                   width=PAGE["width"], height=PAGE["height"])
     return _page(page)
 
 

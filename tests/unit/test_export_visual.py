@@ -129,3 +129,40 @@ def test_the_pack_made_inside_the_app_is_the_same_as_the_command_lines(app_pack,
     csv = zf.read("02_net_migration_rate/donnees.csv").decode("utf-8-sig").splitlines()
     assert csv[0] == "code;territoire;indicateur;libellé;période;début;fin;valeur;unité;valeurs;statut"
     assert all(len(v.split(",")[1]) <= 1 for v in (line.split(";")[7] for line in csv[1:]) if "," in v)  # 1 decimal
+
+
+LIGATURES = re.compile("[\ufb00-\ufb06]")
+
+
+def test_every_printed_link_is_clickable_without_ligatures_and_reopens_its_view(cli_pdf):
+    from urllib.parse import parse_qsl, urlsplit
+
+    from pypdf import PdfReader
+
+    from indicators.charts import link_lines
+    from tests.app.test_permalinks import reopen
+
+    reader = PdfReader(io.BytesIO(cli_pdf))
+    doc = pdfium.PdfDocument(cli_pdf)
+    uris, printed = set(), 0
+    for n, page in enumerate(reader.pages):
+        text = doc[n].get_textpage().get_text_range()
+        assert not LIGATURES.search(text), f"page {n + 1}: {LIGATURES.findall(text)}"
+        annots = [a.get_object() for a in page.get("/Annots") or []]
+        links = {a["/A"]["/URI"] for a in annots if a.get("/Subtype") == "/Link"}
+        if "Lien de cette vue" in text or "Lien : http" in text:
+            printed += 1
+            assert len(links) == 1, f"page {n + 1}: a printed link without its annotation"
+        for uri in links:  # what is clicked is what is printed, line by line, whole
+            assert all(line in text for line in link_lines(uri)), (n + 1, uri)
+            if "Lien de cette vue" in text:  # a chart page: its QR code and each printed line are clickable
+                assert sum(a["/A"]["/URI"] == uri for a in annots) == 1 + len(link_lines(uri))
+        uris |= links
+    assert printed >= 4 and any("vue=effet" in u for u in uris) and any("/evolutions?" in u for u in uris)
+    for uri in sorted(uris):
+        at = reopen(uri)
+        assert not at.exception, uri
+        asked = dict(parse_qsl(urlsplit(uri).query))
+        kept = {k: at.query_params[k][0] if isinstance(at.query_params[k], list) else at.query_params[k]
+                for k in asked if k in at.query_params}
+        assert kept == asked, f"{uri} reopened as {dict(at.query_params)}"
