@@ -24,7 +24,7 @@ if screen.reference_note:
     st.caption(screen.reference_note)
 
 cl, colours, codes = screen.model.classes, list(screen.model.colours), screen.codes
-visible = set(codes) if c.within else None
+visible = set(codes) if c.within or c.members_only else None
 selected = state.read(state.CarteView.param("sel"))
 left, right = st.columns([3, 1.1])
 with left:
@@ -38,7 +38,7 @@ with left:
     st.caption(carte.status(screen, len(set(codes) - set(mapview.geometry_codes(c.level)[1]))))
 with right:
     carte_views.legend(cl, colours, ind.decimals, str(ind.unit), int(screen.values["small"].sum()),
-                       screen.small_rule)
+                       screen.small_rule, c.group_name, len(screen.outline & set(codes)))
     if cl.k:
         st.markdown(carte_views.histogram_svg(screen.numbers, cl, ind.decimals), unsafe_allow_html=True)
     carte_views.search(con, c.level, set(codes))
@@ -54,11 +54,13 @@ spec = charts.spec_of(
     ind, title=f"{ind.label}, {chosen}",
     subtitle=f"{territories.LEVELS[c.level]} · {picked.names.get(c.within, 'France entière')} · "
              f"{classify.METHODS[c.method]}", permalink=state.link(state.CarteView))
-spec_table = carte.export_table(screen.values, c.indicator, c.period)
+spec_table = carte.export_table(screen.values, ind, c.period)
 with left:
     widgets.export_chart(
         lambda: charts.map_figure(mapdata.read_layer(mapview.GEO_DIR / f"{c.level}.json"), codes, cl, colours,
-                                  classify.MISSING_COLOUR, spec, visible=visible, outline=set(screen.outline)),
+                                  classify.MISSING_COLOUR, spec, visible=visible, outline=set(screen.outline),
+                                  small=set(screen.values.loc[screen.values["small"], "code"]),
+                                  group_name=c.group_name),
         spec, spec_table, f"carte_{c.level}_{c.indicator}")
 
 st.subheader("Les mêmes données en tableau")

@@ -390,10 +390,12 @@ def balance_chart(balance: pd.DataFrame, spec: ChartSpec) -> go.Figure:
 
 
 def map_figure(layer: dict, codes: list[str], cl: Classes, colours: list[str], missing_colour: str, spec: ChartSpec,
-               visible: set[str] | None = None, outline: frozenset[str] | set[str] = frozenset()) -> go.Figure:
+               visible: set[str] | None = None, outline: frozenset[str] | set[str] = frozenset(),
+               small: frozenset[str] | set[str] = frozenset(), group_name: str = "") -> go.Figure:
     """The map as a vector figure for exports: one filled trace per class (legend = bounds and counts),
-    grey for missing values, the group outlined. `layer` is a geometry file of `mapdata` (pre-projected,
-    y downwards); `codes` are aligned with `cl.classes`."""
+    grey for missing values, values resting on a small count hatched as on screen, the group outlined
+    and named. `layer` is a geometry file of `mapdata` (pre-projected, y downwards); `codes` are
+    aligned with `cl.classes`."""
     cls = dict(zip(codes, cl.classes.tolist(), strict=True))
     drawn = [i for i, c in enumerate(layer["codes"]) if visible is None or c in visible]
     by_class: dict[int, list[int]] = {}
@@ -408,11 +410,19 @@ def map_figure(layer: dict, codes: list[str], cl: Classes, colours: list[str], m
                                                                          "color": "white"},
             fillcolor=colours[k] if k >= 0 else missing_colour, hoverinfo="skip",
             name=names[k] if k >= 0 else f"{MISSING} ({fr_int(cl.missing)})", showlegend=k >= 0 or cl.missing > 0))
+    hatched = [i for i in drawn if layer["codes"][i] in small]
+    if hatched:
+        xy = _rings_xy(layer, hatched)
+        fig.add_trace(go.Scatter(
+            x=xy[:, 0], y=xy[:, 1], fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(0,0,0,0)",
+            fillpattern={"shape": "/", "fgcolor": "rgba(0,0,0,0.55)", "size": 6, "solidity": 0.15},
+            hoverinfo="skip", name=f"hachures : effectif faible ({fr_int(len(hatched))})"))
     ring_owner = [i for i in drawn if layer["codes"][i] in outline]
     if ring_owner:
         xy = _rings_xy(layer, ring_owner)
         fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", line={"width": 1.6, "color": "#111"},
-                                 hoverinfo="skip", name="Groupe souligné"))
+                                 hoverinfo="skip",
+                                 name=plot(f"contour : {short(group_name, 34)}") if group_name else "Groupe souligné"))
     fig = frame(fig, spec, plot_height=620, legend="right")
     fig.update_layout(legend_title={"text": plot(spec.unit)})
     fig.update_xaxes(visible=False)

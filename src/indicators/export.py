@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from . import evaluation_pack, links, pdf_links, store, territories
 from .charts import FONT, LINK_STYLE, TEMPLATE, ChartSpec, frame, link_lines, reframe, spec_of, trend_chart
 from .format import MISSING, fr_numbers, period_label
+from .store import METRO_ONLY
 from .text import plot
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -48,7 +49,8 @@ def series_table(series: pd.DataFrame, spec: ChartSpec | None = None,
         "code": series["territory"].to_numpy(),
         "territoire": series["territory_label"].to_numpy(),
         "indicateur": series["indicator"].to_numpy(),
-        "libellé": [(indicator_labels or {}).get(i, "") for i in series["indicator"]],
+        "libellé": (series["indicator_label"].to_numpy() if "indicator_label" in series
+                    else [(indicator_labels or {}).get(i, "") for i in series["indicator"]]),
         "période": [period_label(p, y) for p, y in zip(series["period_start"], series["year"], strict=True)],
         "début": series["period_start"].astype(int).to_numpy(),
         "fin": series["year"].astype(int).to_numpy(),
@@ -57,8 +59,24 @@ def series_table(series: pd.DataFrame, spec: ChartSpec | None = None,
                    else values.round(decimals) if decimals is not None else values).to_numpy(),
         "unité": spec.unit if spec else "",
         "valeurs": spec.transform if spec else "valeurs",
-        "statut": series["flag"].fillna("").to_numpy() if "flag" in series else "",
+        "statut": status(series),
     })
+
+
+FLAG_STATUS = {"estimé": "estimé", METRO_ONLY: ""}  # a metropolitan France is said by its name, not here
+
+
+def status(series: pd.DataFrame) -> list[str]:
+    """What a reader must know of each value: not available, estimated, a small count (unstable)."""
+    flags = series["flag"] if "flag" in series else pd.Series([None] * len(series), index=series.index)
+    small = series["small"] if "small" in series else pd.Series([False] * len(series), index=series.index)
+    out = []
+    for value, flag, is_small in zip(series["value"], flags, small, strict=True):
+        said = [MISSING] if pd.isna(value) else []
+        said += [FLAG_STATUS.get(flag, str(flag))] if isinstance(flag, str) and flag else []
+        said += ["effectif faible"] if is_small is True and not pd.isna(value) else []
+        out.append(", ".join(s for s in said if s))
+    return out
 
 
 def to_csv(table: pd.DataFrame, french: bool = True) -> bytes:

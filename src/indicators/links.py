@@ -203,6 +203,7 @@ class CarteView(View):
     centre: str = _page_param("centre", "carte", "Centrée sur", "choice", "FR", options=("FR", "REG", "val"))
     refval: float = _page_param("refval", "carte", "Valeur de référence", "float", 0.0, low=-1e15, high=1e15)
     group: str | None = _field(GROUP)
+    groupe_seul: bool = _page_param("groupe_seul", "carte", "Membres du groupe seulement", "flag", False, omit_default=True)
     sel: str | None = _page_param("sel", "carte", "Territoire choisi", "text")
     annees: list[str] = _page_param("annees", "carte", "Autres années", "list", (), limit=5)
     small: bool = _field(SMALL)

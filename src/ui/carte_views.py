@@ -75,13 +75,19 @@ def controls(con: duckdb.DuckDBPyConnection, view: state.CarteView) -> Picked:
         state.write(P("refval"), None)
     with m5:
         group = widgets.group_select(con, "Groupe à souligner", allow_none=True, default=None)
+        only = state.toggle(P("groupe_seul"), "Ses membres seulement", disabled=group is None,
+                            help="Classes, légende, tableau et exports sur les seuls membres du groupe (au niveau "
+                                 "choisi : une commune membre compte dans son EPCI, son département…).")
+    if group is None:
+        state.write(P("groupe_seul"), None)
     spans = carte.periods_in_link(periods)
     others = [y for y in spans if spans[y] != period]
     # The compared years' widget is drawn under the map; its value is current when a rerun starts.
     years = [y for y in st.session_state.get("w_annees", state.read(P("annees"), others)) if y in others][:5]
     choices = carte.Choices(ind.id, level, None if extent == "FR" else extent, period, method, int(k),
                             tuple(manual), palette, centre, refval, tuple(spans[y] for y in years),
-                            group["id"] if group is not None else None, widgets.include_small())
+                            group["id"] if group is not None else None, widgets.include_small(),
+                            bool(only and group is not None), str(group["name"]) if group is not None else "")
     return Picked(choices, ind, names, extent, others)
 
 KEY_FIGURES = ("population", "net_migration_rate", "jobs", "unemployment_rate", "vacancy_rate", "median_income",
@@ -92,13 +98,16 @@ HATCH = "repeating-linear-gradient(135deg,#00000088 0 1px,transparent 1px 5px)"
 
 
 def legend(cl: classify.Classes, colours: list[str], decimals: int, unit: str, small: int = 0,
-           small_rule: str | None = None) -> None:
-    """Each class with its bounds and how many territories it holds, the missing ones, and the values
-    hatched because they rest on a small count."""
+           small_rule: str | None = None, group: str = "", outlined: int = 0) -> None:
+    """Each class with its bounds and how many territories it holds, the missing ones, the values
+    hatched because they rest on a small count, and the group outlined (named)."""
     rows = [*zip(colours, classify.labels(cl, decimals), cl.counts, strict=True), (classify.MISSING_COLOUR, MISSING, cl.missing)]
     if small and small_rule:
         rows.append((f"#ffffff;background-image:{HATCH}", f"hachures : effectif faible ({html_text(small_rule)}), "
                      "valeur fragile", small))
+    if group and outlined:
+        rows.append(("transparent;outline:2px solid #111;outline-offset:-2px", f"contour : {html_text(group)}",
+                     outlined))
     st.markdown(f"**Légende** ({html_text(unit)})<br>" + "".join(
         f'<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
         f'<span style="width:22px;height:14px;background:{colour};border:1px solid #999"></span>'

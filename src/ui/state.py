@@ -126,6 +126,13 @@ def number(param: Param, label: str, low: int | float, high: int | float, *, def
     return value
 
 
+def toggle(param: Param, label: str, *, where: Any = st, key: str | None = None, **kw: Any) -> bool:
+    """A toggle on a yes/no key."""
+    on = where.toggle(label, bool(read(param)), key=_key(param, key), **kw)
+    write(param, on)
+    return on
+
+
 def segmented(param: Param, label: str, names: dict[str, str], *, where: Any = st, key: str | None = None) -> str:
     """A segmented control over a choice key's options, named in French by `names`."""
     current = read(param, list(names))

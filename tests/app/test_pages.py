@@ -349,6 +349,23 @@ def test_carte_legend_counts_every_territory_and_the_missing():
     assert sum(counts[:-1]) == 96 and counts[-1] == 5 and len(counts) == 5
 
 
+def test_carte_group_as_extent_classes_and_ranks_only_its_members():
+    from indicators import store, territories
+
+    con = store.connect_readonly()
+    members = territories.codes_at_level(con, territories.group_members(con, "cci-midi-pyrenees")["code"].tolist(),
+                                         "DEP")
+    at = open_page("carte", niveau="DEP", i="population", p="2021", g="cci-midi-pyrenees", groupe_seul="1")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == len(members) == 6 and set(table["Rang"].astype(int)) == set(range(1, 7))
+    legend = next(m.value for m in at.markdown if m.value.startswith("**Légende**"))
+    counts = [int(x.replace("\u202f", "")) for x in re.findall(r'color:#555">([\d\u202f]+)</span>', legend)]
+    assert sum(counts[:5]) == 6  # five classes over the six départements of the pilot sites
+    assert "contour : Sites pilotes" in legend and counts[-1] == 6
+    assert at.query_params["groupe_seul"] in ("1", ["1"])
+
+
 def test_carte_card_of_a_selected_commune():
     at = open_page("carte", niveau="COM", dans="DEP:09", i="population", p="2023", sel="COM:09225")
     assert not at.exception
@@ -403,7 +420,7 @@ def test_carte_exports_the_map_as_an_image_with_its_legend():
     spec, png, svg = at.session_state["img_carte_DEP_net_migration_rate"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and spec.title == "Taux de nouveaux résidents, 2020"
     text = svg.decode()
-    assert "donnée non disponible (5)" in text and "Groupe souligné" in text
+    assert "donnée non disponible (5)" in text and "contour : Sites pilotes" in text
     assert "niveau=DEP" in spec.permalink and "g=cci-midi-pyrenees" in spec.permalink
 
 

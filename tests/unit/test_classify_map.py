@@ -129,17 +129,20 @@ def dep_map(con):
                             decimals=1, permalink="http://localhost:8501/carte?niveau=DEP")
     outline = territories.codes_at_level(con, territories.group_members(con, "cci-midi-pyrenees")["code"].tolist(), "DEP")
     fig = charts.map_figure(mapdata.read_layer(MAP_DIR / "DEP.json"), values["code"].tolist(), cl,
-                            classify.palette(cl.k, 1), classify.MISSING_COLOUR, spec, outline=outline)
+                            classify.palette(cl.k, 1), classify.MISSING_COLOUR, spec, outline=outline,
+                            small={"DEP:48", "DEP:23"}, group_name="Sites pilotes <CCI>")
     return fig, spec, cl, outline
 
 
 def test_map_figure_has_a_trace_per_class_with_bounds_and_counts(dep_map):
     fig, _, cl, outline = dep_map
     names = [t.name for t in fig.data]
-    assert len(names) == cl.k + 2  # classes, missing, the outlined group
+    assert len(names) == cl.k + 3  # classes, missing, the small counts hatched, the outlined group
     assert names[0] == f"{classify.labels(cl, 1)[0]} ({cl.counts[0]})"
     assert names[cl.k] == "donnée non disponible (5)"
-    assert names[-1] == "Groupe souligné" and outline == {"DEP:09", "DEP:12", "DEP:31", "DEP:65", "DEP:81", "DEP:82"}
+    assert names[cl.k + 1] == "hachures : effectif faible (2)" and fig.data[cl.k + 1].fillpattern.shape == "/"
+    assert names[-1] == "contour : Sites pilotes &lt;CCI&gt;"  # the group named, its name escaped
+    assert outline == {"DEP:09", "DEP:12", "DEP:31", "DEP:65", "DEP:81", "DEP:82"}
     assert fig.data[0].fillcolor == classify.palette(cl.k, 1)[0]
 
 
@@ -150,6 +153,7 @@ def test_exported_map_says_what_it_shows(dep_map):
                  "http://localhost:8501/carte?niveau=DEP"):
         assert text in svg
     assert svg.count('class="js-fill"') >= 6
+    assert "<pattern" in svg and "contour : Sites pilotes &#60;CCI&#62;" in svg
 
 
 def test_histogram_draws_every_value_and_a_line_per_break():

@@ -71,9 +71,27 @@ def test_carte_screen_ranks_departements_by_population(con):
 
 def test_carte_export_table_is_long_with_the_period():
     values = pd.DataFrame({"code": ["DEP:09"], "label": ["Ariège"], "value": [1.5]})  # synthetic
-    out = carte.export_table(values, "x", (2013, 2018))
+    ind = store.IndicatorRow.of({"id": "x", "label": "Indicateur x", "kind": "ratio"})
+    out = carte.export_table(values, ind, (2013, 2018))
     assert out.to_dict("records") == [{"territory": "DEP:09", "territory_label": "Ariège", "value": 1.5,
-                                       "indicator": "x", "period_start": 2013, "year": 2018}]
+                                       "indicator": "x", "indicator_label": "Indicateur x", "period_start": 2013,
+                                       "year": 2018}]
+
+
+def test_the_map_csv_says_each_value_status_and_the_indicator_label(con):
+    from indicators import charts, export
+
+    ind = store.indicator(con, "net_migration_rate")
+    c = carte.Choices(ind.id, "COM", "DEP:09", (2013, 2019))
+    screen = carte.build(con, c)
+    table = export.series_table(carte.export_table(screen.values, ind, c.period), charts.spec_of(ind))
+    assert set(table["libellé"]) == {ind.label}
+    small = screen.values["small"].to_numpy() & screen.values["value"].notna().to_numpy()
+    assert small.sum() > 10  # Ariège's villages: most are under the small-count rule
+    assert (table.loc[small, "statut"] == "effectif faible").all()
+    assert (table.loc[~small & screen.values["value"].notna().to_numpy(), "statut"] == "").all()
+    missing = screen.values["value"].isna().to_numpy()
+    assert (table.loc[missing, "statut"] == "donnée non disponible").all()
 
 
 def test_carte_periods_in_link_are_written_with_a_hyphen():

@@ -19,7 +19,7 @@ def test_a_view_survives_its_own_link(view):
 SAMPLES = {
     links.CarteView: {"niveau": "COM", "dans": "DEP:09", "i": "population", "p": "2013-2018", "methode": "jenks",
                       "k": "7", "palette": "div", "centre": "val", "refval": "-2.5", "g": "acv", "sel": "COM:09225",
-                      "annees": "2019,2020", "petits": "1", "bornes": "0;5;10"},
+                      "annees": "2019,2020", "petits": "1", "bornes": "0;5;10", "groupe_seul": "1"},
     links.EvolutionsView: {"t": "COM:12202,COM:09225", "vue": "profil", "ref": "REG:76,FR", "cible": "COM:09225",
                            "i": "population,jobs", "g": "acv", "mode": "indice", "base": "2010", "depuis": "2008", "jusqu_a": "2020"},
     links.ComparerView: {"t": "COM:09225", "g": "acv", "vue": "effet", "i": "jobs", "detail": "jobs", "p": "2021",

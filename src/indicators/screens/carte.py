@@ -29,6 +29,8 @@ class Choices:
     others: tuple[tuple[int, int], ...] = ()   # other periods drawn with the same classes
     group: str | None = None      # outlined
     include_small: bool = False
+    members_only: bool = False    # the group as the extent: only its members at the level
+    group_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,16 +61,21 @@ def periods_in_link(periods: pd.DataFrame) -> dict[str, tuple[int, int]]:
 def build(con: duckdb.DuckDBPyConnection, c: Choices) -> Screen | None:
     """Everything the map, its legend, the compared years and the table show; None when the extent
     holds no territory of the level."""
-    values = store.level_values(con, c.indicator, c.level, c.period[1], c.period[0], c.within)
+    outline = territories.codes_at_level(con, territories.group_members(con, c.group)["code"].tolist(), c.level) \
+        if c.group else set()
+
+    def values_of(period: tuple[int, int]) -> pd.DataFrame:
+        v = store.level_values(con, c.indicator, c.level, period[1], period[0], c.within)
+        return v[v["code"].isin(outline)].reset_index(drop=True) if c.members_only and c.group else v
+
+    values = values_of(c.period)
     if values.empty:
         return None
     ind = store.indicator(con, c.indicator)
-    others = {period_label(*p): store.level_values(con, c.indicator, c.level, p[1], p[0], c.within) for p in c.others}
+    others = {period_label(*p): values_of(p) for p in c.others}
     reference, note = _reference(con, c)
     model = choropleth.model(values["value"].to_numpy(dtype=float), c.method, c.k, list(c.manual), ind.polarity,
                              reference, tuple(o["value"].to_numpy(dtype=float) for o in others.values()))
-    outline = territories.codes_at_level(con, territories.group_members(con, c.group)["code"].tolist(), c.level) \
-        if c.group else set()
     return Screen(values, model, reference, note,
                   {p: (o, model.classes_of(o["value"].to_numpy(dtype=float))) for p, o in others.items()},
                   frozenset(outline), store.small_rule(con, c.indicator))
@@ -109,7 +116,7 @@ def ranked_table(values: pd.DataFrame, ind: store.IndicatorRow, include_small: b
     return table.sort_values("Rang", na_position="last"), {column: ind.decimals}
 
 
-def export_table(values: pd.DataFrame, indicator: str, period: tuple[int, int]) -> pd.DataFrame:
-    """The data behind the map's export, in the long form every export uses."""
+def export_table(values: pd.DataFrame, ind: store.IndicatorRow, period: tuple[int, int]) -> pd.DataFrame:
+    """The data behind the map's export, in the long form every export uses (with its small counts)."""
     return values.rename(columns={"code": "territory", "label": "territory_label"}).assign(
-        indicator=indicator, period_start=period[0], year=period[1])
+        indicator=ind.id, indicator_label=ind.label, period_start=period[0], year=period[1])
