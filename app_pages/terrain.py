@@ -15,13 +15,21 @@ st.title("Terrain")
 P = state.TerrainView.param
 followed = widgets.territory_sidebar(con)
 
-group = widgets.group_select(con, "Ou un membre du groupe", allow_none=True, default=None)
+f1, f2 = st.columns(2)
+with f1:
+    widgets.territory_finder(con, P("lieu"), terrain.LEVELS, "Chercher un territoire", "w_terrain_find", "w_lieu")
+with f2:
+    group = widgets.group_select(con, "Ou un membre du groupe", allow_none=True, default=None)
 members = territories.group_members(con, group["id"])["code"].tolist() if group is not None else []
-places = [c for c in dict.fromkeys(followed + members) if territories.level_of(c) in terrain.LEVELS]
-if not places:
-    st.info("Choisissez une commune, une intercommunalité ou un département dans la barre latérale (ou un groupe).")
-    st.stop()
+asked = P("lieu").raw(st.query_params)  # a territory found by name, or opened from a link, need not be followed
+places = [c for c in dict.fromkeys([*followed, *members, *([asked] if asked else [])])
+          if territories.level_of(c) in terrain.LEVELS]
 names = territories.labels(con, places)
+places = [c for c in places if c in names]  # a code the base does not know is not offered
+if not places:
+    st.info("Cherchez une commune, une intercommunalité ou un département ci-dessus, ou choisissez-en dans la "
+            "barre latérale (ou un groupe).")
+    st.stop()
 years = data.cached(terrain.ets_years)
 c1, c2 = st.columns([3, 1])
 place = state.select(P("lieu"), "Territoire", places, where=c1, format_func=names.get)

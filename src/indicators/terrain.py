@@ -13,6 +13,12 @@ SECTOR_COLOURS = {"Combustion": "#D55E00", "Raffineries": "#CC79A7", "Metallurgi
                   "Verre et céramique": "#E69F00", "Production d‘hydrogène": "#F0E442", "Cokerie": "#882255"}
 OTHER_COLOUR = "#666666"
 LEVELS = ("COM", "EPCI", "DEP")
+POINT_GLYPHS = ("■", "▲", "◆", "✚", "★", "▼")  # users' points: black shapes, never a circle (installations)
+
+
+def point_shapes(categories: pd.Series) -> dict[str, int]:
+    """Each category's shape (index in POINT_GLYPHS), in name order; beyond six, shapes repeat."""
+    return {c: n % len(POINT_GLYPHS) for n, c in enumerate(sorted({str(c) for c in categories}))}
 
 
 def communes_of(con: duckdb.DuckDBPyConnection, code: str) -> list[str]:

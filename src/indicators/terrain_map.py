@@ -17,6 +17,7 @@ from jinja2 import Template
 from . import geo, territories
 from .format import fr_int, fr_number
 from .paths import SOURCES_DIR
+from . import terrain
 from .terrain import OTHER_COLOUR, SECTOR_COLOURS, communes_of, emissions_of, installations
 
 STATIC = "/app/static/vendor"
@@ -44,11 +45,20 @@ class PointCluster(JSCSSMixin, MacroElement):
     a tooltip's text in as HTML."""
     default_js = CLUSTER_JS
     default_css = CLUSTER_CSS
+    # Users' points are black symbols, one shape per category, clustered in numbered black squares: never
+    # the installations' coloured circles, nor MarkerCluster's default green/yellow/orange bubbles.
     _template = Template("""{% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.markerClusterGroup({chunkedLoading: true});
+        var {{ this.get_name() }} = L.markerClusterGroup({chunkedLoading: true,
+            iconCreateFunction: function (c) {
+                return L.divIcon({className: "obs-cluster", iconSize: [28, 28], html: '<div style="width:26px;height:26px;'
+                    + 'background:#111;color:#fff;border:2px solid #fff;font:bold 12px/26px sans-serif;'
+                    + 'text-align:center;box-shadow:0 0 0 1px #111">' + c.getChildCount() + '</div>'});
+            }});
+        var glyphs = {{ this.glyphs|tojson }};
         {{ this.points|tojson }}.forEach(function (p) {
-            var m = L.circleMarker([p[0], p[1]], {radius: 5, color: "#333", weight: 1, fillColor: "#009E73",
-                                                  fillOpacity: 0.9});
+            var m = L.marker([p[0], p[1]], {icon: L.divIcon({className: "obs-point", iconSize: [18, 18], html:
+                '<div style="font:16px/18px sans-serif;color:#111;text-align:center;'
+                + 'text-shadow:0 0 2px #fff,0 0 2px #fff">' + glyphs[p[3]] + '</div>'})});
             if (p[2]) { m.bindTooltip(p[2]); }
             {{ this.get_name() }}.addLayer(m);
         });
@@ -59,8 +69,13 @@ class PointCluster(JSCSSMixin, MacroElement):
         super().__init__()
         self._name = "PointCluster"
         labels = points["label"] if "label" in points else pd.Series("", index=points.index)
-        self.points = [[round(float(la), 6), round(float(lo), 6), html.escape(str(lb or ""))]
-                       for la, lo, lb in zip(points["lat"], points["lon"], labels.fillna(""), strict=True)]
+        categories = points["category"].fillna("") if "category" in points else pd.Series("", index=points.index)
+        shape = terrain.point_shapes(categories)
+        self.glyphs = terrain.POINT_GLYPHS
+        self.points = [[round(float(la), 6), round(float(lo), 6), html.escape(str(lb or "")), shape[str(c)]]
+                       for la, lo, lb, c in zip(points["lat"], points["lon"], labels.fillna(""), categories,
+                                                strict=True)]
+
 
 
 def tooltip_text(text: str) -> str:

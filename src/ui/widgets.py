@@ -88,6 +88,26 @@ def period_select(periods: pd.DataFrame, param: state.Param, label: str = "Anné
     return pairs[labels.index(chosen)]
 
 
+def territory_finder(con: duckdb.DuckDBPyConnection, param: state.Param, levels: tuple[str, ...], label: str,
+                     key: str, widget: str) -> None:
+    """Any territory of these levels by name or code (not only those followed): a click writes its code
+    to `param` and to the picker `widget` bound to it."""
+    query = st.text_input(label, key=key, placeholder="Nom ou code (ex. Marseille, 13055)", max_chars=80)
+    if not query:
+        return
+    hits = territories.search(con, query, levels=levels, limit=8)
+    if hits.empty:
+        st.caption(f"Aucun territoire ne correspond à « {md(query)} ».")
+    for code, lab, level in zip(hits["code"], hits["label"], hits["level"], strict=True):
+        st.button(f"{lab} · {territories.LEVELS[level]}", key=f"{key}_{code}", on_click=_choose,
+                  args=(param, code, widget))
+
+
+def _choose(param: state.Param, code: str, widget: str) -> None:
+    state.write(param, code)
+    st.session_state[widget] = code
+
+
 def include_small() -> bool:
     """Whether values resting on a small count are ranked too (URL `petits=1`, shared by the pages)."""
     return bool(state.read(state.SMALL))

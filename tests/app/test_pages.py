@@ -562,6 +562,22 @@ def test_terrain_shows_the_installations_of_fos_sur_mer_epci_from_the_link():
     assert [b.label for b in at.get("download_button")] == ["Exporter les points (CSV)", "Exporter les points (GeoJSON)"]
 
 
+def test_terrain_finds_any_territory_by_name_not_only_those_followed():
+    at = open_page("terrain", t="COM:09225")
+    at.text_input(key="w_terrain_find").input("Marseille").run()
+    hit = at.button(key="w_terrain_find_COM:13055")
+    assert hit.label == "Marseille (13) · Commune"
+    hit.click().run()
+    assert not at.exception
+    assert at.query_params["lieu"] == "COM:13055" and at.selectbox(key="w_lieu").value == "COM:13055"
+    assert "COM:13055" not in at.query_params["t"]  # found, not added to the followed territories
+
+
+def test_terrain_opened_on_a_territory_nobody_follows():
+    at = open_page("terrain", lieu="EPCI:200054807")
+    assert not at.exception and at.selectbox(key="w_lieu").value == "EPCI:200054807"
+
+
 def test_terrain_for_a_commune_without_installation_says_so():
     at = open_page("terrain", t="COM:09225")
     assert not at.exception

@@ -269,8 +269,15 @@ def test_import_points_then_see_their_clusters_on_terrain_and_their_counts_on_th
     expect(page.get_by_text(re.compile(r"4 points importés : 2 catégorie\(s\) comptée\(s\)"))).to_be_visible(timeout=TIMEOUT)
     open_view(page, "terrain?t=COM:09122&lieu=COM:09122&annee=2022")
     frame = page.frame_locator(FOLIUM).first
-    expect(frame.locator(".marker-cluster").first).to_contain_text("3", timeout=TIMEOUT)  # Foix's three points
-    expect(page.get_by_text(re.compile(r"Points importés \(verts, regroupés\) : 3"))).to_be_visible()
+    expect(frame.locator(".obs-cluster").first).to_contain_text("3", timeout=TIMEOUT)  # Foix's three points
+    # Users' points are black shapes, one per category, never the installations' coloured circles.
+    expect(page.get_by_text(re.compile(r"Vos points importés \(3, symboles noirs.*■ Fermeture de commerce : 1, "
+                                       r"▲ Ouverture de commerce : 2"))).to_be_visible()
+    inner = page.locator(FOLIUM).first.element_handle().content_frame()
+    shapes = inner.evaluate("""() => { for (const k in window) { const v = window[k];
+        if (v && v instanceof window.L.MarkerClusterGroup)
+            return v.getLayers().map(m => m.options.icon.options.html.replace(/<[^>]+>/g, '')).sort(); } }""")
+    assert shapes == ["■", "▲", "▲"], shapes  # Foix: one closing, two openings
     open_view(page, "carte?niveau=COM&dans=DEP:09&i=pts_commerces_navigateur_ouverture_de_commerce&p=2024")
     expect(page.get_by_text(re.compile(r"^1 territoires avec une valeur"))).to_be_visible(timeout=TIMEOUT)
     open_view(page, "carte?niveau=DEP&i=pts_commerces_navigateur_solde&p=2024")  # openings − closings, by sums

@@ -62,9 +62,12 @@ def test_thousands_of_points_go_as_one_clustered_layer_with_escaped_labels(con):
     import pandas as pd
 
     points = pd.DataFrame({"lat": [43.43, 43.44], "lon": [4.94, 4.95],  # SYNTHETIC points
-                           "label": ["<b>Ouverture</b>", None]})
+                           "label": ["<b>Ouverture</b>", None], "category": ["Ouverture", "Fermeture"]})
     page = terrain_map.build_map(con, "COM:13039", 2020, cluster_points=points)[0].get_root().render()
     assert "/app/static/vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js" in page
     assert "L.markerClusterGroup" in page and "<b>Ouverture" not in page
     assert "\\u0026lt;b\\u0026gt;Ouverture" in page  # escaped for HTML, then for the JS string
     assert "cdnjs" not in page
+    # one shape per category (name order: Fermeture ■, Ouverture ▲), none of them a circle
+    assert '[43.43, 4.94, "\\u0026lt;b\\u0026gt;Ouverture\\u0026lt;/b\\u0026gt;", 1]' in page, page[-3000:]
+    assert "L.circleMarker([p[0], p[1]]" not in page

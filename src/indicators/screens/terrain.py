@@ -27,13 +27,15 @@ def map_caption(plants: pd.DataFrame, brought: pd.DataFrame, place_name: str, ye
                 basemap: tuple[str, str] | None) -> str:
     """What the map shows and how to use it (markdown, names escaped)."""
     counts = brought["category"].value_counts().sort_index() if not brought.empty else pd.Series(dtype=int)
+    glyphs, shape = terrain.POINT_GLYPHS, terrain.point_shapes(brought["category"] if not brought.empty else counts)
     return (f"{fr_int(len(plants))} installations soumises aux quotas (SEQE-UE) dans « {md(place_name)} » ; "
             f"cercles proportionnels aux émissions vérifiées de {year}, couleur par secteur. "
             + ("Fond de carte : " + md(basemap[1]) + "." if basemap else
                "Sans fond de carte (fonctionne hors ligne ; réglez OBS_TILES pour en ajouter un).")
             + " Clic sur une commune : la choisir ; sur un cercle : sa fiche et sa série."
-            + (f" Points importés (verts, regroupés) : {fr_int(len(brought))} — "
-               + md(", ".join(f"{c} : {fr_int(n)}" for c, n in counts.items())) + "." if not brought.empty else ""))
+            + (f" Vos points importés ({fr_int(len(brought))}, symboles noirs ; un carré noir numéroté en regroupe "
+               "plusieurs) : " + ", ".join(f"{glyphs[shape[str(c)]]} {md(str(c))} : {fr_int(n)}"
+                                           for c, n in counts.items()) + "." if not brought.empty else ""))
 
 
 def clicked_plant(plants: pd.DataFrame, point: dict) -> pd.Series | None:
