@@ -95,3 +95,13 @@ def test_one_session_visits_every_page_with_extreme_values():
     at.switch_page("app_pages/carte.py")
     at.run()
     assert at.number_input(key="w_k").value == 9 and at.selectbox(key="w_niveau").value == "COM"
+
+
+def test_a_value_the_user_left_by_changing_another_is_replaced_quietly():
+    """Choosing communes after a département map of 2020 (communes have census spans only) replaces the
+    year without saying « Lien corrigé »: nobody opened a wrong link."""
+    at = run_page("carte", {"niveau": "DEP", "i": "net_migration_rate", "p": "2020"})
+    assert not at.exception and not [c.value for c in at.caption if c.value.startswith("Lien corrigé")]
+    at.selectbox(key="w_niveau").set_value("COM").run()
+    assert not at.exception and at.query_params["p"] != "2020"
+    assert not [c.value for c in at.caption if c.value.startswith("Lien corrigé")]
