@@ -49,7 +49,7 @@ if shown_view == "profil":
 with c1:
     inds = widgets.indicators_multiselect(con)
 with c3:
-    group = widgets.group_select(con, "Repère : début d'un programme", allow_none=True)
+    group = widgets.group_select(con, "Repère : début d'un programme", allow_none=True, default=None)
 mode = state.segmented(P("mode"), "Mode", transforms.MODES)
 m2, m3 = st.columns([1, 3])
 first, last = data.cached(store.year_range)
@@ -63,6 +63,9 @@ with m3:
     state.write(state.YEAR_TO, hi if hi != last else None)
 
 marker = int(group["start_year"]) if group is not None and pd.notna(group["start_year"]) else None
+if marker and not territories.in_group(con, group["id"], codes):  # a start is drawn only where it happened
+    st.caption(f"Repère non tracé : aucun des territoires affichés n'appartient au groupe « {md(group['name'])} ».")
+    marker = None
 choices = evolutions.Choices(tuple(codes), tuple(refs), mode, int(base), (lo, hi), marker,
                              str(group["name"]) if marker else "", state.link(state.EvolutionsView))
 count, said = evolutions.cut(len(inds), len(codes) + len(refs))

@@ -98,6 +98,12 @@ def by_level(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
     ).df()
 
 
+def in_group(con: duckdb.DuckDBPyConnection, group_id: str, codes: list[str]) -> list[str]:
+    """The codes that are members of the group, or make up or contain one of its members."""
+    members = group_members(con, group_id)["code"].tolist()
+    return [c for c in codes if c in codes_at_level(con, members, level_of(c))]
+
+
 def codes_at_level(con: duckdb.DuckDBPyConnection, members: list[str], level: str) -> set[str]:
     """Territories of `level` that make up or contain the members, to outline a group on a map:
     an EPCI member on a commune map is its communes; a commune on an EPCI map is its EPCI."""

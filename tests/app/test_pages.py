@@ -268,6 +268,20 @@ def test_evolutions_moving_average_and_programme_line():
     assert at.selectbox(key="w_g").value == "acv"
 
 
+def _start_lines(at) -> list[str]:
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return [a["text"] for a in figure["layout"].get("annotations", []) if a.get("text", "").startswith("Début")]
+
+
+def test_evolutions_draws_a_programme_start_only_for_territories_of_the_programme():
+    at = open_page("evolutions", t="COM:23008", i="population", g="cci-midi-pyrenees")  # Aubusson, after Comparer
+    assert not at.exception and _start_lines(at) == []
+    assert any("Repère non tracé : aucun des territoires affichés" in c.value for c in at.caption)
+    at = open_page("evolutions", t="COM:09225", i="population", g="cci-midi-pyrenees")  # Pamiers, a pilot site
+    assert len(_start_lines(at)) == 1 and "(2016)" in _start_lines(at)[0]
+    assert open_page("evolutions", t="COM:09225", i="population").selectbox(key="w_g").value == ""  # « aucun » by default
+
+
 def test_evolutions_profile_key_figures_with_references():
     at = open_page("evolutions", t="COM:12202", vue="profil")
     assert not at.exception
