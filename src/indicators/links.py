@@ -219,7 +219,7 @@ class EvolutionsView(View):
     target: str | None = _field(TARGET)
     indicator: list[str] = _field(INDICATOR)
     group: str | None = _field(GROUP)
-    mode: str = _page_param("mode", "evolutions", "Mode", "choice", "valeurs", options=tuple(transforms.MODES))
+    mode: str = _page_param("mode", "evolutions", "Mode", "choice", "auto", options=tuple(transforms.MODES))
     base: int | None = _page_param("base", "evolutions", "Année de base", "int", None, low=years.FIRST_DATA,
                                    high=years.last_data())
     year_from: int | None = _field(YEAR_FROM)

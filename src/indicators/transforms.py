@@ -11,6 +11,7 @@ import pandas as pd
 MAX_SERIES = 120  # series one Évolutions page draws (territories with their references × indicators)
 
 MODES = {
+    "auto": "Adapté",  # an index for counts beside their references (France's millions flatten a town), else values
     "valeurs": "Valeurs",
     "pour1000": "Pour 1 000 habitants",
     "indice": "Indice base 100",

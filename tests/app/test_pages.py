@@ -80,11 +80,14 @@ def test_carte_level_without_data_says_not_available():
 
 
 def test_evolutions_shows_territory_with_references():
-    at = open_page("evolutions", t="COM:12202", i="population")
+    at = open_page("evolutions", t="COM:12202", i="population", mode="valeurs")
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table.index) == ["Rodez (12)", "Aveyron (12)", "Occitanie", "France"]
     assert table.loc["Rodez (12)", "2006"] == "24\u202f028"  # source file, 2026 geography
+    # By default a count beside its references is an index (France's 68 million would flatten Rodez).
+    table = open_page("evolutions", t="COM:12202", i="population").dataframe[0].value
+    assert table.loc["Rodez (12)", "2013"] == table.loc["France", "2013"] == "100,0"
 
 
 def test_evolutions_without_references_from_url():

@@ -115,3 +115,24 @@ def test_terrain_sites_geojson_keeps_missing_values_null_and_escapes_nothing_int
     assert feature["properties"] == {"seqe_id": "A", "name": "<b>Usine</b>", "operator": None, "sector": "Ciment",
                                      "commune": "COM:09225", "emissions": 12.5, "annee": 2023}
     assert "&lt;b&gt;" in terrain.sectors_legend(table.assign(sector=["<b>x</b>"]))
+
+
+def test_a_rate_crossing_zero_is_never_an_index_nor_a_percentage_change(con):
+    ind = store.indicator(con, "net_migration_rate")
+    fr = _value(con, "FR", "net_migration_rate", 2012)
+    p = evolutions.panel(con, ind, evolutions.Choices(("DEP:75",), ("FR",), mode="indice", base=2012), {})
+    assert (p.shown["value"] <= 0).any()  # Paris loses residents to the rest of France
+    assert "passe par zéro" in p.notes[0] and p.spec.unit == ind.unit
+    assert p.shown[(p.shown["territory"] == "FR") & (p.shown["year"] == 2012)]["value"].iloc[0] == fr  # values
+    assert "Écart (points)" in p.growth.columns and "Évolution (%)" not in p.growth.columns
+
+
+def test_adapted_mode_indexes_a_count_beside_its_references_and_keeps_rates_in_values(con):
+    pop = store.indicator(con, "population")
+    p = evolutions.panel(con, pop, evolutions.Choices((PAMIERS,), ("DEP:09", "FR"), years=(2013, 2021)), {})
+    first = p.shown[p.shown["year"] == 2013]
+    assert p.spec.unit == "indice base 100 en 2013" and set(first["value"]) == {100.0}  # France no longer flattens
+    alone = evolutions.panel(con, pop, evolutions.Choices((PAMIERS,), ()), {})
+    assert alone.spec.unit == pop.unit  # without references, the count itself
+    rate = store.indicator(con, "birth_rate")
+    assert evolutions.panel(con, rate, evolutions.Choices((PAMIERS,), ("FR",)), {}).spec.unit == rate.unit

@@ -16,7 +16,7 @@ from ..text import md
 class Choices:
     codes: tuple[str, ...]
     refs: tuple[str, ...]
-    mode: str = "valeurs"
+    mode: str = "auto"
     base: int = 2013           # index base year (mode « indice »)
     years: tuple[int, int] = (1900, 2100)
     marker: int | None = None  # a programme's start
@@ -56,13 +56,20 @@ def panel(con: duckdb.DuckDBPyConnection, ind: store.IndicatorRow, c: Choices, n
     codes = [*c.codes, *c.refs]
     raw = store.series(con, codes, [ind.id])
     raw = raw[(raw["year"] >= c.years[0]) & (raw["period_start"] <= c.years[1])]
-    notes, mode = [], c.mode
+    notes, mode, base = [], auto_mode(ind, raw, bool(c.refs)) if c.mode == "auto" else c.mode, c.base
+    annual = raw[raw["period_start"] == raw["year"]]
+    if c.mode == "auto" and mode == "indice" and not annual.empty and not (annual["year"] == base).any():
+        base = int(annual["year"].min())  # the adapted index starts where the series does
     if mode == "pour1000" and ind.kind != "count":  # a rate is shown, and its change read, as values
         notes.append(f"{md(ind.label)} est déjà un taux : affiché en valeurs.")
         mode = "valeurs"
+    if mode == "indice" and (raw["value"] <= 0).any():
+        notes.append(f"{md(ind.label)} passe par zéro ou sous zéro : un indice base 100 ne se lit pas (il changerait "
+                     "de signe) ; affiché en valeurs, les écarts en points.")
+        mode = "valeurs"
     shown, unit = raw, str(ind.unit)
     if mode == "indice":
-        shown, unit = transforms.index_base(raw, c.base), f"indice base 100 en {c.base}"
+        shown, unit = transforms.index_base(raw, base), f"indice base 100 en {base}"
     elif mode in ("mm3", "mm5"):
         shown, unit = transforms.moving_average(raw, int(mode[-1])), f"{ind.unit} (moyenne mobile {mode[-1]} ans)"
     elif mode == "pour1000":
@@ -71,7 +78,7 @@ def panel(con: duckdb.DuckDBPyConnection, ind: store.IndicatorRow, c: Choices, n
     spec = charts.spec_of(
         ind, subtitle=f"{transforms.MODES[mode]} · {c.years[0]}–{c.years[1]}", unit=unit,
         decimals=1 if mode != "valeurs" else ind.decimals,
-        transform=f"indice base 100 en {c.base}" if mode == "indice" else transforms.MODES[mode].lower(),
+        transform=f"indice base 100 en {base}" if mode == "indice" else transforms.MODES[mode].lower(),
         marker_year=c.marker, permalink=c.permalink,
         marker_label=f"Début : {charts.short(c.marker_name, 48)} ({c.marker})" if c.marker else "")
     coverage = f"Couverture : {md(ind.coverage)}"
@@ -91,6 +98,13 @@ def panel(con: duckdb.DuckDBPyConnection, ind: store.IndicatorRow, c: Choices, n
     return Panel(spec, shown, notes, table, formats, spans)
 
 
+def auto_mode(ind: store.IndicatorRow, raw: pd.DataFrame, with_references: bool) -> str:
+    """« Adapté »: a count beside its references as an index (a town's 15 000 inhabitants drawn on the
+    scale of France's 68 million read as zero), when it never reaches zero; anything else in values."""
+    positive = not raw.empty and bool((raw["value"] > 0).all())
+    return "indice" if ind.kind == "count" and with_references and positive else "valeurs"
+
+
 def growth_table(shown: pd.DataFrame, ind: store.IndicatorRow, mode: str, names: dict[str, str],
                  decimals: int) -> tuple[pd.DataFrame | None, dict[str, int]]:
     """First and last value of each territory's series and the change between them: in percent and per
@@ -101,7 +115,8 @@ def growth_table(shown: pd.DataFrame, ind: store.IndicatorRow, mode: str, names:
     columns = {"Territoire": grow["territory"].map(lambda t: names.get(t, t)),
                "Période": [f"{a}–{b}" for a, b in zip(grow["from"], grow["to"], strict=True)],
                "Début": grow["first"], "Fin": grow["last"]}
-    if ind.kind == "ratio" and mode == "valeurs":
+    if (ind.kind == "ratio" and mode == "valeurs") or (grow[["first", "last"]] <= 0).any(axis=None):
+        # a rate's change, or a change from or to zero or below, is read in points, never as a percentage
         columns["Écart (points)"] = grow["last"] - grow["first"]
         return pd.DataFrame(columns), {"Début": decimals, "Fin": decimals, "Écart (points)": decimals}
     columns.update({"Évolution (%)": grow["change_pct"], "Par an, moyenne géométrique (%)": grow["cagr_pct"]})
