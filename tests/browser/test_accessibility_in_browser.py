@@ -52,3 +52,22 @@ def test_the_map_is_reachable_by_keyboard(page):
     canvas = inner.locator("canvas#map")
     assert canvas.get_attribute("tabindex") == "0"
     assert "carte" in (canvas.get_attribute("aria-label") or "").lower()
+
+
+ENGLISH = re.compile(r"Skip to main content|Select all|Select \d+ match|\bRemove\b|Link to heading|Help for|"
+                     r"Browse files|Drag and drop|per file|Running\.\.\.|not allowed|Choose an? option|No results|"
+                     r"Download as CSV|Fullscreen|Show/hide columns|Clear all")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_english_word_of_the_framework_on_screen_or_for_screen_readers(page, path):
+    open_view(page, path)
+    page.wait_for_timeout(1500)  # the translation runs on the next animation frame of each change
+    said = page.evaluate("""() => {
+        const out = [document.body.innerText];
+        for (const el of document.querySelectorAll('[aria-label], [title], [placeholder]'))
+            for (const a of ['aria-label', 'title', 'placeholder']) if (el.getAttribute(a)) out.push(el.getAttribute(a));
+        for (const el of document.querySelectorAll('a, button')) out.push(el.textContent);
+        return out.join('\\n'); }""")
+    found = sorted(set(ENGLISH.findall(said)))
+    assert found == [], found
