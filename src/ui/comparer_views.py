@@ -49,6 +49,8 @@ def members_table(con, members: pd.DataFrame, inds: list[store.IndicatorRow]) ->
                                                           else f"effectif faible (n = {fr_number(b)})")
             for v, rk, n, b in zip(r["value"], r["rank_fr"], r["n_fr"], r["n"], strict=True)]
         colours[col] = [_colour(p, ind.polarity) for p in r["percentile"]]
+    last = [c for c in shown.columns if c != "Niveau"] + ["Niveau"]  # on a phone, the values come first
+    shown, colours = shown[last], colours[last]
     st.dataframe(shown.style.apply(lambda _: colours, axis=None), hide_index=True, width="stretch")
     st.caption("Chaque case : valeur · rang en France parmi les territoires du même niveau (1er = le plus "
                "favorable selon le sens de l'indicateur). Vert : moitié favorable, orange : l'autre moitié, "
@@ -66,10 +68,11 @@ def ranks_detail(con, members: pd.DataFrame, ind: store.IndicatorRow, group_name
     r = data.cached(compare.ranks, ind.id, period[0], period[1], members["code"].tolist(), ind.polarity,
                     widgets.include_small())
     table = pd.DataFrame({
-        "Territoire": r["label"], "Niveau": r["level"].map(territories.LEVELS), "Valeur": r["value"],
+        "Territoire": r["label"], "Valeur": r["value"],
         "Rang en France": r["rank_fr"].astype("Float64"), "Sur": r["n_fr"].astype("Float64"),
         "Centile (100 = meilleur)": r["percentile"], "Rang dans la région": r["rank_reg"].astype("Float64"),
         "Effectif faible": [f"oui (n = {fr_number(n)})" if s else "" for s, n in zip(r["small"], r["n"], strict=True)],
+        "Niveau": r["level"].map(territories.LEVELS),
     })
     widgets.french_table(table, {"Valeur": ind.decimals, "Sur": 0, "Centile (100 = meilleur)": 0},
                          unranked=("Rang en France", "Rang dans la région"))

@@ -150,6 +150,9 @@ def territory_sidebar(con: duckdb.DuckDBPyConnection) -> list[str]:
                                     format_func=dict(zip(found["code"], found["label"] + " · " + found["level"].map(territories.LEVELS), strict=True)).get)
                 st.button("Ajouter", key="w_add", on_click=_add_territory, args=(kept, pick))
     state.write(state.TERRITORIES, kept)
+    if kept:  # said in the page too: on a phone the side panel is folded away
+        st.caption(f"Territoires suivis : {md(', '.join(known.get(c, c) for c in kept))} — à changer dans le panneau "
+                   "latéral (bouton » en haut à gauche).")
     return kept
 
 

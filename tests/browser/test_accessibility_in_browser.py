@@ -71,3 +71,22 @@ def test_no_english_word_of_the_framework_on_screen_or_for_screen_readers(page, 
         return out.join('\\n'); }""")
     found = sorted(set(ENGLISH.findall(said)))
     assert found == [], found
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_at_phone_width_nothing_runs_off_the_screen(page, path):
+    """390 px (a phone held upright): the page never scrolls sideways, and no block of the main column
+    (a table, a chart, a row of columns) is wider than the screen."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_view(page, path)
+    page.wait_for_timeout(1500)
+    wide = page.evaluate("""() => {
+        const w = document.documentElement.clientWidth, out = [];
+        if (document.documentElement.scrollWidth > w + 1) out.push('page ' + document.documentElement.scrollWidth);
+        for (const el of document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')) {
+            const r = el.getBoundingClientRect();
+            if (r.width > 0 && (r.right > w + 1 || r.left < -1))
+                out.push((el.firstElementChild?.dataset.testid || el.className) + ' ' + Math.round(r.left) + '–' + Math.round(r.right));
+        }
+        return out; }""")
+    assert wide == [], wide
