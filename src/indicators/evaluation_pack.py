@@ -13,7 +13,7 @@ from . import assessment as asm
 from . import links, store, territories, verdict
 from .charts import ChartSpec, balance_chart, event_chart, placebo_chart, trend_chart
 from .evaluation import Evaluation, Refusal, share_after
-from .format import fr_int, fr_number
+from .format import MISSING, fr_int, fr_number
 
 Chart = tuple[str, go.Figure, ChartSpec, pd.DataFrame]  # file stem, figure, spec, data
 
@@ -216,9 +216,11 @@ def sections(con: duckdb.DuckDBPyConnection, group: asm.Group, ind_rows: dict[st
 
 def text(s: EvaluationSection, label: str) -> list[str]:
     """The section as lines of text (README of the ZIP folder, PDF page): the verdict first."""
-    lines = [f"Évaluation : {label}", "", s.verdict.headline, "", "Ce que l'on peut dire :",
-             *[f"• {x}" for x in s.verdict.can], "", "Ce que l'on ne peut pas dire :",
-             *[f"• {x}" for x in s.verdict.cannot], "", s.start_line, s.comparison_line]
+    lines = [f"Évaluation : {label}", "", s.verdict.headline, ""]
+    if s.verdict.can:  # a refused evaluation has nothing to say here: no empty heading
+        lines += ["Ce que l'on peut dire :", *[f"• {x}" for x in s.verdict.can], ""]
+    lines += ["Ce que l'on ne peut pas dire :", *[f"• {x}" for x in s.verdict.cannot], "", s.start_line,
+              s.comparison_line]
     if s.left_out:
         lines += ["Membres non évalués : " + " ; ".join(s.left_out) + "."]
     if s.findings:
@@ -238,4 +240,7 @@ def exclusions_summary(table: pd.DataFrame) -> list[str]:
 
 
 def number_text(row: pd.Series) -> str:
+    """« libellé : valeur unité », and no unit after « donnée non disponible »."""
+    if pd.isna(row["valeur"]):
+        return f"{row['libellé']} : {MISSING}"
     return f"{row['libellé']} : {fr_number(row['valeur'], int(row['décimales']))} {row['unité']}".rstrip()

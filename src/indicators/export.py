@@ -143,6 +143,30 @@ def chart_files(fig: go.Figure, spec: ChartSpec, table: pd.DataFrame, stem: str,
 
 
 # ---------------------------------------------------------------- review pack
+def _within(series: pd.DataFrame, year_from: int, year_to: int) -> pd.DataFrame:
+    return series[(series["year"] >= year_from) & (series["period_start"] <= year_to)]
+
+
+def _stand_ins(con, ind: store.IndicatorRow, series: pd.DataFrame, codes: list[str], year_from: int,
+               year_to: int) -> tuple[pd.DataFrame, str]:
+    """When no member has the indicator (business creations exist from départements up), the pack says
+    why and shows what exists instead: the members' départements and régions, named as such."""
+    if not codes or series["territory"].isin(codes).any():
+        return series, ""
+    said = (f"{ind.label} : donnée non disponible pour ces territoires sur {year_from}–{year_to} "
+            f"(couverture : {ind.coverage.rstrip('.')}).")
+    parents = list(dict.fromkeys(p for c in codes for p in territories.references(con, c)[:-1] if p not in codes))
+    for level, whose in (("DEP", "départements"), ("REG", "régions")):  # the nearest level that has it
+        wanted = [p for p in parents if territories.level_of(p) == level]
+        stand = _within(store.series(con, wanted, [ind.id]), year_from, year_to) if wanted else series.iloc[:0]
+        if not stand.empty:
+            one = whose[:-1]  # « département », « région »
+            stand = stand.assign(territory_label=stand["territory_label"] + f" ({one} d'un membre)")
+            return (pd.concat([stand, series], ignore_index=True),
+                    f"{said} À la place, ce qui existe : les {whose} des membres, nommés comme tels.")
+    return series, said
+
+
 @dataclass
 class PackItem:
     """One indicator of a review pack: its figure, spec, data and notes, built once for ZIP and PDF."""
@@ -152,6 +176,7 @@ class PackItem:
     spec: ChartSpec
     table: pd.DataFrame
     evaluation: evaluation_pack.EvaluationSection | None = None  # when the pack is a programme's group
+    gap: str = ""  # what the members lack, and what is shown instead
 
 
 def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, year_to: int,
@@ -168,13 +193,14 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
     for ind_id in indicator_ids:
         ind = inds[ind_id]
         shown_refs = refs if ind.kind != "count" else []
-        series = store.series(con, codes + shown_refs, [ind_id])
-        series = series[(series["year"] >= year_from) & (series["period_start"] <= year_to)]
+        series = _within(store.series(con, codes + shown_refs, [ind_id]), year_from, year_to)
+        series, gap = _stand_ins(con, ind, series, codes, year_from, year_to)
         spec = spec_of(ind, subtitle=f"{subtitle} · {year_from}–{year_to}".strip(" ·"),
                        permalink=permalink(ind_id, shown_refs), marker_year=start_year,
-                       marker_label=f"Début du programme ({start_year})" if start_year else "")
+                       marker_label=f"Début du programme ({start_year})" if start_year else "",
+                       notes=tuple(n for n in (gap, ind.caution) if n))
         fig = trend_chart(series, spec, frozenset(shown_refs)) if not series.empty else _empty_figure(spec)
-        items.append(PackItem(ind, fig, spec, series_table(series, spec, {ind_id: str(ind.label)})))
+        items.append(PackItem(ind, fig, spec, series_table(series, spec, {ind_id: str(ind.label)}), gap=gap))
     if group is not None:
         found = evaluation_pack.sections(con, group, {it.indicator.id: it.indicator for it in items})
         for it in items:
@@ -200,7 +226,7 @@ def _metadata(items: list[PackItem], title: str, territories_text: str) -> dict:
             "définition": it.indicator.definition, "règle": it.indicator.rule,
             "source": it.indicator.source, "licence": it.indicator.licence,
             "millésime": it.indicator.vintage, "précautions": it.indicator.caution or "",
-            "lien": it.spec.permalink, "valeurs": int(it.table["valeur"].notna().sum()),
+            "lien": it.spec.permalink, "valeurs": int(it.table["valeur"].notna().sum()), "absent": it.gap,
         } for it in items],
     }
 
@@ -242,7 +268,8 @@ def _readme(meta: dict) -> str:
     for entry in meta["indicateurs"]:
         lines += [f"## {entry['libellé']} ({entry['unité']})", f"Définition : {entry['définition']}",
                   f"Règle d'agrégation : {entry['règle']}", f"{entry['source']} · Licence : {entry['licence']} · "
-                  f"Millésime : {entry['millésime']}", *( [f"Précautions : {entry['précautions']}"] if entry['précautions'] else []),
+                  f"Millésime : {entry['millésime']}", *([f"Précautions : {entry['précautions']}"] if entry['précautions'] else []),
+                  *([entry["absent"]] if entry.get("absent") else []),
                   f"Lien : {entry['lien']}", ""]
     return "\n".join(lines)
 
@@ -268,7 +295,8 @@ def review_pdf(items: list[PackItem], title: str, territories_text: str,
         "", "Sources :", *sorted({f"• {i['source']}" for i in meta['indicateurs']})])]
     for n, it in enumerate(items):
         progress(n / max(len(items), 1), f"{it.indicator.label}…")
-        notes = [f"Définition : {it.indicator.definition}", f"Règle d'agrégation : {it.indicator.rule}"]
+        notes = [*([it.gap] if it.gap else []), f"Définition : {it.indicator.definition}",
+                 f"Règle d'agrégation : {it.indicator.rule}"]
         if it.indicator.caution:
             notes.append(f"Précautions : {it.indicator.caution}")
         pages.append(_chart_page(it, notes))
@@ -276,7 +304,7 @@ def review_pdf(items: list[PackItem], title: str, territories_text: str,
         if it.evaluation is not None:
             pages += _evaluation_pages(it)
     pages.append(_text_page("Sources et licences", [
-        f"• {i['libellé']} : {i['source']} — licence {i['licence']} — millésime {i['millésime']}"
+        f"• {i['libellé']} : {i['source']} — {i['licence']} — millésime {i['millésime']}"
         for i in meta["indicateurs"]] + ["", "« © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL)."]))
     writer, linked = PdfWriter(), []
     for page in pages:

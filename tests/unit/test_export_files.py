@@ -154,3 +154,19 @@ def test_a_programme_pack_has_an_evaluation_section_per_indicator(evaluated_item
     text = "\n".join(p.extract_text() for p in pdf.pages)
     assert text.count("Évaluation : ") >= 2 and "étude d'événement" in text and "tirés au hasard" in text
     assert "territoires de comparaison" in text and "territoires écartés du vivier" in text
+
+
+def test_an_indicator_the_members_lack_says_why_and_shows_their_departements_instead(con):
+    codes = territories.group_members(con, "cci-midi-pyrenees")["code"].tolist()
+    item = export.pack_items(con, codes, ["business_creations"], 2012, 2021, True, lambda i, r: "")[0]
+    assert item.gap.startswith("Créations d'entreprises : donnée non disponible pour ces territoires sur 2012–2021")
+    assert "À la place, ce qui existe : les départements des membres" in item.gap
+    shown = set(item.table["territoire"])
+    assert shown == {"Ariège (09) (département d'un membre)", "Aveyron (12) (département d'un membre)",
+                     "Haute-Garonne (31) (département d'un membre)", "Hautes-Pyrénées (65) (département d'un membre)",
+                     "Tarn (81) (département d'un membre)", "Tarn-et-Garonne (82) (département d'un membre)"}
+    ariege = item.table[(item.table["code"] == "DEP:09") & (item.table["fin"] == 2021)]["valeur"].iloc[0]
+    assert ariege == con.execute("SELECT value FROM observation WHERE territory = 'DEP:09' AND indicator = "
+                                 "'business_creations' AND year = 2021 AND period_start = 2021").fetchone()[0]
+    readme = export._readme(export._metadata([item], "Test", "Test"))
+    assert item.gap in readme
