@@ -301,6 +301,80 @@ def bar_chart(values: pd.DataFrame, spec: ChartSpec, highlight: frozenset[str] =
     return fig
 
 
+SMALL_MULTIPLES_FROM = 5  # members: above four, one line each in one chart cannot be read
+SPAN_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]  # one colour per census span
+
+
+def small_multiples(series: pd.DataFrame, spec: ChartSpec, members: list[str],
+                    references_of: dict[str, list[str]]) -> go.Figure:
+    """One panel per member, its own references in grey, the same y scale everywhere so panels compare;
+    yearly values as a line, each census span as a segment coloured by its period and named once in the
+    legend (eight members × three overlapping spans in one chart were unreadable)."""
+    from plotly.subplots import make_subplots
+
+    shown = [m for m in members if (series["territory"] == m).any()]
+    cols = 2 if len(shown) <= 4 else 4 if len(shown) > 6 else 3
+    rows = -(-len(shown) // cols)
+    labels = dict(zip(series["territory"], series["territory_label"], strict=True))
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=True, horizontal_spacing=0.04,
+                        vertical_spacing=0.16 if rows > 1 else 0.1,
+                        subplot_titles=[plot(short(str(labels[m]), 30)) for m in shown])
+    spans = sorted({(int(p), int(y)) for p, y in zip(series["period_start"], series["year"], strict=True) if p != y})
+    span_colour = {sp: SPAN_COLOURS[i % len(SPAN_COLOURS)] for i, sp in enumerate(spans)}
+    in_legend: set[str] = set()
+
+    def once(name: str) -> bool:
+        first = name not in in_legend
+        in_legend.add(name)
+        return first
+
+    for n, member in enumerate(shown):
+        row, col = n // cols + 1, n % cols + 1
+        for code in [*references_of.get(member, []), member]:
+            part = series[series["territory"] == code].sort_values(["year", "period_start"])
+            if part.empty:
+                continue
+            is_ref = code != member
+            name = f"{part['territory_label'].iloc[0]} (référence)" if is_ref else "Le membre, valeurs annuelles"
+            colour = REFERENCE_COLOURS.get(str(part["level"].iloc[0]), "#888") if is_ref else "#111"
+            points = part[part["period_start"] == part["year"]]
+            if not points.empty:
+                fig.add_trace(go.Scatter(x=points["year"], y=points["value"], mode="lines+markers",
+                                         name=plot(short(name)), legendgroup=name, showlegend=once(name),
+                                         line={"color": colour, "width": 1.2 if is_ref else 2,
+                                               "dash": "dot" if is_ref else "solid"}, marker={"size": 3}),
+                              row=row, col=col)
+            for s in part[part["period_start"] != part["year"]].itertuples():
+                period = period_label(s.period_start, s.year)
+                label = f"{period} (référence)" if is_ref else period
+                fig.add_trace(go.Scatter(
+                    x=[s.period_start, s.year], y=[s.value, s.value], mode="lines", name=plot(label),
+                    legendgroup=label, showlegend=once(label), opacity=0.5 if is_ref else 0.9,
+                    line={"color": colour if is_ref else span_colour[(int(s.period_start), int(s.year))],
+                          "width": 2 if is_ref else 4, "dash": "dot" if is_ref else "solid"},
+                    hovertext=f"{plot(str(labels.get(code, code)))}<br>{period} : {fr_number(s.value, spec.decimals)} "
+                              f"{plot(spec.unit)}", hoverinfo="text"), row=row, col=col)
+        if spec.marker_year is not None:
+            fig.add_vline(x=spec.marker_year - 0.5, line={"color": "#CC79A7", "dash": "dash", "width": 1.5},
+                          row=row, col=col)
+    for a in fig.layout.annotations:  # the panels' titles
+        a.font = {"size": 12}
+    first, last = int(series["period_start"].min()), int(series["year"].max())
+    fig.update_xaxes(range=[first - 0.5, last + 0.5], dtick=year_step(last - first + 1) * 2, tickformat="d",
+                     gridcolor="#f0f0f0")
+    # One y scale for every panel, set here: the shared autorange of plotly's subplots kept only some panels.
+    drawn = series[series["territory"].isin(set(shown) | {r for m in shown for r in references_of.get(m, [])})]
+    lo, hi = float(drawn["value"].min()), float(drawn["value"].max())
+    pad = (hi - lo) * 0.06 or 1.0
+    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#999", tickformat=",~r", range=[lo - pad, hi + pad])
+    if spec.marker_year is not None:  # named once, in the legend (the panels are too small for a label)
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line={"color": "#CC79A7", "dash": "dash"},
+                                 name=plot(spec.marker_label or f"Début : {spec.marker_year}")), row=1, col=1)
+    fig = frame(fig, spec, plot_height=170 * rows)
+    fig.update_layout(yaxis_title=plot(spec.unit))
+    return fig
+
+
 def _start_line(fig: go.Figure, spec: ChartSpec, right: bool) -> None:
     """The programme's start as a dashed line; its label on the side with room (left of the line when
     the line stands in the later years, `right`)."""

@@ -15,7 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import evaluation_pack, links, pdf_links, store, territories
-from .charts import FONT, LINK_STYLE, TEMPLATE, ChartSpec, frame, link_lines, reframe, spec_of, trend_chart
+from .charts import (FONT, LINK_STYLE, SMALL_MULTIPLES_FROM, TEMPLATE, ChartSpec, frame, link_lines, reframe,
+                     small_multiples, spec_of, trend_chart)
 from .format import MISSING, fr_numbers, period_label
 from .store import METRO_ONLY
 from .text import plot
@@ -199,7 +200,12 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
                        permalink=permalink(ind_id, shown_refs), marker_year=start_year,
                        marker_label=f"Début du programme ({start_year})" if start_year else "",
                        notes=tuple(n for n in (gap, ind.caution) if n))
-        fig = trend_chart(series, spec, frozenset(shown_refs)) if not series.empty else _empty_figure(spec)
+        members = [c for c in codes if (series["territory"] == c).any()]
+        if len(members) >= SMALL_MULTIPLES_FROM:  # one panel per member, each with its own région and France
+            refs_of = {c: [r for r in territories.references(con, c)[1:] if r in shown_refs] for c in members}
+            fig = small_multiples(series, spec, members, refs_of)
+        else:
+            fig = trend_chart(series, spec, frozenset(shown_refs)) if not series.empty else _empty_figure(spec)
         items.append(PackItem(ind, fig, spec, series_table(series, spec, {ind_id: str(ind.label)}), gap=gap))
     if group is not None:
         found = evaluation_pack.sections(con, group, {it.indicator.id: it.indicator for it in items})

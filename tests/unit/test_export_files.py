@@ -170,3 +170,22 @@ def test_an_indicator_the_members_lack_says_why_and_shows_their_departements_ins
                                  "'business_creations' AND year = 2021 AND period_start = 2021").fetchone()[0]
     readme = export._readme(export._metadata([item], "Test", "Test"))
     assert item.gap in readme
+
+
+def test_more_than_four_members_get_one_panel_each_with_their_own_references(con):
+    codes = territories.group_members(con, "cci-midi-pyrenees")["code"].tolist()
+    item = export.pack_items(con, codes, ["net_migration_rate"], 2012, 2021, True, lambda i, r: "")[0]
+    fig = item.figure
+    panels = [a.text for a in fig.layout.annotations if a.name != "source"][:8]
+    assert len(panels) == 8 and "Pamiers (09)" in panels and "Lourdes (65)" in panels
+    axes = {t.xaxis for t in fig.data}
+    assert len(axes) == 8  # a panel per member
+    lourdes = next(i for i, a in enumerate(panels) if a == "Lourdes (65)")
+    axis = "x" if lourdes == 0 else f"x{lourdes + 1}"
+    spans = sorted((t.x[0], t.x[1], round(t.y[0], 1)) for t in fig.data
+                   if t.xaxis == axis and "(référence)" not in t.name and len(t.x) == 2)
+    assert spans == [(2008, 2013, -5.2), (2013, 2018, -11.6), (2013, 2019, -8.7)]  # every span, labelled by its period
+    names = {t.name for t in fig.data if t.showlegend is not False}
+    assert {"2008–2013", "2013–2018", "2013–2019", "Occitanie (référence)"} <= names
+    lo, hi = fig.layout.yaxis.range
+    assert lo < -11.6 and hi > 12.1  # one scale holds every panel
