@@ -79,7 +79,7 @@ def bench_export(con, pilots: list[str]) -> None:
     line("export_png_one_chart_warm", time.perf_counter() - t0, "s (target <= 2 s)")
     ids = ["population", "net_migration_rate", "co2_ets_per_inhabitant", "vacancy_rate", "unemployment_rate", "jobs"]
     t0 = time.perf_counter()
-    items = export.pack_items(con, pilots, ids, 2012, 2021, True, lambda i: links.url("evolutions", i=i))
+    items = export.pack_items(con, pilots, ids, 2012, 2021, True, lambda i, refs: links.url("evolutions", i=i, ref=",".join(refs) or "0"))
     export.review_zip(items, "Bench", "Sites pilotes")
     t1 = time.perf_counter()
     export.review_pdf(items, "Bench", "Sites pilotes")
