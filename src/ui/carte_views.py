@@ -119,7 +119,12 @@ def histogram_svg(values: np.ndarray, cl: classify.Classes, decimals: int, bins:
     """The distribution with the class breaks dotted, as a small inline SVG: no chart library for the
     browser to load before the map can draw."""
     data = values[~np.isnan(values)]
-    counts, edges = np.histogram(data, bins=bins)
+    # The axis spans the classes too: compared years share classes drawn from all years, whose breaks may
+    # lie beyond this year's values (the axis must follow them, not keep this year's range).
+    ends = [float(v) for v in (cl.lower, *cl.bounds[-1:]) if v is not None and np.isfinite(v)]
+    lo = min([float(data.min()), *ends]) if data.size else min(ends or [0.0])
+    hi = max([float(data.max()), *ends]) if data.size else max(ends or [1.0])
+    counts, edges = np.histogram(data, bins=bins, range=(lo, hi if hi > lo else lo + 1))
     w, h, top, bottom = 300.0, 120.0, 6.0, 18.0
     lo, hi = float(edges[0]), float(edges[-1])
     span = (hi - lo) or 1.0

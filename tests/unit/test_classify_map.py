@@ -167,6 +167,20 @@ def test_histogram_draws_every_value_and_a_line_per_break():
     assert ">1</text>" in svg and ">9</text>" in svg
 
 
+def test_histogram_axis_follows_the_classes_of_compared_years():
+    import re as _re
+
+    from ui.carte_views import histogram_svg
+
+    now, before = np.array([4.9, 6.0, 8.0]), np.array([-1.0, 1.1, 3.0, 20.0])
+    pooled = classify.classify(np.concatenate([now, before]), "quantiles", 3)
+    cl = classify.classify(now, "quantiles", 3, bounds=pooled.bounds, lower=pooled.lower)
+    svg = histogram_svg(now, cl, 1)
+    assert ">−1,0</text>" in svg and ">20,0</text>" in svg  # the axis spans every year's classes
+    xs = [float(v) for v in _re.findall(r'<line x1="([\d.]+)"', svg)]
+    assert xs and all(0 <= v <= 300 for v in xs)
+
+
 def test_compared_years_start_the_first_class_at_the_lowest_value_of_all_years():
     now, before = np.array([4.9, 6.0, 8.0]), np.array([-1.0, 1.1, 3.0])
     pooled = classify.classify(np.concatenate([now, before]), "quantiles", 3)
