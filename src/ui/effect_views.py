@@ -32,25 +32,22 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
                              help="Où chercher des territoires semblables aux membres (même niveau). Une région trop "
                                   "petite pour ses membres est élargie, et la page le dit.")
         state.write(P("vivier"), scope)
-        others = st.toggle("Écarter les territoires d'autres programmes", value=state.read(P("autres")), key="w_autres",
-                           help="Un territoire qui est (ou contient) une commune d'Action Cœur de Ville, de Petites "
-                                "Villes de Demain ou d'un groupe marqué comme programme a lui aussi été « traité ».")
-        state.write(P("autres"), others)
+        others = state.toggle(P("autres"), "Écarter les territoires d'autres programmes",
+                              help="Un territoire qui est (ou contient) une commune d'Action Cœur de Ville, de Petites "
+                                   "Villes de Demain ou d'un groupe marqué comme programme a lui aussi été « traité ».")
     with c3:
-        index_mode = st.toggle("Indice base 100 (effectifs)", value=state.read(P("me")), key="w_me",
-                               help="Un effectif (naissances, emplois) est comparé en indice base 100 l'année avant le "
-                                    "début ; sinon pour 1 000 habitants. Jamais en total de groupes de tailles différentes.")
-        state.write(P("me"), index_mode)
-        weighted = st.toggle("Pondérer par la taille", value=state.read(P("pond")), key="w_pond",
-                             help="Activé : règle de l'indicateur (somme des effectifs, rapport des sommes). Désactivé : "
-                                  "chaque membre compte une fois (moyenne de ses propres taux ou indices).")
-        state.write(P("pond"), weighted)
+        index_mode = state.toggle(P("me"), "Indice base 100 (effectifs)", key="w_me",
+                                  help="Un effectif (naissances, emplois) est comparé en indice base 100 l'année avant "
+                                       "le début ; sinon pour 1 000 habitants. Jamais en total de groupes de tailles "
+                                       "différentes.")
+        weighted = state.toggle(P("pond"), "Pondérer par la taille",
+                                help="Activé : règle de l'indicateur (somme des effectifs, rapport des sommes). "
+                                     "Désactivé : chaque membre compte une fois (moyenne de ses propres taux ou indices).")
         own = bool(spec.member_starts)
         if own:
-            own = st.toggle("Date propre de chaque membre", value=state.read(P("debuts")), key="w_debuts",
-                            help="La date de signature de la convention de chaque commune (ANCT), sinon l'année du "
-                                 "groupe pour tous.")
-            state.write(P("debuts"), own)
+            own = state.toggle(P("debuts"), "Date propre de chaque membre",
+                               help="La date de signature de la convention de chaque commune (ANCT), sinon l'année "
+                                    "du groupe pour tous.")
     options = assessment.Options(k=k, scope=scope, other_programmes=others, index=index_mode, weighted=weighted,
                                  own_starts=own, added=tuple(state.read(P("avec"))),
                                  removed=tuple(state.read(P("sans"))))
