@@ -75,7 +75,7 @@ def status(series: pd.DataFrame) -> list[str]:
     for value, flag, is_small in zip(series["value"], flags, small, strict=True):
         said = [MISSING] if pd.isna(value) else []
         said += [FLAG_STATUS.get(flag, str(flag))] if isinstance(flag, str) and flag else []
-        said += ["effectif faible"] if is_small is True and not pd.isna(value) else []
+        said += ["effectif faible"] if not pd.isna(is_small) and bool(is_small) and not pd.isna(value) else []
         out.append(", ".join(s for s in said if s))
     return out
 

@@ -72,3 +72,13 @@ def test_formula_looking_names_are_neutralised_in_csv_and_xlsx():
     names = [c.value for c in wb["données"]["B"]]
     assert "'=HYPERLINK(\"http://x\")" in names
     assert wb["métadonnées"]["B2"].value == "'+titre"
+
+
+def test_a_printed_link_breaks_only_after_question_mark_ampersand_or_comma():
+    from indicators.charts import link_lines
+
+    url = "http://h/evolutions?t=COM:82033,COM:09122,EPCI:241200187&i=population&vue=effet"
+    lines = link_lines(url, width=30)
+    assert "".join(lines) == url and all(line[-1] in "?&," for line in lines[:-1])
+    assert lines == ["http://h/evolutions?", "t=COM:82033,COM:09122,", "EPCI:241200187&i=population&", "vue=effet"]
+    assert link_lines("http://h/carte", 5) == ["http://h/carte"]  # a piece longer than the width stays whole
