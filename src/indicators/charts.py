@@ -107,11 +107,7 @@ def frame(fig: go.Figure, spec: ChartSpec, plot_height: int = 300, legend: str =
     known `width` the legend flows in columns. `height` fixes the total (a PDF page): the plot takes
     what the other bands leave."""
     fig.layout.annotations = [a for a in fig.layout.annotations if a.name not in (SOURCE_NOTE, NOTES)]
-    title_lines = textwrap.wrap(spec.title, 90) or [""]
-    subtitle = textwrap.wrap(spec.subtitle, 120)
-    title = "<br>".join(plot(line) for line in title_lines) + "".join(
-        f"<br><span style='font-size:13px;color:#444'>{plot(line)}</span>" for line in subtitle)
-    top = 28 + 24 * len(title_lines) + 18 * len(subtitle) + 10
+    title, top = _title(spec.title, spec.subtitle, 90, 120)
     n = _legend_count(fig) if legend == "below" else 0
     # plotly adds the symbol and padding (about 50 px) to each entry's width
     columns = 1 if width is None else max(1, (width - 64 - 24) // (LEGEND_ENTRY + 50))
@@ -133,7 +129,8 @@ def frame(fig: go.Figure, spec: ChartSpec, plot_height: int = 300, legend: str =
         margin={"l": 64, "r": 270 if legend == "right" else 24, "t": top, "b": bottom},
         showlegend=legend == "right" or n > 0,
         meta={"frame": {"plot_height": plot_height, "legend": legend, "notes": list(notes),
-                        "source_band": source_band + notes_band, "link": link}},
+                        "source_band": source_band + notes_band, "link": link, "title": spec.title,
+                        "subtitle": spec.subtitle}},
     )
     if legend == "below" and n:
         fig.update_layout(legend={"orientation": "v" if columns == 1 else "h", "x": 0, "xanchor": "left",
@@ -161,14 +158,31 @@ def reframe(fig: go.Figure, spec: ChartSpec, **changes: object) -> go.Figure:
     return frame(out, spec, **args)
 
 
+def _title(title: str, subtitle: str, width: int, sub_width: int) -> tuple[str, int]:
+    """The title and subtitle wrapped at these widths (characters), and the height of their band."""
+    lines, subs = textwrap.wrap(title, width) or [""], textwrap.wrap(subtitle, sub_width)
+    text = "<br>".join(plot(line) for line in lines) + "".join(
+        f"<br><span style='font-size:13px;color:#444'>{plot(line)}</span>" for line in subs)
+    return text, 28 + 24 * len(lines) + 18 * len(subs) + 10
+
+
+SCREEN_TITLE, SCREEN_SUBTITLE = 38, 46  # characters a phone (390 px) shows on one line of title, of subtitle
+
+
 def for_screen(fig: go.Figure) -> go.Figure:
     """The figure for the page: the source and notes leave the image, because the page says them in text
-    that wraps at any width (a phone cut them), while every export keeps them in the image."""
+    that wraps at any width (a phone cut them), while every export keeps them in the image; the title is
+    wrapped to a phone's width (plotly never wraps it, and cut it)."""
     out = go.Figure(fig)
-    band = (out.layout.meta or {}).get("frame", {}).get("source_band", 0)
+    meta = (out.layout.meta or {}).get("frame", {})
+    band = meta.get("source_band", 0)
     if band:
         out.layout.annotations = [a for a in out.layout.annotations if a.name not in (SOURCE_NOTE, NOTES)]
         out.update_layout(height=out.layout.height - band, margin_b=out.layout.margin.b - band)
+    if "title" in meta:
+        text, top = _title(meta["title"], meta.get("subtitle", ""), SCREEN_TITLE, SCREEN_SUBTITLE)
+        height = out.layout.height + top - out.layout.margin.t
+        out.update_layout(title_text=text, margin_t=top, height=height, title_y=1 - 20 / height)
     return out
 
 

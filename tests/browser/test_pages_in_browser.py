@@ -19,6 +19,12 @@ def wait_map(page):
     return page.frame_locator(MAP_IFRAME).first
 
 
+def chart_titles(page) -> list[str]:
+    """Each chart's title as plotly holds it (its lines joined; on screen a title wraps to a phone's width)."""
+    return page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(g => ((g.layout.title || {})"
+                         ".text || '').replace(/<br>/g, ' ').replace(/<[^>]+>/g, '').toLowerCase())")
+
+
 def open_view(page, path: str) -> None:
     page.goto(f"{page.base}/{path}")
     expect(page.locator("[data-testid='stMainBlockContainer'] h1").first).to_be_visible(timeout=TIMEOUT)
@@ -103,12 +109,12 @@ def test_comparer_programme_evaluation_from_its_permalink(page):
     legend = chart.locator(".legendtext").all_text_contents()
     assert {"Territoires de comparaison (corrigés)", "Comparaison synthétique"} <= set(legend)
     assert any(t.startswith("Sites pilotes") for t in legend)
-    titles = [t.lower() for t in page.locator(".js-plotly-plot .gtitle").all_text_contents()]
+    titles = chart_titles(page)
     assert any("étude d'événement" in t for t in titles)
     assert any("parmi des groupes tirés au hasard" in t for t in titles)
-    event = page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text="étude d'événement"))
+    event = page.locator(".js-plotly-plot").nth(next(i for i, t in enumerate(titles) if "étude d'événement" in t))
     assert event.locator(".errorbar").count() >= 10  # the regression's intervals are drawn
-    histogram = page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text="tirés au hasard"))
+    histogram = page.locator(".js-plotly-plot").nth(next(i for i, t in enumerate(titles) if "tirés au hasard" in t))
     assert histogram.locator(".bars path").count() >= 10  # the placebo distribution is drawn
     expect(histogram.get_by_text(re.compile("Groupe du programme"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Différence de différences$")).first).to_be_visible()
@@ -250,8 +256,9 @@ def test_terrain_of_fos_sur_mer_epci_circles_and_a_popup_offline(page):
     expect(popup).to_contain_text("Secteur : Metallurgie")
     expect(popup).to_contain_text(re.compile(r"2020\s*5\u202f802\u202f\d{3} t"))
     # The click came back to the page: the installation's series is drawn under the map.
-    expect(page.locator(".js-plotly-plot .gtitle", has_text="ARCELORMITTAL MEDITERRANEE : émissions vérifiées")
-           ).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g.layout && "
+                           "g.layout.title.text.replace(/<br>/g, ' ').includes('ARCELORMITTAL MEDITERRANEE : émissions "
+                           "vérifiées'))", timeout=TIMEOUT)
     assert_no_exception(page)
 
 

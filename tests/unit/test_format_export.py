@@ -82,3 +82,16 @@ def test_a_printed_link_breaks_only_after_question_mark_ampersand_or_comma():
     assert "".join(lines) == url and all(line[-1] in "?&," for line in lines[:-1])
     assert lines == ["http://h/evolutions?", "t=COM:82033,COM:09122,", "EPCI:241200187&i=population&", "vue=effet"]
     assert link_lines("http://h/carte", 5) == ["http://h/carte"]  # a piece longer than the width stays whole
+
+
+def test_on_screen_a_long_title_wraps_to_a_phone_while_exports_keep_their_width():
+    series = pd.DataFrame({"territory": ["X"], "territory_label": ["Lieu"], "level": ["COM"], "indicator": ["x"],
+                           "period_start": [2020], "year": [2020], "value": [1.0], "flag": [None]})  # synthetic
+    title = "Variation de population (recensements, pour 1 000 habitants) : le groupe et sa comparaison"
+    spec = charts.ChartSpec(title=title, unit="‰", source="Source : test", subtitle="Sous-titre de test")
+    fig = charts.trend_chart(series, spec)
+    screen = charts.for_screen(fig)
+    lines = [line for line in screen.layout.title.text.split("<br>") if not line.startswith("<span")]
+    assert " ".join(lines) == title and all(len(line) <= charts.SCREEN_TITLE for line in lines) and len(lines) == 3
+    assert screen.layout.margin.t - fig.layout.margin.t == 2 * 24  # two more title lines, the band grows
+    assert export.stamp(fig, spec).layout.title.text.split("<br>")[0] == title  # an export keeps one line
