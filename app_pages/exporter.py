@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from indicators import assessment, charts, export, links, store, summaries, territories
-from indicators.text import md
+from indicators.text import not_available
 from ui import data, state, widgets
 
 con = data.require_database()
@@ -21,7 +21,7 @@ state.write(P("csv"), "fr" if french.startswith("français") else "int")
 csv_french = french.startswith("français")
 series = store.series(con, codes, [ind.id])
 if series.empty:
-    st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind.coverage)}")
+    st.info(not_available("pour ces territoires", ind.coverage))
 else:
     names = ", ".join(territories.labels(con, codes).values())
     # The same chart on Évolutions: these territories, this indicator, no references.

@@ -77,3 +77,10 @@ def plain(value: object, limit: int = 120) -> str:
                    if unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs") or c in "\t\n\r")
     kept = re.sub(r"[<>`$\\{}]", "", kept)
     return re.sub(r"\s+", " ", kept).strip()[:limit]
+
+
+def not_available(where: str, coverage: str, what: str = "", then: str = "") -> str:
+    """The one sentence every screen says where a figure is missing (markdown; `where` and `then` are
+    already markdown, `what` and `coverage` are escaped here): never a 0, always the coverage."""
+    lead = f"{md(what)} : donnée non disponible" if what else "Donnée non disponible"
+    return f"{lead} {where}{' ; ' + then if then else ''}. Couverture : {md(coverage)}"

@@ -12,7 +12,7 @@ import streamlit as st
 from indicators import choropleth, classify, compare, links, store, territories
 from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, period_label
 from indicators.screens import carte
-from indicators.text import html_text, md
+from indicators.text import html_text, md, not_available
 
 from . import data, mapview, state, widgets
 
@@ -44,8 +44,8 @@ def controls(con: duckdb.DuckDBPyConnection, view: state.CarteView) -> Picked:
                           format_func=lambda c: "France entière" if c == "FR" else names.get(c, c))
     periods = data.cached(store.periods, ind.id, level)
     if periods.empty:
-        st.info(f"Donnée non disponible au niveau « {territories.LEVELS[level]} » pour cet indicateur. "
-                f"Couverture : {md(ind.coverage)} Importez vos propres valeurs depuis la page Données.")
+        st.info(not_available(f"au niveau « {territories.LEVELS[level]} » pour cet indicateur", ind.coverage)
+                + " Importez vos propres valeurs depuis la page Données.")
         widgets.source_caption(ind)
         st.stop()
     with c4:

@@ -7,7 +7,7 @@ import streamlit as st
 from indicators import catalog, charts, compare, journal, store, territories, years
 from indicators.errors import ObservatoireError
 from indicators.format import MISSING, fr_int, fr_number, fr_ordinal, period_label
-from indicators.text import md
+from indicators.text import md, not_available
 
 from . import access, data, state, widgets
 
@@ -63,7 +63,7 @@ def ranks_detail(con, members: pd.DataFrame, ind: store.IndicatorRow, group_name
     periods = data.cached(store.periods, ind.id, None, members["code"].tolist())
     period = widgets.period_select(periods, P("p"), "Période")
     if period is None:
-        st.info(f"Donnée non disponible pour ces territoires. Couverture : {md(ind.coverage)}")
+        st.info(not_available("pour ces territoires", ind.coverage))
         return
     r = data.cached(compare.ranks, ind.id, period[0], period[1], members["code"].tolist(), ind.polarity,
                     widgets.include_small())

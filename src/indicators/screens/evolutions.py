@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import charts, store, transforms
 from ..format import period_label
-from ..text import md
+from ..text import md, not_available
 
 
 @dataclass(frozen=True)
@@ -81,14 +81,13 @@ def panel(con: duckdb.DuckDBPyConnection, ind: store.IndicatorRow, c: Choices, n
         transform=f"indice base 100 en {base}" if mode == "indice" else transforms.MODES[mode].lower(),
         marker_year=c.marker, permalink=c.permalink,
         marker_label=f"Début : {charts.short(c.marker_name, 48)} ({c.marker})" if c.marker else "")
-    coverage = f"Couverture : {md(ind.coverage)}"
     if shown.empty:
-        return Panel(spec, shown, [*notes, f"{md(ind.label)} : donnée non disponible pour ces territoires et leurs "
-                                           f"références dans ce mode et ces années. {coverage}"])
+        return Panel(spec, shown, [*notes, not_available("pour ces territoires et leurs références dans ce mode et "
+                                                         "ces années", ind.coverage, ind.label)])
     without = [names.get(t, t) for t in c.codes if t not in set(shown["territory"])]
     if without:  # the references still show, so the territory's absence reads as absence, not as zero
-        notes.append(f"{md(ind.label)} : donnée non disponible pour {md(', '.join(without))} dans ce mode et ces "
-                     f"années ; les références restent affichées. {coverage}")
+        notes.append(not_available(f"pour {md(', '.join(without))} dans ce mode et ces années", ind.coverage,
+                                   ind.label, "les références restent affichées"))
     table, formats = growth_table(shown, ind, mode, names, spec.decimals)
     segments = shown[shown["period_start"] != shown["year"]]
     spans = ("Les segments horizontaux sont des moyennes annuelles sur une période ("
