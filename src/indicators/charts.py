@@ -107,7 +107,8 @@ def frame(fig: go.Figure, spec: ChartSpec, plot_height: int = 300, legend: str =
     known `width` the legend flows in columns. `height` fixes the total (a PDF page): the plot takes
     what the other bands leave."""
     fig.layout.annotations = [a for a in fig.layout.annotations if a.name not in (SOURCE_NOTE, NOTES)]
-    title, top = _title(spec.title, spec.subtitle, 90, 120)
+    shown_title, shown_subtitle = plot(spec.title), plot(spec.subtitle)  # escaped once, kept so for the screen
+    title, top = _title(shown_title, shown_subtitle, 90, 120)
     n = _legend_count(fig) if legend == "below" else 0
     # plotly adds the symbol and padding (about 50 px) to each entry's width
     columns = 1 if width is None else max(1, (width - 64 - 24) // (LEGEND_ENTRY + 50))
@@ -129,8 +130,8 @@ def frame(fig: go.Figure, spec: ChartSpec, plot_height: int = 300, legend: str =
         margin={"l": 64, "r": 270 if legend == "right" else 24, "t": top, "b": bottom},
         showlegend=legend == "right" or n > 0,
         meta={"frame": {"plot_height": plot_height, "legend": legend, "notes": list(notes),
-                        "source_band": source_band + notes_band, "link": link, "title": spec.title,
-                        "subtitle": spec.subtitle}},
+                        "source_band": source_band + notes_band, "link": link, "title": shown_title,
+                        "subtitle": shown_subtitle}},
     )
     if legend == "below" and n:
         fig.update_layout(legend={"orientation": "v" if columns == 1 else "h", "x": 0, "xanchor": "left",
@@ -159,10 +160,10 @@ def reframe(fig: go.Figure, spec: ChartSpec, **changes: object) -> go.Figure:
 
 
 def _title(title: str, subtitle: str, width: int, sub_width: int) -> tuple[str, int]:
-    """The title and subtitle wrapped at these widths (characters), and the height of their band."""
+    """The title and subtitle (already escaped: an entity holds no space, so wrapping never splits one)
+    wrapped at these widths (characters), and the height of their band."""
     lines, subs = textwrap.wrap(title, width) or [""], textwrap.wrap(subtitle, sub_width)
-    text = "<br>".join(plot(line) for line in lines) + "".join(
-        f"<br><span style='font-size:13px;color:#444'>{plot(line)}</span>" for line in subs)
+    text = "<br>".join(lines) + "".join(f"<br><span style='font-size:13px;color:#444'>{line}</span>" for line in subs)
     return text, 28 + 24 * len(lines) + 18 * len(subs) + 10
 
 
