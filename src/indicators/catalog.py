@@ -215,6 +215,10 @@ EUTL = Source(
     "https://github.com/cedricr/eutl",
 )
 
+# The sources a refresh brings, by adapter: their licence is written here only (refresh/sources.py reads it).
+REFRESHED_SOURCES = {s.adapter: s for s in (URSSAF, ETAT_CIVIL_DECES, SIDE_COMMUNES, POP_HISTORY, COMPARATEUR_NEW,
+                                            CITEPA)}
+
 _CENSUS_CAUTION = (
     "Une population légale de l'année N provient des enquêtes de recensement N-2 à N+2 : "
     "les écarts d'une année sur l'autre sont lissés ; l'Insee conseille de comparer des "

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import catalog
 from . import census, emissions, melodi
 from .download import DownloadFailed
 from .layout import CheckFailed, LayoutChanged, Summary
@@ -95,7 +96,13 @@ MELODI = "https://api.insee.fr/melodi"
 def _melodi(name: str, label: str, target: str, layout: melodi.MelodiLayout) -> Adapter:
     ds = layout.dataset
     return Adapter(name, label, target, f"{MELODI}/catalog/{ds}", f"{MELODI}/file/{ds}/{ds}_CSV_FR",
-                   rf"{ds}.*CSV_FR", rf"^{ds}.*\.zip$", melodi.validator(layout), "Licence Ouverte / Etalab 2.0")
+                   rf"{ds}.*CSV_FR", rf"^{ds}.*\.zip$", melodi.validator(layout), _licence(name))
+
+
+def _licence(adapter: str) -> str:
+    """The licence the catalog cites for what this adapter brings (Insee's open licence by default)."""
+    source = catalog.REFRESHED_SOURCES.get(adapter)
+    return source.licence if source else catalog.LO
 
 
 URSSAF_DATASET = ("https://open.urssaf.fr/api/explore/v2.1/catalog/datasets/"
@@ -112,25 +119,26 @@ ADAPTERS = (
             "https://www.insee.fr/fr/statistiques/3698339",
             "https://www.insee.fr/fr/statistiques/fichier/3698339/base-pop-historiques-1876-2023.xlsx",
             r"base-pop-historiques-1876-\d{4}\.xlsx", r"^base-pop-historiques.*\.xlsx$", census.validate_populations,
-            "Licence Ouverte / Etalab 2.0", "population/pop_communes_2006_2023_harmonised_cog2026.csv.gz"),
+            _licence("populations"), "population/pop_communes_2006_2023_harmonised_cog2026.csv.gz"),
     Adapter("comparateur", "Base du comparateur de territoires (Insee, recensement)",
             "census/base_cc_comparateur_csv.zip", "https://www.insee.fr/fr/statistiques/2521169",
             "https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip",
             r"base_cc_comparateur_csv\.zip", r"^base_cc_comparateur.*\.(zip|csv)$", census.validate_comparator,
-            "Licence Ouverte / Etalab 2.0", "snapshots/comparateur_territoires_2022_communes.csv.gz"),
+            _licence("comparateur"), "snapshots/comparateur_territoires_2022_communes.csv.gz"),
     Adapter("urssaf", "Effectifs salariés privés par commune (Urssaf)", "urssaf/effectifs_commune_ape.csv",
             URSSAF_DATASET, f"{URSSAF_DATASET}/exports/csv?delimiter=%3B",
             r"commune-x-ape-last/exports/csv", r"^etablissements-et-effectifs-salaries.*commune-x-ape.*\.csv$",
-            validate_urssaf, "ODbL"),
+            validate_urssaf, _licence("urssaf")),
     Adapter("citepa", "Inventaire territorialisé des gaz à effet de serre (Citepa)", "citepa/igt_commune.csv",
             "https://www.data.gouv.fr/api/1/datasets/inventaire-de-gaz-a-effet-de-serre-territorialise/", None,
             r"\.csv", r"(?i)^(igt|citepa|inventaire).*\.csv$", emissions.validate_citepa,
-            "à vérifier à chaque édition (data.gouv.fr)"),
+            _licence("citepa")),
     Adapter("seqe", "Émissions vérifiées des installations SEQE-UE (registre européen)",
             "co2/eu_ets_emissions_fr.csv", "https://api.github.com/repos/cedricr/eutl/contents/export",
             "https://raw.githubusercontent.com/cedricr/eutl/main/export/emissions-FR-geo.csv",
             r"emissions-FR-geo\.csv", r"^(emissions-FR-geo|eu_ets_emissions_fr).*\.csv$", emissions.validate_ets,
-            "CC BY 4.0", "co2/eu_ets_emissions_fr_2005_2022.csv.gz", emissions.compare_ets),
+            catalog.EUTL.licence, "co2/eu_ets_emissions_fr_2005_2022.csv.gz",
+            emissions.compare_ets),
 )
 
 
