@@ -321,17 +321,19 @@ SPAN_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]  # one co
 
 
 def small_multiples(series: pd.DataFrame, spec: ChartSpec, members: list[str],
-                    references_of: dict[str, list[str]]) -> go.Figure:
-    """One panel per member, its own references in grey, the same y scale everywhere so panels compare;
-    yearly values as a line, each census span as a segment coloured by its period and named once in the
-    legend (eight members × three overlapping spans in one chart were unreadable)."""
+                    references_of: dict[str, list[str]], shared_scale: bool = True) -> go.Figure:
+    """One panel per member, its own references in grey; yearly values as a line, each census span as a
+    segment coloured by its period and named once in the legend (eight members × three overlapping spans
+    in one chart were unreadable). Rates share one y scale so panels compare; counts (`shared_scale`
+    False) get a scale each, since a town of 10 000 beside an EPCI of 55 000 would be a flat line."""
     from plotly.subplots import make_subplots
 
     shown = [m for m in members if (series["territory"] == m).any()]
     cols = 2 if len(shown) <= 4 else 4 if len(shown) > 6 else 3
     rows = -(-len(shown) // cols)
     labels = dict(zip(series["territory"], series["territory_label"], strict=True))
-    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=True, horizontal_spacing=0.04,
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=shared_scale, shared_xaxes=True,
+                        horizontal_spacing=0.04 if shared_scale else 0.07,
                         vertical_spacing=0.16 if rows > 1 else 0.1,
                         subplot_titles=[plot(short(str(labels[m]), 30)) for m in shown])
     spans = sorted({(int(p), int(y)) for p, y in zip(series["period_start"], series["year"], strict=True) if p != y})
@@ -377,14 +379,18 @@ def small_multiples(series: pd.DataFrame, spec: ChartSpec, members: list[str],
     first, last = int(series["period_start"].min()), int(series["year"].max())
     fig.update_xaxes(range=[first - 0.5, last + 0.5], dtick=year_step(last - first + 1) * 2, tickformat="d",
                      gridcolor="#f0f0f0")
-    # One y scale for every panel, set here: the shared autorange of plotly's subplots kept only some panels.
-    drawn = series[series["territory"].isin(set(shown) | {r for m in shown for r in references_of.get(m, [])})]
-    lo, hi = float(drawn["value"].min()), float(drawn["value"].max())
-    pad = (hi - lo) * 0.06 or 1.0
-    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#999", tickformat=",~r", range=[lo - pad, hi + pad])
+    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#999", tickformat=",~r")
+    if shared_scale:  # one scale, set here: the shared autorange of plotly's subplots kept only some panels
+        drawn = series[series["territory"].isin(set(shown) | {r for m in shown for r in references_of.get(m, [])})]
+        lo, hi = float(drawn["value"].min()), float(drawn["value"].max())
+        pad = (hi - lo) * 0.06 or 1.0
+        fig.update_yaxes(range=[lo - pad, hi + pad])
     if spec.marker_year is not None:  # named once, in the legend (the panels are too small for a label)
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line={"color": "#CC79A7", "dash": "dash"},
                                  name=plot(spec.marker_label or f"Début : {spec.marker_year}")), row=1, col=1)
+    if not shared_scale:  # said in the legend: the y title has no room for it
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", marker={"opacity": 0},
+                                 name="Échelle propre à chaque panneau (tailles différentes)"), row=1, col=1)
     fig = frame(fig, spec, plot_height=170 * rows)
     fig.update_layout(yaxis_title=plot(spec.unit))
     return fig

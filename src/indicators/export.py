@@ -203,7 +203,7 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
         members = [c for c in codes if (series["territory"] == c).any()]
         if len(members) >= SMALL_MULTIPLES_FROM:  # one panel per member, each with its own région and France
             refs_of = {c: [r for r in territories.references(con, c)[1:] if r in shown_refs] for c in members}
-            fig = small_multiples(series, spec, members, refs_of)
+            fig = small_multiples(series, spec, members, refs_of, shared_scale=ind.kind != "count")
         else:
             fig = trend_chart(series, spec, frozenset(shown_refs)) if not series.empty else _empty_figure(spec)
         items.append(PackItem(ind, fig, spec, series_table(series, spec, {ind_id: str(ind.label)}), gap=gap))

@@ -189,3 +189,10 @@ def test_more_than_four_members_get_one_panel_each_with_their_own_references(con
     assert {"2008–2013", "2013–2018", "2013–2019", "Occitanie (référence)"} <= names
     lo, hi = fig.layout.yaxis.range
     assert lo < -11.6 and hi > 12.1  # one scale holds every panel
+
+
+def test_counts_in_panels_get_a_scale_each_and_say_so(con):
+    codes = territories.group_members(con, "cci-midi-pyrenees")["code"].tolist()
+    fig = export.pack_items(con, codes, ["population"], 2012, 2021, True, lambda i, r: "")[0].figure
+    assert "Échelle propre à chaque panneau (tailles différentes)" in {t.name for t in fig.data}
+    assert fig.layout.yaxis2.matches is None and fig.layout.yaxis.range is None  # each panel its own range
