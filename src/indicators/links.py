@@ -103,7 +103,8 @@ class Param:
 
 def _replaced(label: str, raw: str, by: Any) -> str:
     shown = md(raw[:40] + ("…" if len(raw) > 40 else ""))
-    by = f"{by:g}".replace(".", ",") if isinstance(by, float) else "valeur par défaut" if by is None else by
+    by = ("oui" if by else "non") if isinstance(by, bool) else f"{by:g}".replace(".", ",") if isinstance(by, float) \
+        else "valeur par défaut" if by is None else by
     return f"{label} : « {shown} » remplacé par « {md(str(by))} »"
 
 

@@ -44,7 +44,9 @@ def read(param: Param, options: Sequence[Any] | None = None, default: Any = None
     if notice and from_url and st.session_state.get(_SEEN, {}).get(_memo_key(param)) != raw:
         # Only a value a person brought in a link is announced: one the page itself wrote (the year of
         # a level the user just left) is replaced quietly, the widget shows the new one.
-        st.session_state.setdefault(_NOTICES, []).append(notice)
+        said = st.session_state.setdefault(_NOTICES, [])
+        if notice not in said:  # a key read twice in a run (the view, then its widget) is announced once
+            said.append(notice)
     return value
 
 

@@ -105,3 +105,9 @@ def test_a_value_the_user_left_by_changing_another_is_replaced_quietly():
     at.selectbox(key="w_niveau").set_value("COM").run()
     assert not at.exception and at.query_params["p"] != "2020"
     assert not [c.value for c in at.caption if c.value.startswith("Lien corrigé")]
+
+
+def test_a_key_read_twice_in_a_run_is_announced_once():
+    at = run_page("carte", {"groupe_seul": "peut-être", "g": "cci-midi-pyrenees"})
+    said = [c.value for c in at.caption if c.value.startswith("Lien corrigé : ")]
+    assert len(said) == 1 and said[0].count("Membres du groupe seulement") == 1, said

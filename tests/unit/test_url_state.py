@@ -129,3 +129,8 @@ def test_a_permalink_names_its_page_and_state():
     link = links.permalink(view)
     assert link.split("?")[0].endswith("/evolutions")
     assert links.EvolutionsView.from_params(dict(kv.split("=") for kv in link.split("?")[1].split("&")))[0] == view
+
+
+def test_a_replaced_yes_no_value_is_said_in_french():
+    _, notices = links.CarteView.from_params({"groupe_seul": "peut-être"})
+    assert notices == ["Membres du groupe seulement : « peut\\-être » remplacé par « non »"]
