@@ -148,15 +148,16 @@ def _within(series: pd.DataFrame, year_from: int, year_to: int) -> pd.DataFrame:
     return series[(series["year"] >= year_from) & (series["period_start"] <= year_to)]
 
 
-def _stand_ins(con, ind: store.IndicatorRow, series: pd.DataFrame, codes: list[str], year_from: int,
-               year_to: int) -> tuple[pd.DataFrame, str]:
+def _stand_ins(con, ind: store.IndicatorRow, series: pd.DataFrame, refs_by_code: dict[str, list[str]],
+               year_from: int, year_to: int) -> tuple[pd.DataFrame, str]:
     """When no member has the indicator (business creations exist from départements up), the pack says
     why and shows what exists instead: the members' départements and régions, named as such."""
+    codes = list(refs_by_code)
     if not codes or series["territory"].isin(codes).any():
         return series, ""
     said = (f"{ind.label} : donnée non disponible pour ces territoires sur {year_from}–{year_to} "
             f"(couverture : {ind.coverage.rstrip('.')}).")
-    parents = list(dict.fromkeys(p for c in codes for p in territories.references(con, c)[:-1] if p not in codes))
+    parents = list(dict.fromkeys(p for c in codes for p in refs_by_code[c][:-1] if p not in codes))
     for level, whose in (("DEP", "départements"), ("REG", "régions")):  # the nearest level that has it
         wanted = [p for p in parents if territories.level_of(p) == level]
         stand = _within(store.series(con, wanted, [ind.id]), year_from, year_to) if wanted else series.iloc[:0]
@@ -186,7 +187,8 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
     """Series, chart and table of each indicator for these territories (and their references); for a
     programme's group with a start year, each indicator's « Évaluation » section too."""
     # References: the members' régions and France, for rates only (France's count would flatten the lines).
-    regions = [r[-2] for r in (territories.references(con, c) for c in codes) if len(r) >= 2]
+    refs_by_code = {c: territories.references(con, c) for c in codes}  # département, région, France: read once
+    regions = [r[-2] for r in refs_by_code.values() if len(r) >= 2]
     refs = [r for r in dict.fromkeys(regions + ["FR"]) if r not in codes] if with_references and codes else []
     inds = store.indicator_rows(con)
     start_year = group.start if group is not None else None
@@ -195,14 +197,14 @@ def pack_items(con, codes: list[str], indicator_ids: list[str], year_from: int, 
         ind = inds[ind_id]
         shown_refs = refs if ind.kind != "count" else []
         series = _within(store.series(con, codes + shown_refs, [ind_id]), year_from, year_to)
-        series, gap = _stand_ins(con, ind, series, codes, year_from, year_to)
+        series, gap = _stand_ins(con, ind, series, refs_by_code, year_from, year_to)
         spec = spec_of(ind, subtitle=f"{subtitle} · {year_from}–{year_to}".strip(" ·"),
                        permalink=permalink(ind_id, shown_refs), marker_year=start_year,
                        marker_label=f"Début du programme ({start_year})" if start_year else "",
                        notes=tuple(n for n in (gap, ind.caution) if n))
         members = [c for c in codes if (series["territory"] == c).any()]
         if len(members) >= SMALL_MULTIPLES_FROM:  # one panel per member, each with its own région and France
-            refs_of = {c: [r for r in territories.references(con, c)[1:] if r in shown_refs] for c in members}
+            refs_of = {c: [r for r in refs_by_code[c] if r in shown_refs] for c in members}
             fig = small_multiples(series, spec, members, refs_of, shared_scale=ind.kind != "count")
         else:
             fig = trend_chart(series, spec, frozenset(shown_refs)) if not series.empty else _empty_figure(spec)

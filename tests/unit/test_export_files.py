@@ -196,3 +196,10 @@ def test_counts_in_panels_get_a_scale_each_and_say_so(con):
     fig = export.pack_items(con, codes, ["population"], 2012, 2021, True, lambda i, r: "")[0].figure
     assert "Échelle propre à chaque panneau (tailles différentes)" in {t.name for t in fig.data}
     assert fig.layout.yaxis2.matches is None and fig.layout.yaxis.range is None  # each panel its own range
+
+
+def test_a_departement_in_panels_keeps_its_region_as_reference(con):
+    codes = ["DEP:09", "DEP:12", "DEP:31", "DEP:65", "DEP:81"]
+    fig = export.pack_items(con, codes, ["net_migration_rate"], 2012, 2021, True, lambda i, r: "")[0].figure
+    first_panel = {t.name for t in fig.data if t.xaxis == "x"}
+    assert "Occitanie (référence)" in first_panel  # the région, not only France
