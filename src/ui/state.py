@@ -18,7 +18,7 @@ from indicators.links import (  # noqa: F401
 
 _MEMO = "url:"
 _NOTICES = "url_notices"
-_SEEN = "url_written"  # the text the pages last wrote under each key in this session
+_WRITTEN = "url_written"  # the text the pages last wrote under each key in this session
 V = TypeVar("V", bound=View)
 
 # ---- Binding to Streamlit: the URL first, else the value this session last had on the page. ----
@@ -41,7 +41,7 @@ def read(param: Param, options: Sequence[Any] | None = None, default: Any = None
     """The valid value of a key. A replaced value from the link is announced once (see `notices`)."""
     raw, from_url = _raw(param)
     value, notice = param.parse(raw, options, default, bounds)
-    if notice and from_url and st.session_state.get(_SEEN, {}).get(_memo_key(param)) != raw:
+    if notice and from_url and st.session_state.get(_WRITTEN, {}).get(_memo_key(param)) != raw:
         # Only a value a person brought in a link is announced: one the page itself wrote (the year of
         # a level the user just left) is replaced quietly, the widget shows the new one.
         said = st.session_state.setdefault(_NOTICES, [])
@@ -60,7 +60,7 @@ def write(param: Param, value: Any) -> None:
     """Write a value (lists joined by commas); an empty value (or an omitted default) removes the key."""
     text = param.dump(value)
     st.session_state[_memo_key(param)] = text or ""
-    st.session_state.setdefault(_SEEN, {})[_memo_key(param)] = text
+    st.session_state.setdefault(_WRITTEN, {})[_memo_key(param)] = text
     for old in param.aliases:  # an older link's name gives way to the current one
         if old in st.query_params:
             del st.query_params[old]

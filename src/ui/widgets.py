@@ -115,12 +115,10 @@ def include_small() -> bool:
 
 def small_toggle(rule: str | None = None) -> bool:
     """Bring the values resting on small counts back into the ranks; returns the choice."""
-    on = st.toggle("Classer aussi les effectifs faibles" + (f" ({rule})" if rule else ""), include_small(),
-                   key="w_petits", help="Une valeur calculée sur un petit effectif (moins de 500 habitants pour un "
-                                        "taux par habitant, par exemple) varie beaucoup : par défaut elle n'est pas "
-                                        "classée ; elle reste sur la carte, hachurée.")
-    state.write(state.SMALL, on)
-    return on
+    return state.toggle(state.SMALL, "Classer aussi les effectifs faibles" + (f" ({rule})" if rule else ""),
+                        help="Une valeur calculée sur un petit effectif (moins de 500 habitants pour un taux par "
+                             "habitant, par exemple) varie beaucoup : par défaut elle n'est pas classée ; elle reste "
+                             "sur la carte, hachurée.")
 
 
 def year_span(first: int, last: int, default: tuple[int, int]) -> tuple[int, int]:
