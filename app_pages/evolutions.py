@@ -54,8 +54,8 @@ mode = state.segmented(P("mode"), "Mode", transforms.MODES)
 m2, m3 = st.columns([1, 3])
 first, last = data.cached(store.year_range)
 base = state.number(P("base"), "Année de base (indice)", first, last, default=min(max(2013, first), last), where=m2,
-                    disabled=mode != "indice")
-if mode != "indice":
+                    disabled=mode not in ("indice", "auto"))  # « Adapté » draws counts as an index too
+if mode not in ("indice", "auto"):
     state.write(P("base"), None)
 with m3:
     lo, hi = st.slider("Années", first, last, widgets.year_span(first, last, (first, last)), key="w_annees")
@@ -73,7 +73,6 @@ if said:
     st.warning(said)
 all_names = territories.labels(con, codes + refs)
 for ind in inds[:count]:
-    ind_id = ind.id
     panel = evolutions.panel(con, ind, choices, all_names)
     for note in panel.notes:
         st.info(note)
@@ -81,7 +80,7 @@ for ind in inds[:count]:
         continue
     fig = charts.trend_chart(panel.shown, panel.spec, frozenset(refs))
     widgets.show_chart(fig)
-    widgets.export_chart(fig, panel.spec, panel.shown, f"evo_{ind_id}")
+    widgets.export_chart(fig, panel.spec, panel.shown, f"evo_{ind.id}")
     with st.expander("Tableau des valeurs"):
         st.dataframe(summaries.values_table(panel.shown, [*codes, *refs], panel.spec.decimals), width="stretch")
     if panel.growth is not None:
