@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import refresh, store, verdict
+from indicators import coverage, datasets, refresh, store, verdict
 from indicators.pipeline.cog import GEO_YEAR
 from indicators.classify import JENKS_POINTS
 from indicators.format import fr_datetime
@@ -13,6 +13,7 @@ from ui import data
 
 con = data.require_database()
 st.title("Méthodes")
+held = coverage.held_periods(con, ["births", "net_migration"])  # the years this base holds, never typed here
 st.markdown(
     f"""
 **Géographie.** Toutes les séries sont exprimées dans la géographie communale de {GEO_YEAR} (code officiel
@@ -26,11 +27,12 @@ somme pour les effectifs, rapport des sommes pour les taux, jamais une moyenne d
 la métropole et les départements d'outre-mer hors Mayotte (populations annuelles publiées seulement
 depuis 2020) ; pour les séries du panel départemental, c'est la France métropolitaine, et la valeur le dit.
 
-**Naissances et périodes de recensement.** Les naissances sont annuelles pour chaque commune de 2008 à
-2024 (état civil, commune de résidence de la mère) ; la somme des communes hors Mayotte est vérifiée
-chaque année contre la ligne nationale de l'Insee à la construction de la base. Les nouveaux résidents
-(solde migratoire apparent) d'une commune sont calculés sur des périodes de recensement (2008–2013,
-2013–2018, 2013–2019) : l'Insee déconseille les écarts d'une année sur l'autre des populations légales.
+**Naissances et périodes de recensement.** Les naissances sont annuelles pour chaque commune
+({coverage.said(held, "births", "COM", "annees")} ; état civil, commune de résidence de la mère) ; la somme
+des communes hors Mayotte est vérifiée chaque année contre la ligne nationale de l'Insee à la construction
+de la base. Les nouveaux résidents (solde migratoire apparent) d'une commune sont calculés sur des
+périodes de recensement ({coverage.said(held, "net_migration", "COM", "periodes")}) : l'Insee déconseille
+les écarts d'une année sur l'autre des populations légales.
 
 **Données manquantes.** Une valeur absente est affichée « donnée non disponible », jamais 0 ; aucune
 année n'est interpolée et aucun chiffre départemental n'est réparti sur les communes.
@@ -75,6 +77,9 @@ else:
                "`python -m indicators refresh` la met à jour source par source ; `--from DOSSIER` "
                "charge des fichiers téléchargés ailleurs.")
 st.dataframe(pd.DataFrame(refresh.status()), hide_index=True, width="stretch")
+st.markdown("**Sources de la base**")
+st.dataframe(pd.DataFrame(datasets.rows(refresh.loaded())), hide_index=True, width="stretch",
+             column_config={"Adresse": st.column_config.LinkColumn(display_text="ouvrir")})
 for row in store.indicators(con).itertuples():
     with st.expander(f"{md(row.label)} ({md(row.unit)})"):
         st.markdown(

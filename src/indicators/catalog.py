@@ -4,24 +4,26 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from .datasets import (
+    CITEPA,
+    COG_POP,
+    COMPARATEUR,
+    COMPARATEUR_NEW,
+    DEP_PANEL,
+    ETAT_CIVIL,
+    ETAT_CIVIL_DECES,
+    EUTL,
+    POP_HISTORY,
+    SERIE_HISTORIQUE,
+    SIDE,
+    SIDE_COMMUNES,
+    URSSAF,
+    Dataset,
+)
+
 Kind = Literal["count", "ratio", "level"]
 # How the direction of an indicator is said on every page.
 POLARITY_WORDS = {1: "plus = mieux", 0: "neutre", -1: "moins = mieux"}
-
-
-@dataclass(frozen=True)
-class Source:
-    """A dataset an indicator comes from, as cited under every chart and export."""
-
-    producer: str
-    dataset: str
-    licence: str
-    vintage: str
-    url: str = ""
-    adapter: str | None = None  # brought only by `refresh --only <adapter>`: cited once its file is loaded
-
-    def citation(self) -> str:
-        return f"{self.producer}, {self.dataset} ({self.vintage}), {self.licence}"
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Indicator:
     unit: str
     kind: Kind
     definition: str
-    sources: tuple[Source, ...]
+    sources: tuple[Dataset, ...]
     coverage: str
     polarity: int = 0  # +1 more is better, -1 less is better, 0 neutral
     numerator: str | None = None
@@ -54,13 +56,13 @@ class Indicator:
     absent: str = ""
     extra: dict = field(default_factory=dict)
 
-    def cited(self, loaded: frozenset[str] | None = None) -> tuple[Source, ...]:
+    def cited(self, loaded: frozenset[str] | None = None) -> tuple[Dataset, ...]:
         """The sources to cite: all of them, or, given the refresh sources `loaded` in a base, those
         that gave it values (a source still to be fetched is not cited under a chart it is absent
         from; an indicator with no other source keeps its own, to say where it would come from)."""
         if loaded is None:
             return self.sources
-        return tuple(s for s in self.sources if s.adapter is None or s.adapter in loaded) or self.sources
+        return tuple(s for s in self.sources if s.held(loaded)) or self.sources
 
     @property
     def source_line(self) -> str:
@@ -96,128 +98,17 @@ class Indicator:
         return row
 
 
-def _source_line(sources: tuple[Source, ...]) -> str:
+def _source_line(sources: tuple[Dataset, ...]) -> str:
     return "Source : " + " ; ".join(s.citation() for s in sources)
 
 
-def _licence(sources: tuple[Source, ...]) -> str:
+def _licence(sources: tuple[Dataset, ...]) -> str:
     return " ; ".join(sorted({s.licence for s in sources}))
 
 
-def _vintage(sources: tuple[Source, ...]) -> str:
+def _vintage(sources: tuple[Dataset, ...]) -> str:
     return " ; ".join(s.vintage for s in sources)
 
-
-LO = "Licence Ouverte / Etalab 2.0"
-
-COG_POP = Source(
-    "Insee",
-    "populations légales communales, harmonisées en géographie 2026 "
-    "(« © Code Officiel Géographique (Insee) et package R COGugaison »)",
-    "ODbL (base dérivée COGugaison) ; données Insee sous " + LO,
-    "millésimes 2006–2023, COG 2026",
-    "https://github.com/antuki/COGugaison",
-)
-COMPARATEUR = Source(
-    "Insee",
-    "comparateur de territoires 2022 (recensements 2013 et 2018, état civil 2013–2018, REE/Sirene 2018)",
-    LO,
-    "édition 2022, COG 2022 ramené au COG 2026",
-    "https://www.insee.fr/fr/statistiques/2521169",
-)
-DEP_PANEL = Source(
-    "Insee",
-    "estimations de population au 1er janvier et état civil par département",
-    LO,
-    "2012–2021, 96 départements métropolitains",
-    "https://github.com/ShailKPatel/Regions-Inegales",
-)
-SIDE = Source(
-    "Insee",
-    "créations d'entreprises (SIDE, répertoire Sirene) par département",
-    LO,
-    "2012–2021, 96 départements métropolitains",
-    "https://github.com/ShailKPatel/Regions-Inegales",
-)
-ETAT_CIVIL = Source(
-    "Insee",
-    "naissances domiciliées par commune (état civil, fichier Melodi DS_ETAT_CIVIL_NAIS_COMMUNES)",
-    LO,
-    "édition 2025, 2008–2024, COG 2025 ramené au COG 2026",
-    "https://catalogue-donnees.insee.fr/fr/catalogue/recherche/DS_ETAT_CIVIL_NAIS_COMMUNES",
-)
-SERIE_HISTORIQUE = Source(
-    "Insee",
-    "séries historiques du recensement, base communale (populations 2008, 2013, 2019 ; naissances et "
-    "décès 2008–2013 et 2013–2019)",
-    LO,
-    "recensement 2019, COG 2019 ramené au COG 2026",
-    "https://www.insee.fr/fr/statistiques/5395857",
-)
-URSSAF = Source(
-    "Urssaf",
-    "établissements et effectifs salariés au niveau commune × APE (secteur privé)",
-    "ODbL",
-    "fichier national obtenu par `python -m indicators refresh --only urssaf`",
-    "https://open.urssaf.fr/explore/dataset/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last/",
-    adapter="urssaf",
-)
-# Sources a refresh brings (`python -m indicators refresh`): absent from the shipped base, cited as soon
-# as their values are there.
-REFRESHED = "fichier obtenu par `python -m indicators refresh`"
-ETAT_CIVIL_DECES = Source(
-    "Insee",
-    "décès domiciliés par commune (état civil, fichier Melodi DS_ETAT_CIVIL_DECES_COMMUNES)",
-    LO,
-    REFRESHED + " (--only deces), COG de l'édition ramené au COG 2026",
-    "https://catalogue-donnees.insee.fr/fr/catalogue/recherche/DS_ETAT_CIVIL_DECES_COMMUNES",
-    adapter="deces",
-)
-SIDE_COMMUNES = Source(
-    "Insee",
-    "créations d'entreprises par commune (SIDE, fichier Melodi DS_SIDE_CREA_ENT_COM)",
-    LO,
-    REFRESHED + " (--only creations), depuis 2012",
-    "https://catalogue-donnees.insee.fr/fr/catalogue/recherche/DS_SIDE_CREA_ENT_COM",
-    adapter="creations",
-)
-POP_HISTORY = Source(
-    "Insee",
-    "populations légales, séries historiques (base-pop-historiques) pour les années après 2023",
-    LO,
-    REFRESHED + " (--only populations)",
-    "https://www.insee.fr/fr/statistiques/3698339",
-    adapter="populations",
-)
-COMPARATEUR_NEW = Source(
-    "Insee",
-    "base du comparateur de territoires, recensement le plus récent (populations, naissances et décès de la "
-    "période, emplois au lieu de travail)",
-    LO,
-    REFRESHED + " (--only comparateur)",
-    "https://www.insee.fr/fr/statistiques/2521169",
-    adapter="comparateur",
-)
-CITEPA = Source(
-    "Citepa",
-    "inventaire territorialisé des émissions de gaz à effet de serre par commune et secteur",
-    "licence indiquée par data.gouv.fr pour l'édition chargée",
-    REFRESHED + " (--only citepa)",
-    "https://www.data.gouv.fr/datasets/inventaire-de-gaz-a-effet-de-serre-territorialise/",
-    adapter="citepa",
-)
-EUTL = Source(
-    "Commission européenne",
-    "EU Transaction Log, émissions vérifiées des installations soumises aux quotas (SEQE-UE), "
-    "géolocalisées (export cedricr/eutl)",
-    "CC BY 4.0",
-    "2005–2022 (export livré ; années suivantes par `python -m indicators refresh --only seqe`)",
-    "https://github.com/cedricr/eutl",
-)
-
-# The sources a refresh brings, by adapter: their licence is written here only (refresh/sources.py reads it).
-REFRESHED_SOURCES = {s.adapter: s for s in (URSSAF, ETAT_CIVIL_DECES, SIDE_COMMUNES, POP_HISTORY, COMPARATEUR_NEW,
-                                            CITEPA)}
 
 _CENSUS_CAUTION = (
     "Une population légale de l'année N provient des enquêtes de recensement N-2 à N+2 : "
@@ -236,6 +127,8 @@ _YEARLY_AFTER_REFRESH = (
     "Après une mise à jour des décès par commune : annuel pour les communes et tous niveaux (population "
     "légale N+1 − N), lissé par construction ; préférez les périodes de recensement."
 )
+# Years and spans are read from the base at build time (coverage.fill): never typed here.
+_SPANS_AND_PANEL = "Communes et tous niveaux sur {periodes_COM} ; départements et au-dessus, annuel {annees_DEP}"
 _SMALL = 20.0
 _SMALL_POPULATION = 500.0  # a rate per 1 000 inhabitants moves by 2 ‰ for one person below this
 
@@ -247,8 +140,8 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         definition="Population municipale légale au 1er janvier de l'année (recensement).",
         sources=(COG_POP, POP_HISTORY),
-        coverage="Communes et tous niveaux, annuel 2006–2023, puis les années suivantes après une mise à jour (Mayotte et collectivités "
-        "d'outre-mer : 2020, 2022, 2023 seulement ; France = hors Mayotte).",
+        coverage="Communes et tous niveaux, annuel {annees_COM} ; une mise à jour ajoute les années publiées depuis "
+        "(Mayotte et collectivités d'outre-mer : 2020, 2022, 2023 seulement ; France = hors Mayotte).",
         caution=_CENSUS_CAUTION,
         smoothed=True,
         census_outcome="pop_change",
@@ -260,7 +153,7 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         definition="Estimation annuelle de population de l'Insee au 1er janvier.",
         sources=(DEP_PANEL,),
-        coverage="Départements métropolitains, régions, France métropolitaine, 2012–2021.",
+        coverage="Départements métropolitains, régions, France métropolitaine, {annees_DEP}.",
         caution=_METRO_NOTE,
     ),
     Indicator(
@@ -271,8 +164,7 @@ INDICATORS: tuple[Indicator, ...] = (
         polarity=1,
         definition="Variation de la population entre le début et la fin de la période. " + _SPAN_NOTE,
         sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL, COMPARATEUR_NEW, ETAT_CIVIL_DECES),
-        coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
-        "annuel 2012–2020 (estimations au 1er janvier). " + _YEARLY_AFTER_REFRESH,
+        coverage=_SPANS_AND_PANEL + " (estimations au 1er janvier). " + _YEARLY_AFTER_REFRESH,
         caution=_CENSUS_CAUTION,
         small_count=_SMALL,
     ),
@@ -283,8 +175,7 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         definition="Naissances domiciliées (état civil, commune de résidence de la mère). " + _SPAN_NOTE,
         sources=(ETAT_CIVIL, SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL),
-        coverage="Communes et tous niveaux, annuel 2008–2024 (Mayotte depuis 2014) ; aussi sur 2008–2013, "
-        "2013–2018 et 2013–2019.",
+        coverage="Communes et tous niveaux, annuel {annees_COM} (Mayotte depuis 2014) ; aussi sur {periodes_COM}.",
         small_count=_SMALL,
     ),
     Indicator(
@@ -294,8 +185,7 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         definition="Décès domiciliés (état civil). " + _SPAN_NOTE,
         sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL, COMPARATEUR_NEW, ETAT_CIVIL_DECES),
-        coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
-        "annuel 2012–2021. " + _YEARLY_AFTER_REFRESH,
+        coverage=_SPANS_AND_PANEL + ". " + _YEARLY_AFTER_REFRESH,
         small_count=_SMALL,
     ),
     Indicator(
@@ -306,8 +196,7 @@ INDICATORS: tuple[Indicator, ...] = (
         polarity=1,
         definition="Naissances moins décès sur la période. " + _SPAN_NOTE,
         sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL, COMPARATEUR_NEW, ETAT_CIVIL_DECES),
-        coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
-        "annuel 2012–2021. " + _YEARLY_AFTER_REFRESH,
+        coverage=_SPANS_AND_PANEL + ". " + _YEARLY_AFTER_REFRESH,
         small_count=_SMALL,
     ),
     Indicator(
@@ -319,8 +208,7 @@ INDICATORS: tuple[Indicator, ...] = (
         definition="Variation de population moins solde naturel (naissances − décès) sur la même "
         "période : arrivées moins départs, estimés par différence. " + _SPAN_NOTE,
         sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL, COMPARATEUR_NEW, ETAT_CIVIL_DECES),
-        coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
-        "annuel 2012–2020. " + _YEARLY_AFTER_REFRESH,
+        coverage=_SPANS_AND_PANEL + ". " + _YEARLY_AFTER_REFRESH,
         caution="Solde « apparent » : il absorbe aussi les écarts de mesure entre deux recensements. "
         + _CENSUS_CAUTION,
         theme="Attractivité résidentielle",
@@ -339,8 +227,7 @@ INDICATORS: tuple[Indicator, ...] = (
         definition="Solde migratoire apparent annuel pour 1 000 habitants (population municipale "
         "du début de la période).",
         sources=(SERIE_HISTORIQUE, COMPARATEUR, DEP_PANEL, COG_POP),
-        coverage="Communes et tous niveaux sur 2008–2013, 2013–2018 et 2013–2019 ; départements et au-dessus, "
-        "annuel 2012–2020.",
+        coverage=_SPANS_AND_PANEL + ".",
         caution="Taux d'un agrégat = rapport des sommes. " + _CENSUS_CAUTION,
         theme="Attractivité résidentielle",
         small_count=_SMALL_POPULATION,
@@ -358,8 +245,8 @@ INDICATORS: tuple[Indicator, ...] = (
         definition="Naissances domiciliées de l'année pour 1 000 habitants (population municipale de la même "
         "année ; sur une période, celle du début).",
         sources=(ETAT_CIVIL, SERIE_HISTORIQUE, COG_POP),
-        coverage="Communes et tous niveaux, annuel 2008–2023 (pas de population légale 2024 ici) ; aussi "
-        "sur les périodes de recensement.",
+        coverage="Communes et tous niveaux, annuel {annees_COM} (les années qui ont une population légale) ; "
+        "aussi sur {periodes_COM}.",
         caution="Taux d'un agrégat = rapport des sommes. Une population légale est lissée sur cinq ans.",
         small_count=_SMALL_POPULATION,
     ),
@@ -371,7 +258,7 @@ INDICATORS: tuple[Indicator, ...] = (
         polarity=1,
         definition="Créations d'entreprises de l'année (toutes formes, y compris micro-entrepreneurs).",
         sources=(SIDE, SIDE_COMMUNES),
-        coverage="Départements métropolitains, régions, France métropolitaine, 2012–2021. Communes et tous "
+        coverage="Départements métropolitains, régions, France métropolitaine, {annees_DEP}. Communes et tous "
         "niveaux, annuel depuis 2012, une fois le fichier communal chargé par la mise à jour (il remplace alors "
         "le panel départemental) ; sinon, importez votre série.",
         caution=_METRO_NOTE,
@@ -386,7 +273,7 @@ INDICATORS: tuple[Indicator, ...] = (
             polarity=1,
             definition=f"Créations d'entreprises de l'année dans le secteur : {label.lower()}.",
             sources=(SIDE,),
-            coverage="Départements métropolitains, régions, France métropolitaine, 2012–2021.",
+            coverage="Départements métropolitains, régions, France métropolitaine, {annees_DEP}.",
             caution=_METRO_NOTE,
             theme="Économie",
         )
@@ -409,7 +296,7 @@ INDICATORS: tuple[Indicator, ...] = (
         decimals=1,
         definition="Créations d'entreprises de l'année pour 1 000 habitants (population municipale).",
         sources=(SIDE, COG_POP),
-        coverage="Départements métropolitains, régions, France métropolitaine, 2012–2021.",
+        coverage="Départements métropolitains, régions, France métropolitaine, {annees_DEP}.",
         caution=_METRO_NOTE,
         theme="Économie",
     ),
@@ -421,8 +308,8 @@ INDICATORS: tuple[Indicator, ...] = (
         polarity=1,
         definition="Nombre d'emplois localisés dans le territoire (recensement, exploitation complémentaire).",
         sources=(COMPARATEUR, COMPARATEUR_NEW),
-        coverage="Communes et tous niveaux, 2013 et 2018 ; les deux années du recensement le plus récent après "
-        "une mise à jour.",
+        coverage="Communes et tous niveaux, {annees_COM} (une mise à jour ajoute les deux années du recensement le "
+        "plus récent).",
         caution="Valeurs issues d'une exploitation pondérée : les petits effectifs sont fragiles.",
         theme="Économie",
         small_count=_SMALL,
@@ -450,7 +337,7 @@ INDICATORS: tuple[Indicator, ...] = (
         polarity=1,
         definition="Établissements actifs au 31 décembre 2018, tous secteurs marchands et non marchands.",
         sources=(COMPARATEUR,),
-        coverage="Communes et tous niveaux, fin 2018.",
+        coverage="Communes et tous niveaux, fin {annees_COM}.",
         theme="Économie",
         small_count=_SMALL,
     ),
@@ -462,7 +349,7 @@ INDICATORS: tuple[Indicator, ...] = (
         polarity=1,
         definition="Établissements actifs du commerce et de la réparation automobile au 31 décembre 2018.",
         sources=(COMPARATEUR,),
-        coverage="Communes et tous niveaux, fin 2018.",
+        coverage="Communes et tous niveaux, fin {annees_COM}.",
         theme="Économie",
         small_count=_SMALL,
     ),
@@ -487,7 +374,7 @@ INDICATORS: tuple[Indicator, ...] = (
         decimals=1,
         definition="Population municipale 2018 divisée par la superficie.",
         sources=(COG_POP, COMPARATEUR),
-        coverage="Communes et tous niveaux, 2018.",
+        coverage="Communes et tous niveaux, {annees_COM}.",
         theme="Cadre de vie",
     ),
     Indicator(
@@ -498,7 +385,7 @@ INDICATORS: tuple[Indicator, ...] = (
         polarity=1,
         definition="Médiane du revenu disponible par unité de consommation (Filosofi).",
         sources=(COMPARATEUR,),
-        coverage="Communes seulement (valeur publiée), 2019 ; secret statistique pour les petites "
+        coverage="Communes seulement (valeur publiée), {annees_COM} ; secret statistique pour les petites "
         "communes et non calculable pour une commune fusionnée depuis.",
         caution="Une médiane ne s'additionne pas : aucune valeur n'est calculée pour les agrégats.",
         theme="Cadre de vie",
@@ -511,7 +398,7 @@ INDICATORS: tuple[Indicator, ...] = (
         polarity=-1,
         definition="Chômeurs de 15 à 64 ans au sens du recensement.",
         sources=(COMPARATEUR,),
-        coverage="Communes et tous niveaux, 2018.",
+        coverage="Communes et tous niveaux, {annees_COM}.",
         theme="Économie",
         small_count=_SMALL,
     ),
@@ -522,7 +409,7 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         definition="Personnes actives (en emploi ou au chômage) de 15 à 64 ans, recensement.",
         sources=(COMPARATEUR,),
-        coverage="Communes et tous niveaux, 2018.",
+        coverage="Communes et tous niveaux, {annees_COM}.",
         theme="Économie",
     ),
     Indicator(
@@ -538,7 +425,7 @@ INDICATORS: tuple[Indicator, ...] = (
         definition="Chômeurs de 15 à 64 ans pour 100 actifs de 15 à 64 ans (au sens du recensement, "
         "différent du taux du Bureau international du travail).",
         sources=(COMPARATEUR,),
-        coverage="Communes et tous niveaux, 2018.",
+        coverage="Communes et tous niveaux, {annees_COM}.",
         theme="Économie",
         small_count=100.0,
     ),
@@ -549,7 +436,7 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         definition="Nombre de logements (résidences principales, secondaires, occasionnels et vacants).",
         sources=(COMPARATEUR,),
-        coverage="Communes et tous niveaux, 2018.",
+        coverage="Communes et tous niveaux, {annees_COM}.",
         theme="Cadre de vie",
     ),
     Indicator(
@@ -560,7 +447,7 @@ INDICATORS: tuple[Indicator, ...] = (
         polarity=-1,
         definition="Logements inoccupés au recensement.",
         sources=(COMPARATEUR,),
-        coverage="Communes et tous niveaux, 2018.",
+        coverage="Communes et tous niveaux, {annees_COM}.",
         theme="Cadre de vie",
         small_count=_SMALL,
     ),
@@ -577,7 +464,7 @@ INDICATORS: tuple[Indicator, ...] = (
         definition="Logements vacants pour 100 logements : un signe suivi de près par les "
         "programmes de revitalisation des centres-villes.",
         sources=(COMPARATEUR,),
-        coverage="Communes et tous niveaux, 2018.",
+        coverage="Communes et tous niveaux, {annees_COM}.",
         theme="Cadre de vie",
         small_count=100.0,
     ),
@@ -591,7 +478,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "énergétiques soumises au système d'échange de quotas (SEQE-UE), rattachées à la commune "
         "où se trouve l'installation.",
         sources=(EUTL,),
-        coverage="Communes et tous niveaux, annuel 2005–2022. Un territoire sans installation vaut "
+        coverage="Communes et tous niveaux, annuel {annees_COM}. Un territoire sans installation vaut "
         "0 t dans ce périmètre.",
         caution="Périmètre partiel (environ un quart des émissions françaises) : ni transports, ni "
         "logement, ni agriculture. Les émissions totales viennent de l'inventaire territorialisé du "
@@ -612,7 +499,7 @@ INDICATORS: tuple[Indicator, ...] = (
         definition="Émissions des installations soumises aux quotas (SEQE-UE) divisées par la "
         "population municipale de l'année.",
         sources=(EUTL, COG_POP),
-        coverage="Communes et tous niveaux, annuel 2006–2022.",
+        coverage="Communes et tous niveaux, annuel {annees_COM}.",
         caution="Ce n'est pas l'empreinte carbone ni l'inventaire territorial : seulement les "
         "installations soumises aux quotas. Importez un inventaire régional pour le total.",
         theme="Environnement",

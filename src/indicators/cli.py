@@ -173,6 +173,15 @@ def _refresh(args: argparse.Namespace) -> int:
     return 2 if any(o.status == "échec" for o in outcomes) else 0
 
 
+def _docs(args: argparse.Namespace) -> int:
+    from . import docs
+
+    con = store.connect_readonly(args.db) if args.db else store.connect_readonly()
+    changed = docs.write(con)
+    print("Tableaux à jour : " + (", ".join(str(p) for p in changed) if changed else "rien à changer"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indicators", description="Observatoire de l'attractivité")
     parser.add_argument("--db", type=Path, default=None, help="fichier DuckDB (défaut : data/observatoire.duckdb)")
@@ -181,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--if-stale", action="store_true", help="seulement si la base manque ou est plus ancienne que ses sources")
     b.set_defaults(func=_build)
     sub.add_parser("info", help="résume le contenu de la base").set_defaults(func=_info)
+    sub.add_parser("docs", help="régénère les tableaux des README (sources, années par indicateur)").set_defaults(
+        func=_docs)
     imp = sub.add_parser("import", help="importe un fichier CSV/XLSX d'indicateurs")
     imp.add_argument("file", type=Path)
     imp.add_argument("--sheet", help="feuille Excel (défaut : la première)")

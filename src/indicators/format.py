@@ -55,6 +55,27 @@ def period_label(period_start: int, year: int) -> str:
     return str(year) if period_start == year else f"{period_start}–{year}"
 
 
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
+
+
+def years_text(years: Iterable[int]) -> str:
+    """The years a series has, as a reader says them: `2006–2023`, `2013 et 2018`, `2020 et 2022–2023`."""
+    runs: list[list[int]] = []
+    for y in sorted(set(years)):
+        if runs and y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return _and([period_label(a, b) for a, b in runs]) if runs else "aucune année"
+
+
+def spans_text(spans: Iterable[tuple[int, int]]) -> str:
+    """Census spans as `2008–2013, 2013–2018 et 2013–2019`."""
+    spans = sorted(set(spans), key=lambda s: (s[1], s[0]))
+    return _and([period_label(a, b) for a, b in spans]) if spans else "aucune période"
+
+
 _SPACES = str.maketrans({"\u202f": None, "\xa0": None, " ": None, "−": "-"})
 _PLAIN = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _GROUPED_DOT = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")     # 1.234.567,8

@@ -9,6 +9,8 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 
+from .datasets import ANCT_LAYERS, COMMUNE_SHAPES
+
 
 def _decode_arcs(topology: dict) -> list[np.ndarray]:
     """Absolute lon/lat coordinates of every arc (TopoJSON arcs are delta-encoded when quantised)."""
@@ -98,14 +100,15 @@ def locate_points(
     return found
 
 
+COMMUNES, _EPCI = COMMUNE_SHAPES.files
+_REG, _DEP, _ = ANCT_LAYERS.files
 LAYERS = {
     # level: (file, property holding the code, code prefix); ANCT layers place overseas
     # départements as insets beside metropolitan France, good for national maps.
-    "REG": ("geo/anct_cog2023_fr-drom-4326-pur-style1-reg.geojson", "insee_reg", "REG:"),
-    "DEP": ("geo/anct_cog2023_fr-drom-4326-pur-style1-dep.geojson", "insee_dep", "DEP:"),
-    "EPCI": ("geo/epci_cog2026_dissolved_from_communes.geojson", "epci_siren", "EPCI:"),
+    "REG": (_REG, "insee_reg", "REG:"),
+    "DEP": (_DEP, "insee_dep", "DEP:"),
+    "EPCI": (_EPCI, "epci_siren", "EPCI:"),
 }
-COMMUNES = "geo/communes_cog2026_from2018_simplified.topojson"
 
 
 def _rounded(geometry: dict, digits: int = 4) -> dict:

@@ -277,12 +277,11 @@ def test_a_download_larger_than_the_bound_is_stopped_and_removed(publisher, tmp_
     assert not list(tmp_path.iterdir())
 
 
-def test_an_adapter_cites_the_licence_the_catalog_gives_its_source():
-    from indicators import catalog
+def test_an_adapter_cites_the_licence_its_dataset_declares():
+    from indicators import datasets
     from indicators.refresh.sources import ADAPTERS
 
     licences = {a.name: a.licence for a in ADAPTERS}
-    for name, source in catalog.REFRESHED_SOURCES.items():
-        assert licences[name] == source.licence, name
-    assert licences["citepa"] == "licence indiquée par data.gouv.fr pour l'édition chargée"  # one wording
-    assert licences["seqe"] == catalog.EUTL.licence == "CC BY 4.0"
+    assert licences["citepa"] == datasets.CITEPA.licence == "licence indiquée par data.gouv.fr pour l'édition chargée"
+    assert licences["seqe"] == datasets.EUTL.licence == "CC BY 4.0"
+    assert licences["urssaf"] == "ODbL"

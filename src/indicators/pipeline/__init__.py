@@ -9,10 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-from .. import catalog, geo, mapdata, store, territories
+from .. import catalog, coverage, datasets, mapdata, store, territories
 from ..paths import MAP_DIR, SOURCES_DIR, db_path
-from ..refresh import melodi
-from . import aggregate, cog, groups, observations, referential
+from . import aggregate, cog, steps
 
 
 
@@ -70,65 +69,14 @@ def build(path: Path | None = None, sources: Path = SOURCES_DIR, log: Callable[[
 
 def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[str], None],
                 map_dir: Path | None) -> None:
+    """The registry's steps in its order, then the roll-ups and the catalog as this base holds it."""
     con.execute(store.SCHEMA)
-    step("territoires (COG 2026)")
-    referential.load_communes(con, sources)
-    referential.build_territories(con, sources, cog.GEO_YEAR)
-    referential.build_composition(con)
-
-    step("formes des communes et correspondances de codes")
-    shapes = geo.read_topojson(sources / geo.COMMUNES)
-    cog.load_passage(con, sources)
-    residual = cog.locate_residual(con, sources, shapes)
-    map_2021 = cog.build_mapping(con, 2021)
-    map_2016 = cog.build_mapping(con, 2016)
-    step(f"  {residual} communes fusionnées en 2025–2026 placées par leur point de référence")
-    map_2024 = cog.build_mapping(con, 2024)
-    dissolved = groups.build_dissolved_epci(con, sources, map_2016)
-    step(f"  EPCI dissous reconstitués : {', '.join(dissolved)}")
-
-    observations.create_base(con)
-    step("populations légales 2006–2023")
-    observations.load_population(con, sources)
-    step("comparateur de territoires (2013–2018)")
-    observations.load_comparateur(con, sources, map_2021)
-    step("séries historiques du recensement (2008–2013, 2013–2019)")
-    map_2019 = cog.build_mapping(con, 2019)
-    spans = observations.load_census_spans(con, sources, map_2019)
-    step(f"  population 2019 des communes : {spans['p19_communes']:,.0f}".replace(",", " "))
-    recent = observations.load_recent_populations(con, sources, map_2024)
-    if recent:
-        step(f"  populations légales ajoutées (mise à jour) : {', '.join(map(str, recent))}")
-    newest = observations.load_newest_census(con, sources, map_2024)
-    if newest:
-        step(f"  recensement le plus récent (mise à jour) : {newest[0]}–{newest[1]}")
-    step("naissances annuelles par commune (état civil)")
-    yearly = {"births": (observations.ETAT_CIVIL_BIRTHS, melodi.BIRTHS),
-              "deaths": (observations.ETAT_CIVIL_DEATHS, melodi.DEATHS),
-              "business_creations": (observations.SIDE_CREATIONS, melodi.CREATIONS)}
-    from_communes: set[str] = set()
-    for indicator, (relative, layout) in yearly.items():
-        lost = observations.load_melodi_yearly(con, sources, map_2024, relative, layout, indicator)
-        if lost is None:
-            step(f"  {layout.noun} : fichier communal absent (voir `python -m indicators refresh`)")
-            continue
-        from_communes.add(indicator)
-        step(f"  {layout.noun} sans commune 2026 : {sum(lost.values())}")
-    if "deaths" in from_communes:
-        from_communes |= {"natural_balance", "pop_change", "net_migration"}
-        step(f"  soldes annuels par commune : {observations.derive_yearly_accounts(con)} valeurs")
-    jobs = observations.load_urssaf_jobs(con, sources, map_2024)
-    step(f"effectifs salariés privés (Urssaf) : {jobs} valeurs" if jobs else
-         "effectifs salariés privés (Urssaf) : fichier national absent (voir `python -m indicators refresh`)")
-    step("panel départemental (2012–2021)")
-    observations.load_departement_panel(con, sources, from_communes)
-    inventory = observations.load_ghg_inventory(con, sources, map_2016)
-    if inventory:
-        step(f"inventaire territorialisé du Citepa : {', '.join(map(str, inventory))}")
-    step("émissions SEQE-UE")
-    ets = observations.load_ets_emissions(con, sources, shapes)
-    step(f"  {ets['sites']} installations, part des émissions localisées : {ets['share_placed']:.2%}")
-    step(f"  {observations.store_ets_installations(con, sources)} installations gardées pour la page Terrain")
+    b = steps.Build(con, sources, map_dir)
+    for name in datasets.steps():
+        label, run = steps.STEPS[name]
+        step(label)
+        for note in run(b):
+            step(f"  {note}")
 
     step("agrégation (sommes, rapports de sommes)")
     con.execute(
@@ -140,7 +88,7 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
     con.execute("INSERT INTO observation SELECT *, NULL FROM obs_all ORDER BY indicator, year, territory")
     con.execute("CREATE UNIQUE INDEX observation_key ON observation(territory, indicator, period_start, year)")
 
-    step("populations de référence, catalogue, groupes")
+    step("populations de référence, catalogue")
     con.execute(
         """UPDATE territory t SET population = p.value FROM (
                SELECT territory, arg_max(value, year) AS value FROM observation
@@ -148,24 +96,16 @@ def _build_into(con: duckdb.DuckDBPyConnection, sources: Path, step: Callable[[s
            WHERE p.territory = t.code"""
     )
     _write_catalog(con, sources)
-    groups.build_groups(con, sources, cog.build_mapping(con, 2023))
     con.executemany(
         "INSERT INTO meta VALUES (?, ?)",
         [
             ("schema_version", store.SCHEMA_VERSION),
             ("geo_vintage", f"COG {cog.GEO_YEAR}"),
             ("built_at", datetime.now(UTC).isoformat(timespec="seconds")),
-            ("ets_share_placed", str(ets["share_placed"])),
+            ("ets_share_placed", str(b.ets["share_placed"])),
             ("catalog", catalog_fingerprint()),
         ],
     )
-    if map_dir is not None:
-        step("contours des cartes (projetés, simplifiés, quantifiés)")
-        labels = dict(con.execute("SELECT code, label FROM territory").fetchall())
-        commune_dep = dict(con.execute("""SELECT split_part(code, ':', 2), split_part(parent_dep, ':', 2)
-                                          FROM territory WHERE level = 'COM' AND parent_dep IS NOT NULL""").fetchall())
-        sizes = mapdata.build_layers(sources, map_dir, labels, commune_dep, shapes)
-        step("  " + ", ".join(f"{lv} {size / 1e6:.1f} Mo" for lv, size in sizes.items()))
 
 
 def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, step: Callable[[str], None]) -> None:
@@ -207,5 +147,6 @@ def _write_catalog(con: duckdb.DuckDBPyConnection, sources: Path) -> None:
 
     cols = [r[0] for r in con.execute("DESCRIBE indicator").fetchall()]
     held = loaded(sources)
-    rows = [[i.as_row(held).get(c) for c in cols] for i in catalog.INDICATORS]
+    periods = coverage.held_periods(con)
+    rows = [[coverage.filled(i.as_row(held), periods).get(c) for c in cols] for i in catalog.INDICATORS]
     con.executemany(f"INSERT INTO indicator ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)

@@ -11,9 +11,11 @@ from pathlib import Path
 import duckdb
 
 from .. import geo
+from ..datasets import HISTORY, REFERENCE_POINTS
 
 GEO_YEAR = 2026
 LAST_PASSAGE_YEAR = 2024
+PASSAGE, MEMBERSHIP, SUPRACOM_LABELS = HISTORY.files
 
 
 def load_passage(con: duckdb.DuckDBPyConnection, sources: Path) -> None:
@@ -21,13 +23,13 @@ def load_passage(con: duckdb.DuckDBPyConnection, sources: Path) -> None:
         """CREATE TEMP TABLE passage AS
            SELECT cog_from::INT AS cog_from, cod_from, cod_to, typemodif, ratio::DOUBLE AS ratio
            FROM read_csv(?, all_varchar = true)""",
-        [str(sources / "history/passage_cog_forward_1968_2024.csv.gz")],
+        [str(sources / PASSAGE)],
     )
     con.execute(
         """CREATE TEMP TABLE membership AS
            SELECT cog_year::INT AS cog_year, CODGEO AS code, LIBGEO AS name, DEP AS dep, EPCI AS epci
            FROM read_csv(?, all_varchar = true)""",
-        [str(sources / "history/communes_membership_cog2008_2024_slim.csv.gz")],
+        [str(sources / MEMBERSHIP)],
     )
 
 
@@ -38,7 +40,7 @@ def locate_residual(con: duckdb.DuckDBPyConnection, sources: Path, shapes: dict)
            FROM membership m
            JOIN read_csv(?, all_varchar = true) r ON r.insee_com = m.code
            WHERE m.cog_year = ? AND m.code NOT IN (SELECT code_insee FROM commune_src)""",
-        [str(sources / "snapshots/communes_comparateur2024_rcarlier.csv.gz"), LAST_PASSAGE_YEAR],
+        [str(sources / REFERENCE_POINTS.files[0]), LAST_PASSAGE_YEAR],
     ).fetchall()
     found = geo.locate_points([r[1] for r in rows], [r[2] for r in rows], shapes) if rows else []
     con.execute("CREATE TEMP TABLE cog_residual(old VARCHAR, code VARCHAR)")

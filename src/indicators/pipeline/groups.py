@@ -6,10 +6,12 @@ from pathlib import Path
 
 import duckdb
 
+from ..datasets import ACV, PILOT_SITES, PVD
+from .cog import SUPRACOM_LABELS
 from ..territories import PILOT_GROUP
 
 PILOT_START = 2016  # the source gives none: launch under the new Occitanie région, editable
-PILOT_SOURCE = "CCI Midi-Pyrénées, « Le Management de centre-ville : repenser la proximité »"
+PILOT_SOURCE = f"{PILOT_SITES.producer}, {PILOT_SITES.dataset}"
 
 
 def build_dissolved_epci(con: duckdb.DuckDBPyConnection, sources: Path, cog_map: str) -> list[str]:
@@ -23,8 +25,8 @@ def build_dissolved_epci(con: duckdb.DuckDBPyConnection, sources: Path, cog_map:
            JOIN read_csv(?, all_varchar = true) l ON l.CODGEO = p.code AND l.NIVGEO = 'EPCI'
                 AND l.cog_year = p.perimeter_year
            WHERE p.kind = 'epci' AND p.today LIKE 'dissolved%'""",
-        [str(sources / "programmes/pilot_sites_cci_midi_pyrenees.csv"),
-         str(sources / "history/libelles_supracom_2008_2024.csv.gz")],
+        [str(sources / PILOT_SITES.files[0]),
+         str(sources / SUPRACOM_LABELS)],
     ).fetchall()
     codes = []
     for siren, label in pilots:
@@ -52,12 +54,10 @@ PROGRAMMES = (
     # id, name, description, default start, what that start is, source, file (COG 2023 codes)
     ("acv", "Action Cœur de Ville", "Villes moyennes du programme national Action Cœur de Ville.", 2018,
      "2018 : annonce du programme (mars 2018) ; chaque ville a sa date de convention",
-     "ANCT, communes Action Cœur de Ville et dates de signature des conventions (février 2024), Licence Ouverte",
-     "acv_communes_dates_2024-02.csv"),
+     ACV.citation(), ACV.files[0]),
     ("pvd", "Petites Villes de Demain", "Communes du programme Petites Villes de Demain.", 2020,
      "2020 : annonce du programme (octobre 2020) ; chaque commune a sa date de convention",
-     "ANCT, communes Petites Villes de Demain et dates de signature des conventions (août 2024), Licence Ouverte",
-     "pvd_communes_dates_2024-08.csv"),
+     PVD.citation(), PVD.files[0]),
 )
 PILOT_START_NOTE = "2016, année supposée : non publiée par la CCI (lancement sous la nouvelle région Occitanie)"
 
@@ -65,7 +65,6 @@ PILOT_START_NOTE = "2016, année supposée : non publiée par la CCI (lancement 
 def build_groups(con: duckdb.DuckDBPyConnection, sources: Path, map_2023: str) -> None:
     """The shipped programme groups. ACV and PVD members carry the year their convention was signed
     (ANCT): the group's year is the announcement, a member without a convention date keeps it."""
-    prog = sources / "programmes"
     con.execute(
         """INSERT INTO territory_group (id, name, description, start_year, source, builtin, programme, start_note)
            VALUES (?, ?, ?, ?, ?, TRUE, TRUE, ?)""",
@@ -88,7 +87,7 @@ def build_groups(con: duckdb.DuckDBPyConnection, sources: Path, map_2023: str) -
                        WHEN today LIKE 'same SIREN%' THEN 'Même SIREN ; aujourd''hui CA Rodez Agglomération.'
                   END
            FROM read_csv(?, all_varchar = true, delim = ';')""",
-        [PILOT_GROUP, str(prog / "pilot_sites_cci_midi_pyrenees.csv")],
+        [PILOT_GROUP, str(sources / PILOT_SITES.files[0])],
     )
     for gid, name, desc, start, note, source, file in PROGRAMMES:
         con.execute(
@@ -103,5 +102,5 @@ def build_groups(con: duckdb.DuckDBPyConnection, sources: Path, map_2023: str) -
                             ELSE 'convention signée le ' || strftime(min(p.date_signature::DATE), '%d/%m/%Y') END
                 FROM read_csv(?, all_varchar = true) p JOIN {map_2023} m ON m.old = p.insee_com
                 GROUP BY m.code""",
-            [gid, str(prog / file)],
+            [gid, str(sources / file)],
         )

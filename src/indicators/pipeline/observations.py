@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from .. import geo, store
+from .. import datasets, geo, store
 from ..refresh import melodi
 from ..refresh.sources import adapter
 
@@ -147,8 +147,7 @@ def insert_span(con: duckdb.DuckDBPyConnection, table: str, span: tuple[int, int
         )
 
 
-SERIE_HISTORIQUE = "population/serie_historique_2019_subset_pop_nais_dece.csv.gz"
-SERIE_HISTORIQUE_OUTRE_MER = "population/serie_historique_2019_subset_pop_nais_dece_outre_mer.csv"
+SERIE_HISTORIQUE, SERIE_HISTORIQUE_OUTRE_MER = datasets.SERIE_HISTORIQUE.files
 SERIE_COLUMNS = ("CODGEO", "P19_POP", "P13_POP", "P08_POP", "NAIS1319", "NAIS0813", "DECE1319", "DECE0813")
 
 
@@ -415,7 +414,6 @@ def load_departement_panel(con: duckdb.DuckDBPyConnection, sources: Path, from_c
     Indicators in `from_communes` have yearly commune values: their départements are the sum of
     their communes (one source at every level), so the panel's own are left out.
     """
-    d = sources / "departements"
     con.execute(
         """CREATE TEMP TABLE panel AS
            SELECT lpad(p.dep_code, 2, '0') AS dep, p.year::INT AS year, p.pop_jan1::DOUBLE AS pop,
@@ -424,11 +422,11 @@ def load_departement_panel(con: duckdb.DuckDBPyConnection, sources: Path, from_c
            FROM read_csv(?, all_varchar = true, delim = ';') p
            JOIN read_csv(?, all_varchar = true, delim = ';') b USING (dep_code, year)
            JOIN read_csv(?, all_varchar = true, delim = ';') x USING (dep_code, year)""",
-        [str(d / "population_insee.csv"), str(d / "births_insee.csv"), str(d / "deaths_insee.csv")],
+        [str(sources / f) for f in datasets.DEP_PANEL.files],
     )
     con.execute("""CREATE TEMP TABLE side_dep AS SELECT lpad(dep_code, 2, '0') AS dep, year::INT AS year, *
                    EXCLUDE (dep_code, year) FROM read_csv(?, all_varchar = true, delim = ';')""",
-                [str(d / "firm_creations_side.csv")])
+                [str(sources / datasets.SIDE.files[0])])
     exprs = {
         "population_estimate": ("panel", "pop"),
         # births: from the communes' yearly file (same vintage at every level), not from this panel

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import duckdb
 
+from ..datasets import REFERENTIAL
 from ..territories import normalise
+from .cog import SUPRACOM_LABELS
+
+COMMUNES, EPCI, DEPARTEMENTS = REFERENTIAL.files
 
 MAYOTTE = "976"
 
@@ -14,11 +18,11 @@ MAYOTTE = "976"
 def load_communes(con: duckdb.DuckDBPyConnection, sources: Path) -> None:
     con.execute(
         "CREATE TEMP TABLE commune_src AS SELECT * FROM read_csv(?, all_varchar = true)",
-        [str(sources / "referential/communes_2026_cog.csv.gz")],
+        [str(sources / COMMUNES)],
     )
     con.execute(
         "CREATE TEMP TABLE dep_src AS SELECT * FROM read_csv(?, all_varchar = true) WHERE zone <> 'com'",
-        [str(sources / "referential/departements_regions_2026.csv")],
+        [str(sources / DEPARTEMENTS)],
     )
 
 
@@ -51,7 +55,7 @@ def build_territories(con: duckdb.DuckDBPyConnection, sources: Path, geo_year: i
                   'REG:' || arg_max(c.region, c.population_municipale::INT), e.type, 'metro', ?
            FROM read_csv(?, all_varchar = true) e JOIN commune_src c ON c.epci_siren = e.epci_siren
            GROUP BY e.epci_siren, e.nom, e.type""",
-        [geo_year, str(sources / "referential/epci_2026.csv")],
+        [geo_year, str(sources / EPCI)],
     )
     con.execute(
         """INSERT INTO territory (code, level, name, label, search_key, parent_epci, parent_dep, parent_reg,
@@ -76,7 +80,7 @@ def build_territories(con: duckdb.DuckDBPyConnection, sources: Path, geo_year: i
                 WHEN a.CODGEO LIKE '751%' THEN '75056'
                 WHEN a.CODGEO LIKE '6938%' THEN '69123'
                 ELSE '13055' END""",
-        [geo_year, str(sources / "history/libelles_supracom_2008_2024.csv.gz")],
+        [geo_year, str(sources / SUPRACOM_LABELS)],
     )
 
 

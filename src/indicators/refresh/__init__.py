@@ -17,9 +17,9 @@ from ..format import fr_datetime
 from ..paths import SOURCES_DIR
 from .download import DownloadFailed, fetch, read_text, sha256_of
 from .layout import CheckFailed, LayoutChanged, quote
-from .sources import ADAPTERS, Adapter
+from .sources import ADAPTERS, Adapter, loaded
 
-__all__ = ["ADAPTERS", "MANIFEST", "SOURCES_DIR", "Outcome", "manifest", "run", "status"]
+__all__ = ["ADAPTERS", "MANIFEST", "SOURCES_DIR", "Outcome", "loaded", "manifest", "run", "status"]
 
 MANIFEST = "refresh.json"
 

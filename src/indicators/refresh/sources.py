@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import catalog
+from .. import datasets
+from ..paths import SOURCES_DIR
 from . import census, emissions, melodi
 from .download import DownloadFailed
 from .layout import CheckFailed, LayoutChanged, Summary
@@ -26,17 +27,28 @@ class Remote:
 
 @dataclass(frozen=True)
 class Adapter:
-    name: str                      # --only NAME
+    name: str                      # --only NAME: the dataset registry says which dataset it brings
     label: str                     # French, for messages
-    target: str                    # path under data/sources that the build reads
     catalog: str                   # the publisher's catalogue, JSON or a web page (file names change yearly)
     fallback: str | None           # a stable link used when the catalogue names no file
     pattern: str                   # how the file's address is recognised in the catalogue
     local: str                     # how the file's name is recognised in a --from folder
     validate: Callable[[Path], Summary]
-    licence: str
     shipped: str | None = None     # the file shipped with the app that serves until a refresh brings newer
     compare: Callable[[Path, Path], None] | None = None  # a new file against the one the base holds now
+
+    @property
+    def dataset(self) -> datasets.Dataset:
+        return datasets.by_adapter(self.name)
+
+    @property
+    def target(self) -> str:
+        """The path under data/sources that the build reads: the dataset's first file."""
+        return self.dataset.files[0]
+
+    @property
+    def licence(self) -> str:
+        return self.dataset.licence
 
     def locate(self, read_text: Callable[[str], str], base: str | None = None) -> Remote:
         """The current file's address (and its checksum when the catalogue gives one)."""
@@ -93,52 +105,40 @@ def _find_in_catalog(node: object, pattern: re.Pattern) -> Remote | None:
 MELODI = "https://api.insee.fr/melodi"
 
 
-def _melodi(name: str, label: str, target: str, layout: melodi.MelodiLayout) -> Adapter:
+def _melodi(name: str, label: str, layout: melodi.MelodiLayout) -> Adapter:
     ds = layout.dataset
-    return Adapter(name, label, target, f"{MELODI}/catalog/{ds}", f"{MELODI}/file/{ds}/{ds}_CSV_FR",
-                   rf"{ds}.*CSV_FR", rf"^{ds}.*\.zip$", melodi.validator(layout), _licence(name))
-
-
-def _licence(adapter: str) -> str:
-    """The licence the catalog cites for what this adapter brings (Insee's open licence by default)."""
-    source = catalog.REFRESHED_SOURCES.get(adapter)
-    return source.licence if source else catalog.LO
+    return Adapter(name, label, f"{MELODI}/catalog/{ds}", f"{MELODI}/file/{ds}/{ds}_CSV_FR",
+                   rf"{ds}.*CSV_FR", rf"^{ds}.*\.zip$", melodi.validator(layout))
 
 
 URSSAF_DATASET = ("https://open.urssaf.fr/api/explore/v2.1/catalog/datasets/"
                   "etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last")
 
 ADAPTERS = (
-    _melodi("naissances", "Naissances par commune (Insee, état civil)", "etat_civil/DS_ETAT_CIVIL_NAIS_COMMUNES.zip",
-            melodi.BIRTHS),
-    _melodi("deces", "Décès par commune (Insee, état civil)", "etat_civil/DS_ETAT_CIVIL_DECES_COMMUNES.zip",
-            melodi.DEATHS),
-    _melodi("creations", "Créations d'entreprises par commune (Insee, SIDE)", "side/DS_SIDE_CREA_ENT_COM.zip",
-            melodi.CREATIONS),
-    Adapter("populations", "Populations légales historiques (Insee)", "population/base-pop-historiques.xlsx",
+    _melodi("naissances", "Naissances par commune (Insee, état civil)", melodi.BIRTHS),
+    _melodi("deces", "Décès par commune (Insee, état civil)", melodi.DEATHS),
+    _melodi("creations", "Créations d'entreprises par commune (Insee, SIDE)", melodi.CREATIONS),
+    Adapter("populations", "Populations légales historiques (Insee)",
             "https://www.insee.fr/fr/statistiques/3698339",
             "https://www.insee.fr/fr/statistiques/fichier/3698339/base-pop-historiques-1876-2023.xlsx",
             r"base-pop-historiques-1876-\d{4}\.xlsx", r"^base-pop-historiques.*\.xlsx$", census.validate_populations,
-            _licence("populations"), "population/pop_communes_2006_2023_harmonised_cog2026.csv.gz"),
+            datasets.COG_POP.files[0]),
     Adapter("comparateur", "Base du comparateur de territoires (Insee, recensement)",
-            "census/base_cc_comparateur_csv.zip", "https://www.insee.fr/fr/statistiques/2521169",
+            "https://www.insee.fr/fr/statistiques/2521169",
             "https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip",
             r"base_cc_comparateur_csv\.zip", r"^base_cc_comparateur.*\.(zip|csv)$", census.validate_comparator,
-            _licence("comparateur"), "snapshots/comparateur_territoires_2022_communes.csv.gz"),
-    Adapter("urssaf", "Effectifs salariés privés par commune (Urssaf)", "urssaf/effectifs_commune_ape.csv",
-            URSSAF_DATASET, f"{URSSAF_DATASET}/exports/csv?delimiter=%3B",
+            datasets.COMPARATEUR.files[0]),
+    Adapter("urssaf", "Effectifs salariés privés par commune (Urssaf)", URSSAF_DATASET, f"{URSSAF_DATASET}/exports/csv?delimiter=%3B",
             r"commune-x-ape-last/exports/csv", r"^etablissements-et-effectifs-salaries.*commune-x-ape.*\.csv$",
-            validate_urssaf, _licence("urssaf")),
-    Adapter("citepa", "Inventaire territorialisé des gaz à effet de serre (Citepa)", "citepa/igt_commune.csv",
+            validate_urssaf),
+    Adapter("citepa", "Inventaire territorialisé des gaz à effet de serre (Citepa)",
             "https://www.data.gouv.fr/api/1/datasets/inventaire-de-gaz-a-effet-de-serre-territorialise/", None,
-            r"\.csv", r"(?i)^(igt|citepa|inventaire).*\.csv$", emissions.validate_citepa,
-            _licence("citepa")),
+            r"\.csv", r"(?i)^(igt|citepa|inventaire).*\.csv$", emissions.validate_citepa),
     Adapter("seqe", "Émissions vérifiées des installations SEQE-UE (registre européen)",
-            "co2/eu_ets_emissions_fr.csv", "https://api.github.com/repos/cedricr/eutl/contents/export",
+            "https://api.github.com/repos/cedricr/eutl/contents/export",
             "https://raw.githubusercontent.com/cedricr/eutl/main/export/emissions-FR-geo.csv",
             r"emissions-FR-geo\.csv", r"^(emissions-FR-geo|eu_ets_emissions_fr).*\.csv$", emissions.validate_ets,
-            catalog.EUTL.licence, "co2/eu_ets_emissions_fr_2005_2022.csv.gz",
-            emissions.compare_ets),
+            datasets.EUTL.files[1], emissions.compare_ets),
 )
 
 
@@ -147,6 +147,6 @@ def adapter(name: str) -> Adapter:
     return next(a for a in ADAPTERS if a.name == name)
 
 
-def loaded(sources: Path) -> frozenset[str]:
+def loaded(sources: Path = SOURCES_DIR) -> frozenset[str]:
     """The adapters whose file is in this sources folder (shipped or brought by a refresh)."""
     return frozenset(a.name for a in ADAPTERS if (sources / a.target).exists())
