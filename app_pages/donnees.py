@@ -47,6 +47,8 @@ info = store.counts(con)
 cols = st.columns(6)
 for col, level in zip(cols, ("FR", "REG", "DEP", "EPCI", "COM", "ARM"), strict=True):
     col.metric(territories.LEVELS[level], fr_int(info["levels"].get(level, 0)))
+for col, level in zip(st.columns(4), territories.ZONING_LEVELS, strict=True):  # INSEE's study zonings
+    col.metric(territories.LEVELS[level], fr_int(info["levels"].get(level, 0)))
 st.caption(f"Géographie : {info['meta'].get('geo_vintage')} · base construite le {fr_datetime(info['meta'].get('built_at'))}")
 ind = store.indicators(con).set_index("id")
 cov = info["indicators"].set_index("id").join(ind[["unit", "coverage"]])

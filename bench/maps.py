@@ -55,7 +55,10 @@ def ours(browser, base: str) -> dict[str, float]:
     cases = [("communes_france", "niveau=COM&dans=&i=population&p=2023"), ("epci", "niveau=EPCI&i=population&p=2023"),
              ("departements", "niveau=DEP&i=population&p=2023"), ("regions", "niveau=REG&i=population&p=2023"),
              ("communes_one_region", "niveau=COM&dans=REG:76&i=population&p=2023"),
-             ("communes_one_departement", "niveau=COM&dans=DEP:09&i=population&p=2023")]
+             ("communes_one_departement", "niveau=COM&dans=DEP:09&i=population&p=2023"),
+             ("zones_emploi", "niveau=ZE&dans=&i=population&p=2023"), ("bassins_de_vie", "niveau=BV&dans=&i=population&p=2023"),
+             ("aires_attraction", "niveau=AAV&dans=&i=population&p=2023"), ("unites_urbaines", "niveau=UU&dans=&i=population&p=2023"),
+             ("zones_emploi_one_departement", "niveau=ZE&dans=DEP:09&i=population&p=2023")]
     for name, query in cases:
         for attempt in ("warmup", "measure"):  # warm server; the second visit also has the geometry cached
             t0 = time.perf_counter()

@@ -20,6 +20,7 @@ class Options:
     k: int = 3                    # comparison territories per member
     scope: str = "REG"            # pool: same région, département, or France
     other_programmes: bool = True  # leave out territories of other programmes
+    outside_ze: bool = False      # leave out the members' zones d'emploi (spillovers)
     index: bool = True            # a count as an index base 100 (else per 1 000 inhabitants)
     weighted: bool = True         # by the indicator's rule (else each member once)
     own_starts: bool = True       # each member's own start year (a convention's) where it has one
@@ -92,7 +93,7 @@ def assess(con: duckdb.DuckDBPyConnection, group: Group, indicator: str, options
     starts = group.starts(options.own_starts)
     members = list(group.members)
     pl = pool.comparison_pool(con, members, group.id, options.scope, options.other_programmes,
-                              options.added, options.removed)
+                              options.added, options.removed, options.outside_ze)
     codes = list(dict.fromkeys(members + pl.candidates["code"].tolist()))
     base_year = min(starts.values()) - 1
     feats = matching.features(con, codes, base_year)

@@ -7,7 +7,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import store
+from . import store, territories
+from .territories import ZONING_LEVELS
 
 
 def local_ranks(values: pd.Series, polarity: int, eligible: pd.Series | None = None) -> pd.Series:
@@ -130,7 +131,21 @@ SIMILARITY_VARIABLES: dict[str, dict[str, float]] = {
             "net_migration_rate": 1.0, "business_creation_rate": 1.0},
     "REG": {"population": 1.0, "density": 1.0, "unemployment_rate": 1.0, "vacancy_rate": 1.0,
             "net_migration_rate": 1.0},
+    **{lv: {"population": 2.0, "density": 1.0, "unemployment_rate": 1.0, "vacancy_rate": 1.0,
+            "net_migration_rate": 1.0} for lv in ZONING_LEVELS},
 }
+# Where similar territories are looked for, against the target's zone d'emploi (its labour market).
+LABOUR_MARKET = {"partout": "Partout", "dans": "Dans sa zone d'emploi", "hors": "Hors de sa zone d'emploi"}
+
+
+def labour_market_filter(con: duckdb.DuckDBPyConnection, matrix: pd.DataFrame, target: str,
+                         where: str) -> frozenset[str]:
+    """The rows of `matrix` to leave out so that similar territories lie in the target's zone(s)
+    d'emploi (`dans`), outside them (`hors`), or anywhere (`partout`)."""
+    if where not in ("dans", "hors"):
+        return frozenset()
+    market = set(territories.sharing_zone(con, target, "ZE"))
+    return frozenset(c for c in matrix.index if (c in market) == (where == "hors"))
 LOG_SCALE = frozenset({"population", "density"})
 
 

@@ -54,6 +54,12 @@ REFERENCE_POINTS = Dataset(
     "https://www.insee.fr/fr/statistiques/2521169", ("snapshots/communes_comparateur2024_rcarlier.csv.gz",),
     "latitude et longitude de chaque commune, pour placer les communes fusionnées en 2025–2026",
     "github rcarlier/datas.fun", step="passage")
+ZONINGS = Dataset(
+    "zonages", "Insee", "table d'appartenance géographique des communes (zonages d'étude)", LO,
+    "géographie au 1er janvier 2024, ramenée au COG 2026", "https://www.insee.fr/fr/information/2028028",
+    ("referential/table-appartenance-geo-communes-2024.xlsx",),
+    "zone d'emploi 2020, bassin de vie 2022, aire d'attraction des villes 2020 et unité urbaine 2020 de chaque "
+    "commune, avec les noms de ces zones", "dépôt github InseeFrLab/cartiflette (commit 0ada763)", step="zonings")
 
 # -- indicators shipped with the base -------------------------------------------------------------
 COG_POP = Dataset(
@@ -177,7 +183,7 @@ ANCT_LAYERS = Dataset(
 
 # In build order: the build runs each step once, at the first dataset that names it.
 DATASETS: tuple[Dataset, ...] = (
-    REFERENTIAL, HISTORY, REFERENCE_POINTS, COG_POP, COMPARATEUR, SERIE_HISTORIQUE, POP_HISTORY, COMPARATEUR_NEW,
+    REFERENTIAL, HISTORY, REFERENCE_POINTS, ZONINGS, COG_POP, COMPARATEUR, SERIE_HISTORIQUE, POP_HISTORY, COMPARATEUR_NEW,
     ETAT_CIVIL, ETAT_CIVIL_DECES, SIDE_COMMUNES, URSSAF, DEP_PANEL, SIDE, CITEPA, EUTL, PILOT_SITES, ACV, PVD,
     COMMUNE_SHAPES, ANCT_LAYERS,
 )

@@ -20,7 +20,7 @@ from . import store, text, years
 from .errors import HasProblems, ImportProblem, Problem
 from .format import LARGEST, MISSING, decimal_convention, fr_number, is_ambiguous, parse_number
 from .tabular import line_numbers, read_table, sheet_names
-from .territories import labels, normalise, slug
+from .territories import ZONING_LEVELS, labels, normalise, slug
 
 MIN_YEAR, MAX_YEAR = years.FIRST_DATA, years.last_data()
 MAX_VALUES = 2_000_000  # values of one import: each becomes a row checked
@@ -35,6 +35,16 @@ INDICATOR_COLUMNS = ("indicateur", "indicator", "variable")
 PERIOD_COLUMNS = ("annee", "annees", "periode", "year", "millesime", "date")
 VALUE_COLUMNS = ("valeur", "value", "valeurs", "nombre")
 UNIT_COLUMNS = ("unite", "unit")
+LEVEL_COLUMNS = ("niveau", "niveau_geographique", "nivgeo", "level")
+# A level column's words → (level, width of its codes): « ZE » and 7612 → ZE:7612, « aire » and 61 → AAV:061.
+LEVEL_WORDS = {
+    **dict.fromkeys(("com", "commune"), ("COM", 5)), **dict.fromkeys(("epci", "intercommunalite"), ("EPCI", 9)),
+    **dict.fromkeys(("dep", "departement"), ("DEP", 2)), **dict.fromkeys(("reg", "region"), ("REG", 2)),
+    **dict.fromkeys(("ze", "ze2020", "zone d emploi"), ("ZE", 4)),
+    **dict.fromkeys(("bv", "bv2022", "bassin de vie"), ("BV", 5)),
+    **dict.fromkeys(("aav", "aav2020", "aire d attraction", "aire d attraction des villes"), ("AAV", 3)),
+    **dict.fromkeys(("uu", "uu2020", "unite urbaine"), ("UU", 5)),
+}
 _NUMBERLIKE = re.compile(r"[+\-−]?(?:[\d.,]+(?:[eE][+\-]?\d+)?|inf(?:inity)?|nan)%?", re.IGNORECASE)
 PERIOD_RE = re.compile(r"^\s*(\d{4})(?:\s*[-–/à]\s*(\d{4}))?\s*$")
 
@@ -109,6 +119,34 @@ def _value_column(frame: pd.DataFrame, used: set[str], file: str) -> str:
                                  + ".")], file)
 
 
+def _with_level(frame: pd.DataFrame, terr: str, lines: pd.Series, file: str) -> pd.Series:
+    """The territory column, its codes prefixed by the level a « niveau » column gives (ZE, BV, AAV, UU…:
+    their codes alone are ambiguous with communes'); an unknown level stops the import, said where."""
+    raws = _texts(frame, terr)
+    level = find_column(list(frame.columns), LEVEL_COLUMNS)
+    if level is None:
+        return raws
+    words = _texts(frame, level)
+    said = words.map(lambda w: LEVEL_WORDS.get(normalise(w).replace("'", " ")) if w else None)
+    unknown = (words != "") & said.isna()
+    if unknown.any():
+        raise ImportProblem([Problem("niveau inconnu (attendu : commune, EPCI, département, région, ZE, BV, AAV ou UU)",
+                                     int(lines[i]), level, _cut(words[i])) for i in unknown[unknown].index[:20]], file)
+    return pd.Series([_leveled(raw, lv) for raw, lv in zip(raws, said, strict=True)], index=frame.index, dtype=object)
+
+
+_CODE_LIKE = re.compile(r"^(?=.*\d)[0-9A-Za-z]{1,9}$")
+
+
+def _leveled(raw: str, level: tuple[str, int] | None) -> str:
+    """`7612` with ZE → `ZE:7612`; a zone's name → its label, « Rodez (bassin de vie) »; anything else as typed."""
+    if not level or not raw or ":" in raw:
+        return raw
+    if _CODE_LIKE.match(raw):
+        return f"{level[0]}:{raw.zfill(level[1]) if raw.isdigit() else raw.upper()}"
+    return f"{raw} ({ZONING_LEVELS[level[0]][1]})" if level[0] in ZONING_LEVELS else raw
+
+
 def prepare(frame: pd.DataFrame, file: str, data: bytes) -> Prepared:
     """Long rows from a long (territoire, indicateur, année, valeur) or wide (one column per year) table."""
     cols = list(frame.columns)
@@ -126,7 +164,7 @@ def prepare(frame: pd.DataFrame, file: str, data: bytes) -> Prepared:
         raise ImportProblem([Problem(f"trop de valeurs : {fr_number(values)} ({fr_number(len(frame))} lignes × "
                                      f"{len(year_cols)} colonnes d'années ; au plus {fr_number(MAX_VALUES)}). "
                                      "Découpez le fichier.")], file)
-    common = {"territory_raw": _texts(frame, terr), "indicator_raw": _texts(frame, ind),
+    common = {"territory_raw": _with_level(frame, terr, lines, file), "indicator_raw": _texts(frame, ind),
               "unit_raw": _texts(frame, unit)}
     if per is not None and not year_cols:
         val = val or _value_column(frame, {c for c in (terr, ind, per, unit) if c}, file)
@@ -190,7 +228,8 @@ def epci_core(name: str) -> str:
 def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str, str]
              ) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
     """Map each raw territory to a code: prefixed codes, INSEE codes, SIREN, or names (accent-blind, an
-    intercommunality by its official long name or its short one).
+    intercommunality by its official long name or its short one; a study zone by its label, « Rodez (bassin
+    de vie) », or by its name when no other territory bears it, « Foix-Pamiers »).
 
     A name shared by several territories is ambiguous unless `choices` says which one.
     """
@@ -199,7 +238,12 @@ def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str,
     codes = set(table["code"])
     by_name: dict[str, list[tuple[str, str]]] = {}
     by_core: dict[str, list[tuple[str, str]]] = {}
+    by_zone: dict[str, list[tuple[str, str]]] = {}  # a study zone bears its pôle's name: the commune comes first
     for code, level, label, key in zip(table["code"], table["level"], table["label"], table["search_key"], strict=True):
+        if level in ZONING_LEVELS:
+            by_zone.setdefault(key, []).append((code, label))
+            by_name.setdefault(normalise(label), []).append((code, label))  # « Rodez (bassin de vie) »
+            continue
         by_name.setdefault(key, []).append((code, label))
         if level == "EPCI":
             by_core.setdefault(epci_core(label), []).append((code, label))
@@ -222,7 +266,8 @@ def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str,
             continue
         core = epci_core(raw)
         has_form = core != normalise(raw).replace("'", " ")
-        named = (by_core.get(core, []) if has_form else []) or by_name.get(normalise(raw), []) or by_core.get(core, [])
+        named = ((by_core.get(core, []) if has_form else []) or by_name.get(normalise(raw), []) or by_core.get(core, [])
+                 or by_zone.get(normalise(raw), []))
         if len(named) == 1:
             resolved[raw] = named[0][0]
         elif len(named) > 1:
@@ -230,7 +275,8 @@ def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str,
     return resolved, ambiguous
 
 
-_KIND_OF = {"COM": "commune", "ARM": "arrondissement", "EPCI": "intercommunalité", "DEP": "département",
+_KIND_OF = {**{lv: word for lv, (_, word) in ZONING_LEVELS.items()}, "COM": "commune", "ARM": "arrondissement",
+            "EPCI": "intercommunalité", "DEP": "département",
             "REG": "région", "FR": "pays"}
 SUGGESTED = 30  # unknown names for which the closest territories are looked for
 _GENERIC = frozenset(["grand", "grande", "pays", "agglomeration", "agglo", "communaute", "communes", "commune", "metropole", "territoire", "territoires", "intercommunale", "intercommunal", "de", "du", "des", "la", "le", "les", "d", "l", "et", "en", "sur"])
@@ -261,6 +307,8 @@ def suggestions(con: duckdb.DuckDBPyConnection, raws: list[str], limit: int = 4)
                                 score_cutoff=70)
         if named_form:
             found = [(k, sc, len(table) + i) for k, sc, i in found]
+        # A study zone bears its pôle's name: at an equal score, the commune or EPCI comes first.
+        found = sorted(found, key=lambda f: (-f[1], table.loc[rows[f[2]], "level"] in ZONING_LEVELS))
         picked: dict[str, str] = {}
         for _, _, i in found:
             r = table.loc[rows[i]]

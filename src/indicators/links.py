@@ -254,6 +254,10 @@ class ComparerView(View):
     vivier: str = _page_param("vivier", "comparer", "Vivier de comparaison", "choice", "REG", options=("REG", "DEP", "FR"),
                               omit_default=True)
     autres: bool = _page_param("autres", "comparer", "Autres programmes écartés", "flag", True, omit_default=True)
+    marche: str = _page_param("marche", "comparer", "Semblables et zone d'emploi", "choice", "partout",
+                              options=("partout", "dans", "hors"), omit_default=True)
+    hors_ze: bool = _page_param("hors_ze", "comparer", "Zones d'emploi des membres écartées", "flag", False,
+                                omit_default=True)
     debuts: bool = _page_param("debuts", "comparer", "Date propre de chaque membre", "flag", True, omit_default=True)
     cw: str | None = _page_param("poids_profil", "comparer", "Poids du profil", "weights", aliases=("cw",))
     membres: list[str] = _page_param("membres", "comparer", "Membres du groupe du lien", "list", (),

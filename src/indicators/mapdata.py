@@ -15,14 +15,16 @@ import shapely
 from shapely.affinity import affine_transform
 
 from . import geo
+from .territories import MAP_LEVELS
 
 LAT0 = 46.5
 KX = math.cos(math.radians(LAT0))  # equirectangular around France's middle latitude: shapes look right
 QUANT = 20000  # integer grid over the national frame (≈ 60 m per step)
 DROM = ("971", "972", "973", "974", "976")
-SIMPLIFY = {"REG": 0.004, "DEP": 0.003, "EPCI": 0.002, "COM": 0.0012}  # degrees, before projection
-FORMAT = 3  # bump when the files change shape: `build --if-stale` then rewrites them
-LEVELS = ("REG", "DEP", "EPCI", "COM")
+SIMPLIFY = {"REG": 0.004, "DEP": 0.003, "EPCI": 0.002, "COM": 0.0012,  # degrees, before projection
+            "ZE": 0.002, "BV": 0.0015, "AAV": 0.0015, "UU": 0.0012}
+FORMAT = 4  # bump when the files change shape: `build --if-stale` then rewrites them
+LEVELS = MAP_LEVELS
 
 
 def _inset_transforms(communes: dict, commune_dep: dict[str, str], anct_dep: dict) -> dict[str, list[float]]:
@@ -72,9 +74,11 @@ def signed_area(ring: np.ndarray) -> float:
 
 
 def build_layers(sources: Path, out_dir: Path, labels: dict[str, str], commune_dep: dict[str, str],
-                 communes: dict) -> dict[str, int]:
-    """Write `<level>.json` for REG, DEP, EPCI and COM; returns the size of each file in bytes.
-    `communes` are the commune shapes the build has already read (`geo.read_topojson(geo.COMMUNES)`)."""
+                 communes: dict, zonings: dict[str, dict[str, list[str]]]) -> dict[str, int]:
+    """Write `<level>.json` for every map level; returns the size of each file in bytes.
+    `communes` are the commune shapes the build has already read (`geo.read_topojson(geo.COMMUNES)`);
+    `zonings` give each study zone's communes (level → zone code → commune codes), dissolved here whole,
+    across département and région borders."""
     out_dir.mkdir(parents=True, exist_ok=True)
     anct_dep, anct_reg, epci = (geo.read_geojson(sources / geo.LAYERS[lv][0], geo.LAYERS[lv][1])
                                 for lv in ("DEP", "REG", "EPCI"))
@@ -89,6 +93,8 @@ def build_layers(sources: Path, out_dir: Path, labels: dict[str, str], commune_d
         "EPCI": {f"EPCI:{k}": moved(g, _drom_of(g)) for k, g in epci.items()},
         "COM": {f"COM:{k}": moved(g, commune_dep.get(k)) for k, g in communes.items()},
     }
+    for level, zones in zonings.items():
+        layers[level] = _dissolved(zones, layers["COM"])
     # One frame for every level, from the départements (insets included), so layers line up.
     bx0, by0, bx1, by1 = shapely.GeometryCollection(list(anct_dep.values())).bounds
     frame = (bx0 * KX, by0, bx1 * KX, by1)
@@ -104,6 +110,16 @@ def build_layers(sources: Path, out_dir: Path, labels: dict[str, str], commune_d
         sizes[level] = path.stat().st_size
     (out_dir / "index.json").write_text(json.dumps({"format": FORMAT, "sizes": sizes}))
     return sizes
+
+
+def _dissolved(zones: dict[str, list[str]], communes: dict) -> dict:
+    """Each zone as the union of its communes' shapes (a zone whose communes have no shape is left out)."""
+    out = {}
+    for code, members in zones.items():
+        parts = [communes[c] for c in members if c in communes]
+        if parts:
+            out[code] = shapely.union_all(parts)
+    return out
 
 
 def is_current(out_dir: Path) -> bool:

@@ -4,8 +4,9 @@ A comparison is only as good as its untreated side. The pool therefore holds ter
 members' own levels, within the same région by default (département or France on request), and
 never a territory that shares a commune with a member (CA Gaillac-Graulhet holds 27 of the 29
 communes of the treated CC Tarn et Dadou) nor, unless the user adds it back, one that holds a
-commune of another programme (ACV, PVD, users' groups marked as programmes). Every exclusion is
-listed with its reason.
+commune of another programme (ACV, PVD, users' groups marked as programmes). On request, territories
+of a member's zone d'emploi are left out too: they share its labour market, so a programme's effect may
+spill over onto them. Every exclusion is listed with its reason.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
+
+from .territories import ZONING_SQL
 
 SCOPES: dict[str, str] = {"REG": "même région", "DEP": "même département", "FR": "France entière"}
 WIDER = {"DEP": "REG", "REG": "ZONE", "ZONE": "FR"}  # a région too small for its members: overseas or mainland, then France
@@ -48,10 +51,11 @@ _ATOMS = """
 
 def comparison_pool(con: duckdb.DuckDBPyConnection, members: list[str], group_id: str | None = None,
                     scope: str = "REG", other_programmes: bool = True, added: tuple[str, ...] = (),
-                    removed: tuple[str, ...] = ()) -> Pool:
+                    removed: tuple[str, ...] = (), outside_ze: bool = False) -> Pool:
     """The clean pool for `members` (codes). `group_id` is the group's own id (its members are not
     "another programme"); `added` are territories the user puts back in (never one sharing a commune
-    with a member), `removed` those the user takes out."""
+    with a member), `removed` those the user takes out; `outside_ze` leaves out the territories of the
+    members' zones d'emploi."""
     scope = scope if scope in SCOPES else "REG"
     info = con.execute(
         f"""SELECT code, level, label, parent_dep, parent_reg, zone FROM territory
@@ -62,7 +66,7 @@ def comparison_pool(con: duckdb.DuckDBPyConnection, members: list[str], group_id
     for code, row in info.iterrows():
         sc = scope if row["level"] in ("COM", "ARM", "EPCI") else "FR"  # a département's peers are in France
         per_level_scope.setdefault((row["level"], sc, _unit(row, sc)), []).append(code)
-    treated = _treated(con, list(info.index), group_id, other_programmes)
+    treated = _treated(con, list(info.index), group_id, other_programmes, outside_ze)
     overlaps = _programme_ground(con, list(info.index), group_id)
     for (level, sc, unit), codes in per_level_scope.items():
         cands = _candidates(con, level, sc, unit)
@@ -127,9 +131,10 @@ def _candidates(con: duckdb.DuckDBPyConnection, level: str, scope: str, unit: st
 
 
 def _treated(con: duckdb.DuckDBPyConnection, members: list[str], group_id: str | None,
-             other_programmes: bool) -> dict[str, str]:
+             other_programmes: bool, outside_ze: bool = False) -> dict[str, str]:
     """Territories that cover treated ground, with the reason: sharing a commune with a member
-    (always), holding a commune of another programme group (when `other_programmes`)."""
+    (always), holding a commune of another programme group (when `other_programmes`), lying in a
+    member's zone d'emploi (when `outside_ze`)."""
     marks = ", ".join("?" * len(members)) or "NULL"
     rows = con.execute(
         f"""WITH atoms AS ({_ATOMS}),
@@ -142,7 +147,30 @@ def _treated(con: duckdb.DuckDBPyConnection, members: list[str], group_id: str |
     if other_programmes:
         for code, reason in _programme_ground(con, members, group_id, exclude=members).items():
             reasons.setdefault(code, reason)
+    if outside_ze:
+        for code, reason in _members_labour_market(con, members).items():
+            reasons.setdefault(code, reason)
     return reasons
+
+
+def _members_labour_market(con: duckdb.DuckDBPyConnection, members: list[str]) -> dict[str, str]:
+    """Territories with a commune in a zone d'emploi that holds a member's commune, the zones named."""
+    marks = ", ".join("?" * len(members)) or "NULL"
+    rows = con.execute(
+        f"""WITH atoms AS ({_ATOMS}),
+            zones AS (SELECT DISTINCT c.parent AS ze FROM atoms a JOIN composition c ON c.child = a.commune
+                      JOIN territory z ON z.code = c.parent AND z.level = 'ZE' WHERE a.code IN ({marks})),
+            market AS (SELECT c.child AS commune, z.name FROM zones JOIN composition c ON c.parent = zones.ze
+                       JOIN territory z ON z.code = zones.ze)
+            SELECT a.code, ? || ' ' || string_agg(DISTINCT m.name, ', ' ORDER BY m.name)
+            FROM atoms a JOIN market m USING (commune) JOIN territory t ON t.code = a.code
+            WHERE a.code NOT IN ({marks}) AND t.level NOT IN ({ZONING_SQL})
+            GROUP BY a.code""",
+        [*members, SPILLOVER, *members]).fetchall()
+    return dict(rows)
+
+
+SPILLOVER = "dans la zone d'emploi d'un membre (effets de débordement possibles) :"
 
 
 def _programme_ground(con: duckdb.DuckDBPyConnection, codes: list[str] | None, group_id: str | None,

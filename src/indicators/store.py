@@ -22,6 +22,7 @@ import pandas as pd
 
 from .errors import DatabaseBusy, DatabaseUnavailable, DatabaseWriteFailed, ReadOnlyMode
 from .paths import db_path
+from .territories import ZONING_SQL
 
 SCHEMA_VERSION = "3"  # 3: programme groups and each member's start year
 CARRIED_SCHEMAS = ("2", "3")  # a rebuild keeps users' imports and groups from bases of these schemas
@@ -331,7 +332,8 @@ def level_values(
     con: duckdb.DuckDBPyConnection, indicator_id: str, level: str, year: int, period_start: int,
     within: str | None = None,
 ) -> pd.DataFrame:
-    """All territories of a level (optionally inside a région/département) with their value or NULL,
+    """All territories of a level (optionally inside a région/département; a study zone with one commune
+    there counts whole) with their value or NULL,
     the count behind it (`n`) and whether that count is too small for the value to be stable."""
     return con.execute(
         f"""SELECT t.code, t.label, t.parent_dep, t.parent_reg, t.population, o.value, o.flag,
@@ -341,9 +343,12 @@ def level_values(
                 AND o.period_start = ?
            {BASE_COUNT_JOIN}
            WHERE t.level = ? AND t.valid_until IS NULL
-             AND (? IS NULL OR t.parent_reg = ? OR t.parent_dep = ?)
+             AND (? IS NULL OR t.parent_reg = ? OR t.parent_dep = ?
+                  OR (t.level IN ({ZONING_SQL}) AND t.code IN (  -- a study zone is kept whole
+                      SELECT c.parent FROM composition c JOIN territory m ON m.code = c.child
+                      WHERE m.parent_reg = ? OR m.parent_dep = ?)))
            ORDER BY t.code""",
-        [indicator_id, year, period_start, level, within, within, within],
+        [indicator_id, year, period_start, level, within, within, within, within, within],
     ).df()
 
 

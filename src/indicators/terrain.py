@@ -12,7 +12,7 @@ SECTOR_COLOURS = {"Combustion": "#D55E00", "Raffineries": "#CC79A7", "Metallurgi
                   "Ciment et chaux": "#999933", "Industrie chimique": "#009E73", "Papier": "#56B4E9",
                   "Verre et céramique": "#E69F00", "Production d‘hydrogène": "#F0E442", "Cokerie": "#882255"}
 OTHER_COLOUR = "#666666"
-LEVELS = ("COM", "EPCI", "DEP")
+LEVELS = ("COM", "EPCI", "DEP", *territories.ZONING_LEVELS)
 POINT_GLYPHS = ("■", "▲", "◆", "✚", "★", "▼")  # users' points: black shapes, never a circle (installations)
 
 

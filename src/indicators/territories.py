@@ -11,6 +11,14 @@ import pandas as pd
 from . import text, years
 from .errors import ObservatoireError, UnknownTerritory
 
+# INSEE's study zonings: level → (its name, the word a label carries: « Foix-Pamiers (zone d'emploi) »).
+ZONING_LEVELS: dict[str, tuple[str, str]] = {
+    "ZE": ("Zone d'emploi", "zone d'emploi"),
+    "BV": ("Bassin de vie", "bassin de vie"),
+    "AAV": ("Aire d'attraction des villes", "aire d'attraction"),
+    "UU": ("Unité urbaine", "unité urbaine"),
+}
+ZONING_SQL = ", ".join(f"'{lv}'" for lv in ZONING_LEVELS)  # the same, as an SQL list
 LEVELS: dict[str, str] = {
     "COM": "Commune",
     "ARM": "Arrondissement municipal",
@@ -18,8 +26,9 @@ LEVELS: dict[str, str] = {
     "DEP": "Département",
     "REG": "Région",
     "FR": "France",
+    **{lv: name for lv, (name, _) in ZONING_LEVELS.items()},
 }
-MAP_LEVELS = ("REG", "DEP", "EPCI", "COM")
+MAP_LEVELS = ("REG", "DEP", "EPCI", "COM", *ZONING_LEVELS)
 PILOT_GROUP = "cci-midi-pyrenees"  # the CCI Midi-Pyrénées pilot sites, the group every page opens on
 
 
@@ -59,9 +68,10 @@ def search(con: duckdb.DuckDBPyConnection, text: str, levels: tuple[str, ...] | 
             WHERE valid_until IS NULL AND level IN ({", ".join("?" * len(lv))})
               AND (search_key LIKE ? OR search_key LIKE ? OR split_part(code, ':', 2) = ?)
             ORDER BY (search_key = ?) DESC, (split_part(code, ':', 2) = ?) DESC,
+                     level IN ({", ".join("?" * len(ZONING_LEVELS))}),  -- « Rodez », « 12202 »: the commune first
                      starts_with(search_key, ?) DESC, population DESC NULLS LAST, code
             LIMIT ?""",
-        [*lv, key + "%", "% " + key + "%", code_guess, key, code_guess, key, limit],
+        [*lv, key + "%", "% " + key + "%", code_guess, key, code_guess, *ZONING_LEVELS, key, limit],
     ).df()
 
 
@@ -89,6 +99,48 @@ def references(con: duckdb.DuckDBPyConnection, code: str) -> list[str]:
     t = get(con, code)
     parents = [] if t["level"] == "REG" else ["parent_reg"] if t["level"] == "DEP" else ["parent_dep", "parent_reg"]
     return [t[p] for p in parents if isinstance(t.get(p), str)] + ["FR"]
+
+
+OUTSIDE = {"AAV": "hors attraction des villes", "UU": "hors unité urbaine"}
+
+
+def zonings_of(con: duckdb.DuckDBPyConnection, code: str) -> list[tuple[str, str | None, str]]:
+    """A commune's study zones, (level, zone code or None, label): « hors unité urbaine » where INSEE
+    places it outside any; empty for a territory that is not a commune of INSEE's table (an overseas
+    collectivity, an EPCI)."""
+    marks = ", ".join("?" * len(ZONING_LEVELS))
+    held = {lv: (zone, name) for lv, zone, name in con.execute(
+        f"""SELECT t.level, t.code, t.name FROM composition c JOIN territory t ON t.code = c.parent
+            WHERE c.child = ? AND t.level IN ({marks})""", [code, *ZONING_LEVELS]).fetchall()}
+    if "ZE" not in held:  # every commune of the table has an employment zone
+        return []
+    return [(lv, *held.get(lv, (None, OUTSIDE.get(lv, "")))) for lv in ZONING_LEVELS]
+
+
+def zones_holding(con: duckdb.DuckDBPyConnection, codes: list[str]) -> list[str]:
+    """The study zones that hold a commune of these territories (a commune, or an EPCI's communes), by level."""
+    if not codes:
+        return []
+    marks = ", ".join("?" * len(codes))
+    return [r[0] for r in con.execute(
+        f"""SELECT DISTINCT z.code FROM composition c JOIN territory z ON z.code = c.parent
+            WHERE z.level IN ({", ".join("?" * len(ZONING_LEVELS))})
+              AND (c.child IN ({marks}) OR c.child IN (SELECT child FROM composition WHERE parent IN ({marks})))
+            ORDER BY array_position(?, z.level), z.code""",
+        [*ZONING_LEVELS, *codes, *codes, list(ZONING_LEVELS)]).fetchall()]
+
+
+def sharing_zone(con: duckdb.DuckDBPyConnection, code: str, zoning: str = "ZE") -> list[str]:
+    """Territories of `code`'s level with a commune in one of the zones (of `zoning`) that hold its
+    communes: a commune's labour market, for similar territories within or outside it."""
+    return [r[0] for r in con.execute(
+        """WITH mine AS (SELECT DISTINCT c.parent FROM composition c JOIN territory z ON z.code = c.parent AND z.level = ?
+                         WHERE c.child = ? OR c.child IN (SELECT child FROM composition WHERE parent = ?)),
+                market AS (SELECT c.child FROM composition c WHERE c.parent IN (SELECT parent FROM mine))
+           SELECT DISTINCT t.code FROM territory t
+           WHERE t.level = ? AND (t.code IN (SELECT child FROM market)
+                                  OR t.code IN (SELECT parent FROM composition WHERE child IN (SELECT child FROM market)))
+           ORDER BY t.code""", [zoning, code, code, level_of(code)]).fetchall()]
 
 
 def by_level(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:

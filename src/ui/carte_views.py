@@ -161,6 +161,12 @@ def card(con, code: str, ind: store.IndicatorRow, period: tuple[int, int], inclu
     t = territories.get(con, code)
     st.markdown(f"#### {md(t['label'])}")
     st.caption(territories.LEVELS[t["level"]])
+    for level, name, query in carte.zone_links(con, code, ind.id):  # each zone opens beside the commune
+        if query:
+            st.page_link(links.page("evolutions").file, label=f"{level} : {md(name)}", icon=":material/hub:",
+                         query_params=query)
+        else:
+            st.caption(f"{level} : {md(name)}")
     r = compare.ranks(con, ind.id, period[0], period[1], [code], ind.polarity, include_small)
     if not r.empty and pd.notna(r["value"].iloc[0]):
         row = r.iloc[0]

@@ -109,15 +109,17 @@ def similar(con, members: pd.DataFrame, followed: list[str]) -> None:
     level = territories.level_of(target)
     if level not in compare.SIMILARITY_VARIABLES:
         st.info(f"Pas de territoires semblables pour le niveau « {territories.LEVELS[level]} » : choisissez une "
-                "commune, une intercommunalité, un département ou une région.")
+                "commune, une intercommunalité, un département, une région ou une zone d'étude (zone d'emploi…).")
         return
+    where = state.segmented(P("marche"), "Où chercher", compare.LABOUR_MARKET) \
+        if level in ("COM", "EPCI") else "partout"
     c1, c2 = st.columns([1, 2])
     with c1:
         k = st.slider("Nombre de territoires semblables", 3, 20, state.read(P("nv")), key="w_nv")
         state.write(P("nv"), k)
         weights = weights_editor(level, widgets.indicator_table(con))
     matrix = compare.feature_matrix(con, level, list(weights), include=[target])
-    near = compare.nearest(matrix, target, weights, k)
+    near = compare.nearest(matrix, target, weights, k, exclude=compare.labour_market_filter(con, matrix, target, where))
     with c2:
         if near.empty:
             st.info("Donnée non disponible : ce territoire n'a pas de valeur pour toutes les variables pondérées.")
@@ -132,7 +134,8 @@ def similar(con, members: pd.DataFrame, followed: list[str]) -> None:
         st.dataframe(table, hide_index=True, width="stretch")
         periods = ", ".join(f"{tab[v].label} {period_label(*p)}" for v, p in matrix.attrs["periods"].items())
         st.caption("Distance = racine de la moyenne pondérée des écarts au carré entre valeurs centrées-réduites "
-                   f"(population et densité en logarithme). Territoires du même niveau seulement. Années : {periods}.")
+                   "(population et densité en logarithme). Territoires du même niveau seulement"
+                   + ("" if where == "partout" else f", {compare.LABOUR_MARKET[where].lower()}") + f". Années : {periods}.")
 
 
 def profile(con, members: pd.DataFrame) -> None:

@@ -48,7 +48,11 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
             own = state.toggle(P("debuts"), "Date propre de chaque membre",
                                help="La date de signature de la convention de chaque commune (ANCT), sinon l'année "
                                     "du groupe pour tous.")
-    options = assessment.Options(k=k, scope=scope, other_programmes=others, index=index_mode, weighted=weighted,
+        outside_ze = state.toggle(P("hors_ze"), "Écarter les zones d'emploi des membres",
+                                  help="Les territoires du même bassin d'emploi qu'un membre peuvent profiter (ou pâtir) "
+                                       "du programme : les écarter évite de comparer avec un voisin touché par ses effets.")
+    options = assessment.Options(k=k, scope=scope, other_programmes=others, outside_ze=outside_ze, index=index_mode,
+                                 weighted=weighted,
                                  own_starts=own, added=tuple(state.read(P("avec"))),
                                  removed=tuple(state.read(P("sans"))))
     link = state.link(state.ComparerView)

@@ -247,6 +247,10 @@ def templates(con) -> None:
     shape = c2.radio("Format", ["long", "large"], key="w_tpl_shape", horizontal=True)
     first, last = c3.select_slider("Années", list(range(2010, 2027)), value=(2019, 2024), key="w_tpl_years")
     codes = territories.group_members(con, group)["code"].tolist()
+    if c1.checkbox("Ajouter leurs zonages d'étude", key="w_tpl_zones",
+                   help="Les zones d'emploi, bassins de vie, aires d'attraction des villes et unités urbaines "
+                        "qui contiennent ces territoires (codes préfixés : ZE:7612…)."):
+        codes += territories.zones_holding(con, codes)
     st.download_button(f"Télécharger le modèle ({len(codes)} territoires)",
                        ingest.template(con, codes, shape, list(range(first, last + 1))),
                        file_name=f"modele_{group}_{shape}.csv", mime="text/csv", on_click="ignore")

@@ -1,6 +1,8 @@
 """Controls shared by the pages, each bound to its URL parameter."""
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pandas as pd
 import streamlit as st
@@ -163,16 +165,24 @@ def _add_territory(current: list[str], code: str) -> None:
 STYLED_ROWS = 1_000  # above this, pandas' Styler costs more than a rerun should (0,3 s of CPU for 4 500 communes)
 
 
+ABSENT = -math.inf  # a missing number in a displayed table (see french_table)
+
+
 def french_table(frame: pd.DataFrame, numbers: dict[str, int], unranked: tuple[str, ...] = (),
                  **kwargs: object) -> None:
     """A table whose number columns sort as numbers and read the French way (`12 345,6`, « donnée non
     disponible »); `unranked` columns (ranks) show « – » where a territory has no rank, never « None ».
     Very long tables show French text, to be sorted by their rank column."""
     if len(frame) <= STYLED_ROWS:
-        shown = frame.style.format({c: (lambda v, d=d: fr_numbers([v], d)[0]) for c, d in numbers.items()},
-                                   na_rep=MISSING)
-        if unranked:
-            shown = shown.format(lambda v: fr_numbers([v], 0)[0], subset=list(unranked), na_rep="–")
+        # Streamlit draws a missing cell « None » whatever the Styler says: a missing number is stored as
+        # ABSENT (it sorts below every figure) and drawn « donnée non disponible » (« – » for a rank).
+        ranks = [c for c in unranked if c in frame]
+        frame = frame.assign(**{c: pd.to_numeric(frame[c], errors="coerce").astype(float).fillna(ABSENT)
+                                for c in dict.fromkeys([*numbers, *ranks]) if c in frame})
+        shown = frame.style.format({c: (lambda v, d=d: MISSING if v == ABSENT else fr_numbers([v], d)[0])
+                                    for c, d in numbers.items() if c in frame})
+        if ranks:
+            shown = shown.format(lambda v: "–" if v == ABSENT else fr_numbers([v], 0)[0], subset=ranks)
     else:
         shown = frame.assign(**{c: summaries.format_values(frame[c], d) for c, d in numbers.items()})
     st.dataframe(shown, hide_index=True, width="stretch", **kwargs)

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from indicators import links
+from ui import widgets
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -355,7 +356,10 @@ def test_import_flow_validates_then_writes_and_the_indicator_appears(tmp_path, m
     assert not carte.exception
     table = carte.dataframe[0].value
     assert table.iloc[0, 1] == "Pamiers (09)" and table.iloc[0, 2] == 12
-    assert table.iloc[:, 2].isna().sum() == len(table) - 1  # shown « donnée non disponible », never 0
+    absent = table.iloc[:, 2] == widgets.ABSENT  # drawn « donnée non disponible » (Streamlit would say « None »)
+    assert absent.sum() == len(table) - 1 and not (table.iloc[:, 2] == 0).any()
+    shown = carte.dataframe[0].proto.arrow_data.styler.display_values  # the table as drawn (Arrow bytes)
+    assert "donnée non disponible".encode() in shown and b"None" not in shown
 
 
 def test_carte_legend_counts_every_territory_and_the_missing():
@@ -401,7 +405,7 @@ def test_carte_card_says_a_small_count_and_leaves_it_out_of_the_ranks():
     assert not any("dans le département" in c for c in captions)
     table = at.dataframe[0].value
     row = table.set_index("Territoire").loc["Aigues-Juntes (09)"]
-    assert row["Effectif faible"] == "oui" and row.isna()["Rang"]
+    assert row["Effectif faible"] == "oui" and row["Rang"] == widgets.ABSENT  # drawn « – »
     assert table["Rang"].max() == 68  # the 68 communes of Ariège with 500 inhabitants or more
     legend = next(m.value for m in at.markdown if m.value.startswith("**Légende**"))
     assert "effectif faible (moins de 500 habitants)" in legend

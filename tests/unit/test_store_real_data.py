@@ -14,7 +14,8 @@ from tests.conftest import scalar
 def test_territory_counts_per_level(con):
     counts = dict(con.execute(
         "SELECT level, count(*) FROM territory WHERE valid_until IS NULL GROUP BY level").fetchall())
-    assert counts == {"FR": 1, "REG": 18, "DEP": 101, "EPCI": 1255, "COM": 34969, "ARM": 45}
+    assert counts == {"FR": 1, "REG": 18, "DEP": 101, "EPCI": 1255, "COM": 34969, "ARM": 45,
+                      "ZE": 306, "BV": 1707, "AAV": 699, "UU": 2471}
 
 
 def test_paris_legal_population_2006_and_2023(con):

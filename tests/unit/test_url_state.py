@@ -25,7 +25,7 @@ SAMPLES = {
     links.ComparerView: {"t": "COM:09225", "g": "acv", "vue": "effet", "i": "jobs", "detail": "jobs", "p": "2021",
                          "cible": "COM:09225", "semblables": "12", "poids": "population:2", "voisins": "4",
                          "indicateur_effet": "population", "indice": "0", "pond": "0", "avec": "COM:12202", "sans": "COM:31555,COM:81004", "poids_profil": "density:1", "petits": "1",
-                         "membres": "COM:09225,COM:09122", "debut": "2016", "vivier": "FR", "autres": "0", "debuts": "0"},
+                         "membres": "COM:09225,COM:09122", "debut": "2016", "vivier": "FR", "autres": "0", "hors_ze": "1", "marche": "dans", "debuts": "0"},
     links.TerrainView: {"t": "COM:13039,EPCI:200054807", "g": "acv", "lieu": "EPCI:200054807", "annee": "2020",
                         "sel": "COM:13039"},
     links.ExporterView: {"t": "COM:09225", "i": "jobs", "csv": "int", "groupe_dossier": "acv",

@@ -12,7 +12,8 @@ import duckdb
 from .. import geo, mapdata
 from ..format import fr_number, years_text
 from ..refresh import melodi
-from . import cog, groups, observations, referential
+from ..territories import ZONING_LEVELS, ZONING_SQL
+from . import cog, groups, observations, referential, zonings
 
 
 @dataclass
@@ -62,6 +63,15 @@ def passage(b: Build) -> Notes:
     dissolved = groups.build_dissolved_epci(b.con, b.sources, b.cog_map(2016))
     return [f"{residual} communes fusionnées en 2025–2026 placées par leur point de référence",
             f"EPCI dissous reconstitués : {', '.join(dissolved)}"]
+
+
+def study_zonings(b: Build) -> Notes:
+    straddling = zonings.load(b.con, b.sources, b.cog_map(2024), cog.GEO_YEAR)
+    counts = dict(b.con.execute("SELECT level, count(*) FROM territory GROUP BY level").fetchall())
+    return [", ".join(f"{counts.get(lv, 0)} {name.lower()}" for lv, (name, _) in ZONING_LEVELS.items()),
+            "communes fusionnées depuis 2024 dont les anciennes communes étaient dans deux zones (rattachées à la "
+            "zone de la commune dont elles gardent le code) : "
+            + ", ".join(f"{lv} {straddling.get(lv, 0)}" for lv in ZONING_LEVELS)]
 
 
 def population(b: Build) -> Notes:
@@ -146,7 +156,11 @@ def maps(b: Build) -> Notes:
     labels = dict(b.con.execute("SELECT code, label FROM territory").fetchall())
     commune_dep = dict(b.con.execute("""SELECT split_part(code, ':', 2), split_part(parent_dep, ':', 2)
                                         FROM territory WHERE level = 'COM' AND parent_dep IS NOT NULL""").fetchall())
-    sizes = mapdata.build_layers(b.sources, b.map_dir, labels, commune_dep, b.shapes)
+    zones: dict[str, dict[str, list[str]]] = {}
+    for parent, child in b.con.execute(f"""SELECT c.parent, c.child FROM composition c JOIN territory t ON t.code = c.parent
+                                           WHERE t.level IN ({ZONING_SQL})""").fetchall():
+        zones.setdefault(parent.split(":")[0], {}).setdefault(parent, []).append(child)
+    sizes = mapdata.build_layers(b.sources, b.map_dir, labels, commune_dep, b.shapes, zones)
     return ["contours projetés, simplifiés, quantifiés : "
             + ", ".join(f"{lv} {size / 1e6:.1f} Mo" for lv, size in sizes.items())]
 
@@ -155,6 +169,7 @@ def maps(b: Build) -> Notes:
 STEPS: dict[str, tuple[str, Callable[[Build], Notes]]] = {
     "territories": (f"territoires (COG {cog.GEO_YEAR})", territories),
     "passage": ("correspondances de codes entre millésimes", passage),
+    "zonings": ("zonages d'étude de l'Insee (ZE, BV, AAV, UU)", study_zonings),
     "population": ("populations légales", population),
     "comparateur": ("comparateur de territoires", comparateur),
     "census_spans": ("séries historiques du recensement", census_spans),

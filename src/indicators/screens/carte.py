@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .. import choropleth, classify, compare, store, territories
+from .. import choropleth, classify, compare, links, store, territories
 from ..format import fr_int, fr_number, period_label
 
 
@@ -120,3 +120,13 @@ def export_table(values: pd.DataFrame, ind: store.IndicatorRow, period: tuple[in
     """The data behind the map's export, in the long form every export uses (with its small counts)."""
     return values.rename(columns={"code": "territory", "label": "territory_label"}).assign(
         indicator=ind.id, indicator_label=ind.label, period_start=period[0], year=period[1])
+
+
+def zone_links(con: duckdb.DuckDBPyConnection, code: str, indicator: str) -> list[tuple[str, str, dict | None]]:
+    """A commune's study zones for its card: (level, name, the Évolutions view of the commune against that
+    zone, then its département, région and France, as URL values), none where INSEE places it outside any
+    (« hors unité urbaine »)."""
+    refs = territories.references(con, code)
+    return [(territories.ZONING_LEVELS[lv][1].capitalize(), name,
+             links.EvolutionsView.query(territories=[code], ref=",".join([zone, *refs]), indicator=[indicator])
+             if zone else None) for lv, zone, name in territories.zonings_of(con, code)]
