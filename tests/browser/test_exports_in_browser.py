@@ -1,11 +1,9 @@
-"""Exported images looked at in Chromium: for each chart of the pilot-site pack (made by the command
-line), the legend, the source and the export line are separate boxes inside the image, and the link
+"""Exported images looked at in Chromium: for each chart of the pilot-site pack (made by the Exporter
+page), the legend, the source and the export line are separate boxes inside the image, and the link
 is whole. The PNGs are kept in artifacts/exports/."""
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -27,22 +25,16 @@ BOXES = """() => {
 INDICATORS = "population,net_migration_rate,co2_ets_per_inhabitant"
 
 
-@pytest.fixture(scope="module", params=["cli", "app"])
-def pack(request, tmp_path_factory) -> tuple[str, zipfile.ZipFile]:
-    """The pilot-site pack made by the command line, and by the Exporter page in a Streamlit process."""
-    if request.param == "app":
-        from tests.app.test_pages import open_page
+@pytest.fixture(scope="module")
+def pack() -> tuple[str, zipfile.ZipFile]:
+    """The pilot-site pack made by the Exporter page in a Streamlit process (Streamlit's plotly template around
+    it). The command line's pack is drawn by the same code; its pages are checked in tests/unit/test_export_visual."""
+    from tests.app.test_pages import open_page
 
-        at = open_page("exporter", gp="cci-midi-pyrenees", ip=INDICATORS, de="2008", a="2021")
-        next(b for b in at.button if b.label.startswith("Préparer le dossier")).click()
-        at.run(timeout=300)
-        return "app", zipfile.ZipFile(io.BytesIO(at.session_state["pack"][0]))
-    out = tmp_path_factory.mktemp("pack") / "dossier.zip"
-    run = subprocess.run([sys.executable, "-m", "indicators", "export", "--group", "cci-midi-pyrenees", "--indicators",
-                          INDICATORS, "--from", "2008", "--to", "2021", "--out", str(out)],
-                         capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert run.returncode == 0, run.stderr
-    return "cli", zipfile.ZipFile(io.BytesIO(out.read_bytes()))
+    at = open_page("exporter", gp="cci-midi-pyrenees", ip=INDICATORS, de="2008", a="2021")
+    next(b for b in at.button if b.label.startswith("Préparer le dossier")).click()
+    at.run(timeout=300)
+    return "app", zipfile.ZipFile(io.BytesIO(at.session_state["pack"][0]))
 
 
 def test_legend_source_and_link_never_overlap_in_the_pack_images(page, pack):
