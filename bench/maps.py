@@ -170,6 +170,8 @@ def main() -> None:
     line("map_ours_switch_back_to_communes_france", o["switch_to_communes_france"], "s (target <= 0.5 s)")
     for lv in ("epci", "departements", "regions"):
         line(f"map_ours_{lv}_ready", o[lv], "s (page open)")
+    for lv in ("zones_emploi", "bassins_de_vie", "aires_attraction", "unites_urbaines", "zones_emploi_one_departement"):
+        line(f"map_ours_{lv}_ready", o[lv], f"s (page open; target: as fast as the EPCI map, {o['epci']:.2f} s)")
     for lv in ("departements", "epci", "regions"):
         line(f"map_ours_switch_to_{lv}", o[f"switch_to_{lv}"], "s (target <= 0.5 s)")
     line("map_naive_plotly_departements_ready", plotly_dep, f"s  (x{plotly_dep / o['departements']:.1f} ours)")

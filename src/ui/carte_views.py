@@ -177,7 +177,8 @@ def card(con, code: str, ind: store.IndicatorRow, period: tuple[int, int], inclu
                        + ("." if include_small else ", hors des rangs."))
         ranks = [f"{fr_ordinal(row[f'rank_{s}'])} / {fr_int(row[f'n_{s}'])} {name}" for s, name in
                  (("dep", "dans le département"), ("reg", "dans la région"), ("fr", "en France"))
-                 if pd.notna(row[f"rank_{s}"]) and t["level"] not in ({"dep": ("DEP", "REG"), "reg": ("REG",), "fr": ()}[s])]
+                 if pd.notna(row[f"rank_{s}"])  # a study zone is ranked in its main région, not in one département
+                 and t["level"] not in ({"dep": ("DEP", "REG", *territories.ZONING_LEVELS), "reg": ("REG",), "fr": ()}[s])]
         if ranks:
             st.caption(" · ".join(ranks))
     else:

@@ -603,3 +603,12 @@ def test_terrain_for_a_commune_without_installation_says_so():
     at = open_page("terrain", t="COM:09225")
     assert not at.exception
     assert any("Aucune installation soumise aux quotas" in i.value for i in at.info)
+
+
+def test_carte_of_zones_d_emploi_keeps_a_cross_border_zone_and_ranks_it_in_its_region_only():
+    at = open_page("carte", niveau="ZE", dans="REG:76", i="net_migration_rate", p="2013-2019", sel="ZE:7612")
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    ranks = next(c for c in captions if "dans la région" in c)
+    assert "dans le département" not in ranks and " en France" in ranks
+    assert any(c.startswith("27 territoires avec une valeur") for c in captions)  # 2 zones centred outside, kept whole
