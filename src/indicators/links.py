@@ -251,7 +251,7 @@ class ComparerView(View):
     pond: bool = _page_param("pond", "comparer", "Pondération", "flag", True, omit_default=True)
     avec: list[str] = _page_param("avec", "comparer", "Territoires remis dans le vivier", "list", (), limit=50)
     sans: list[str] = _page_param("sans", "comparer", "Territoires retirés du vivier", "list", (), limit=200)
-    vivier: str = _page_param("vivier", "comparer", "Vivier de comparaison", "choice", "REG", options=("REG", "DEP", "FR"),
+    vivier: str = _page_param("vivier", "comparer", "Vivier de comparaison", "choice", "REG", options=("REG", "DEP", "ZE", "FR"),
                               omit_default=True)
     autres: bool = _page_param("autres", "comparer", "Autres programmes écartés", "flag", True, omit_default=True)
     marche: str = _page_param("marche", "comparer", "Semblables et zone d'emploi", "choice", "partout",

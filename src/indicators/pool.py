@@ -17,9 +17,11 @@ import pandas as pd
 
 from .territories import ZONING_SQL
 
-SCOPES: dict[str, str] = {"REG": "même région", "DEP": "même département", "FR": "France entière"}
-WIDER = {"DEP": "REG", "REG": "ZONE", "ZONE": "FR"}  # a région too small for its members: overseas or mainland, then France
-SCOPE_COLUMN = {"REG": "parent_reg", "DEP": "parent_dep", "ZONE": "zone"}
+SCOPES: dict[str, str] = {"REG": "même région", "DEP": "même département", "ZE": "même zone d'emploi",
+                          "FR": "France entière"}
+# A scope too small for its members is widened: zone d'emploi → région → overseas or mainland → France.
+WIDER = {"ZE": "REG", "DEP": "REG", "REG": "ZONE", "ZONE": "FR"}
+SCOPE_COLUMN = {"REG": "parent_reg", "DEP": "parent_dep", "ZONE": "zone", "ZE": "ze"}
 ZONES = {"metro": "France métropolitaine", "drom": "outre-mer (DROM)", "com": "collectivités d'outre-mer"}
 MIN_CANDIDATES = 12   # a stratum with fewer candidates (or fewer than 3 per member) is widened
 
@@ -57,9 +59,11 @@ def comparison_pool(con: duckdb.DuckDBPyConnection, members: list[str], group_id
     with a member), `removed` those the user takes out; `outside_ze` leaves out the territories of the
     members' zones d'emploi."""
     scope = scope if scope in SCOPES else "REG"
-    info = con.execute(
-        f"""SELECT code, level, label, parent_dep, parent_reg, zone FROM territory
-            WHERE code IN ({", ".join("?" * len(members)) or "NULL"})""", list(members)).df()
+    info = con.execute(  # `ze`: the zone d'emploi of a member's first commune
+        f"""SELECT t.code, t.level, t.label, t.parent_dep, t.parent_reg, t.zone,
+                   (SELECT min(c.parent) FROM composition c JOIN territory z ON z.code = c.parent AND z.level = 'ZE'
+                    WHERE c.child = t.code OR c.child IN (SELECT child FROM composition WHERE parent = t.code)) AS ze
+            FROM territory t WHERE t.code IN ({", ".join("?" * len(members)) or "NULL"})""", list(members)).df()
     info = info.set_index("code").reindex(list(members)).dropna(subset=["level"])
     strata_rows, member_stratum, chosen = [], {}, []
     per_level_scope = {}
@@ -124,6 +128,13 @@ def _unit(row: pd.Series, scope: str) -> str | None:
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, level: str, scope: str, unit: str | None) -> list[str]:
+    if scope == "ZE" and unit:  # territories of the level with a commune in that zone d'emploi
+        return [r[0] for r in con.execute(
+            """SELECT code FROM territory WHERE level = ? AND valid_until IS NULL
+                 AND (code IN (SELECT child FROM composition WHERE parent = ?)
+                      OR code IN (SELECT parent FROM composition WHERE child IN (
+                                      SELECT child FROM composition WHERE parent = ?)))
+               ORDER BY code""", [level, unit, unit]).fetchall()]
     where = f"AND {SCOPE_COLUMN[scope]} = ?" if scope in SCOPE_COLUMN and unit else ""
     return [r[0] for r in con.execute(
         f"SELECT code FROM territory WHERE level = ? AND valid_until IS NULL {where} ORDER BY code",

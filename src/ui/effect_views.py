@@ -29,8 +29,8 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
     with c2:
         scope = st.selectbox("Vivier de comparaison", list(pool.SCOPES), format_func=pool.SCOPES.get,
                              index=list(pool.SCOPES).index(state.read(P("vivier"))), key="w_vivier",
-                             help="Où chercher des territoires semblables aux membres (même niveau). Une région trop "
-                                  "petite pour ses membres est élargie, et la page le dit.")
+                             help="Où chercher des territoires semblables aux membres (même niveau). Une zone d'emploi ou "
+                                  "une région trop petite pour ses membres est élargie, et la page le dit.")
         state.write(P("vivier"), scope)
         others = state.toggle(P("autres"), "Écarter les territoires d'autres programmes",
                               help="Un territoire qui est (ou contient) une commune d'Action Cœur de Ville, de Petites "

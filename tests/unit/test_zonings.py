@@ -194,3 +194,38 @@ def test_an_import_says_its_level_in_a_column_and_zone_codes_are_read_in_it(con)
     problem = bad.value.problems[0]
     assert (problem.line, problem.column, problem.value) == (2, "niveau", "canton")
     assert problem.message.startswith("niveau inconnu")
+
+
+def test_the_pool_can_be_drawn_within_the_members_zone_d_emploi(con):
+    from indicators import pool
+
+    members = ["COM:09225", "COM:09122"]
+    market = {r[0] for r in con.execute("SELECT child FROM composition WHERE parent = 'ZE:7612'").fetchall()}
+    within = pool.comparison_pool(con, members, scope="ZE", other_programmes=False)
+    assert set(within.candidates["code"]) == market - set(members)
+    stratum = within.strata.iloc[0]
+    assert (stratum["scope"], stratum["unit"], stratum["widened"]) == ("ZE", "ZE:7612", False)
+    assert stratum["unit_label"] == "Foix-Pamiers (zone d'emploi)"
+    # an EPCI's zone d'emploi holds too few EPCI: the pool widens to the région, and says so
+    epci = pool.comparison_pool(con, ["EPCI:241200187"], scope="ZE", other_programmes=False)
+    assert bool(epci.strata.iloc[0]["widened"]) and epci.strata.iloc[0]["scope"] != "ZE"
+
+
+def test_a_zone_s_population_is_its_communes_read_straight_from_the_source_files(con):
+    """Recomputed by hand, without the pipeline: INSEE's table (calamine) × the legal populations file."""
+    import pandas as pd
+
+    from indicators.pipeline import zonings
+    from indicators.paths import SOURCES_DIR
+
+    table = pd.read_excel(SOURCES_DIR / zonings.APPARTENANCE, engine="calamine", header=5, dtype=str, sheet_name="COM")
+    pop = pd.read_csv(SOURCES_DIR / "population/pop_communes_2006_2023_harmonised_cog2026.csv.gz", dtype=str)
+    # (Rodez's aire 103 is left out here: 12076 merged in 2025 into a new commune 12218, counted whole in it.)
+    for zone, column in (("7612", "ZE2020"), ("199", "AAV2020"), ("12202", "BV2022"), ("09401", "UU2020")):
+        communes = set(table.loc[table[column] == zone, "CODGEO"])  # 2024 codes: none of these merged since
+        rows = pop[pop["code_insee_cog2026"].isin(communes) & (pop["pop_year"] == "2021")]
+        by_hand = rows["population_municipale"].astype(float).sum()
+        level = {"ZE2020": "ZE", "AAV2020": "AAV", "BV2022": "BV", "UU2020": "UU"}[column]
+        built = scalar(con, "SELECT value FROM observation WHERE territory = ? AND indicator = 'population' "
+                            "AND year = 2021 AND period_start = 2021", [f"{level}:{zone}"])
+        assert built == pytest.approx(by_hand), (zone, built, by_hand)
