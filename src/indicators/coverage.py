@@ -14,12 +14,13 @@ Periods = dict[tuple[str, str], dict[str, list]]
 _PLACEHOLDER = re.compile(r"\{(annees|periodes)_([A-Z]+)\}")
 
 
-def held_periods(con: duckdb.DuckDBPyConnection, indicators: list[str] | None = None) -> Periods:
+def held_periods(con: duckdb.DuckDBPyConnection, indicators: list[str] | None = None,
+                 table: str = "observation") -> Periods:
     """(indicator, level) → its yearly values' years and its spans, as this base holds them (for the
-    `indicators` given, or all)."""
+    `indicators` given, or all; `table` is the build's `obs_base` while a build runs)."""
     where = f"WHERE o.indicator IN ({', '.join('?' * len(indicators))})" if indicators else ""
     rows = con.execute(f"""SELECT DISTINCT o.indicator, t.level, o.period_start, o.year
-                           FROM observation o JOIN territory t ON t.code = o.territory {where}""",
+                           FROM {table} o JOIN territory t ON t.code = o.territory {where}""",
                        indicators or []).fetchall()
     held: Periods = defaultdict(lambda: {"annees": [], "periodes": []})
     for indicator, level, start, year in rows:

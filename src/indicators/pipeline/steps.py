@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from .. import geo, mapdata
-from ..format import fr_number, years_text
+from .. import coverage, geo, mapdata
+from ..format import fr_number
 from ..refresh import melodi
 from ..territories import ZONING_LEVELS, ZONING_SQL
 from . import cog, groups, observations, referential, zonings
@@ -39,10 +39,7 @@ class Build:
 
     def years(self, indicator: str, level: str = "COM") -> str:
         """The yearly values an indicator now has at a level, said as « 2006–2023 »."""
-        rows = self.con.execute("""SELECT DISTINCT year FROM obs_base o JOIN territory t ON t.code = o.territory
-                                   WHERE o.indicator = ? AND t.level = ? AND o.period_start = o.year""",
-                                [indicator, level]).fetchall()
-        return years_text(sorted(r[0] for r in rows))
+        return coverage.said(coverage.held_periods(self.con, [indicator], "obs_base"), indicator, level, "annees")
 
 
 Notes = list[str]
