@@ -225,13 +225,35 @@ def epci_core(name: str) -> str:
     return _FORM.sub("", normalise(name).replace("'", " "), count=1)
 
 
+def bare(raw: str) -> str:
+    return raw.upper().replace(" ", "")
+
+
+def code_candidates(code: str, codes: set[str]) -> list[str]:
+    """The territories a code typed without its level may be: `7612` is a zone d'emploi (or the commune
+    07612 had it existed), `09225` the commune Pamiers and its bassin de vie, `11` a département or a
+    région. Leading zeros a spreadsheet dropped are put back for communes and zones d'emploi only (`34` is
+    the Hérault, not the aire 034). A prefixed code (`ZE:7612`) is itself."""
+    if ":" in code or code == "FR":
+        return [code] if code in codes else []
+    n, digits = len(code), code.isdigit()
+    forms = [f"COM:{code.zfill(5)}" if n in (4, 5) else "", f"EPCI:{code}" if n == 9 else "",
+             f"DEP:{code.zfill(2)}" if n <= 3 else "", f"REG:{code}" if n == 2 else "",
+             f"ZE:{code.zfill(4)}" if digits and 3 <= n <= 4 else "",
+             f"AAV:{code}" if n == 3 else "", f"UU:{code}" if n == 5 else "",
+             f"BV:{code.zfill(5)}" if n in (4, 5) else ""]
+    return [f for f in forms if f in codes]
+
+
 def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str, str]
              ) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
     """Map each raw territory to a code: prefixed codes, INSEE codes, SIREN, or names (accent-blind, an
     intercommunality by its official long name or its short one; a study zone by its label, « Rodez (bassin
     de vie) », or by its name when no other territory bears it, « Foix-Pamiers »).
 
-    A name shared by several territories is ambiguous unless `choices` says which one.
+    A code without its level is read at the level the file's unambiguous codes show (a file whose other
+    codes are zones d'emploi makes `1101` the zone, not the commune 01101), else as a commune's code when it
+    is one. A name or code shared by several territories is ambiguous unless `choices` says which one.
     """
     table = con.execute("SELECT code, level, label, search_key FROM territory WHERE valid_until IS NULL "
                         "OR level = 'EPCI'").df()
@@ -247,19 +269,24 @@ def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str,
         by_name.setdefault(key, []).append((code, label))
         if level == "EPCI":
             by_core.setdefault(epci_core(label), []).append((code, label))
+    label_of = dict(zip(table["code"], table["label"], strict=True))
+    candidates = {raw: code_candidates(bare(raw), codes) for raw in raws}
+    evidence = {hit[0].split(":")[0] for hit in candidates.values() if len(hit) == 1}  # levels the file shows
     resolved, ambiguous = {}, {}
     for raw in raws:
         if raw in choices:
             resolved[raw] = choices[raw]
             continue
-        up = raw.upper().replace(" ", "")
-        guesses = [up] if ":" in up or up == "FR" else [f"COM:{up.zfill(5)}" if len(up) in (4, 5) else "",
-                                                         f"EPCI:{up}" if len(up) == 9 else "",
-                                                         f"DEP:{up.zfill(2)}" if len(up) in (1, 2, 3) else "",
-                                                         f"REG:{up}" if len(up) == 2 else ""]
-        hit = [g for g in guesses if g in codes]
-        if len(hit) == 1 or (hit and up.isdigit() and len(up) == 5):
+        hit = candidates[raw]
+        if len(hit) == 1:
             resolved[raw] = hit[0]
+            continue
+        told = [g for g in hit if g.split(":")[0] in evidence]  # the level the file's unambiguous codes tell
+        if len(told) == 1 or (hit and hit[0].startswith("COM:")):  # else a commune's code is the commune
+            resolved[raw] = (told if len(told) == 1 else hit)[0]
+            continue
+        if hit:
+            ambiguous[raw] = [(g, label_of[g]) for g in hit]
             continue
         if normalise(raw) == "france":
             resolved[raw] = "FR"
@@ -384,7 +411,8 @@ def _assign_territories(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, choi
     unresolved = rows[(rows["territory_raw"] != "") & rows["territory"].isna()].drop_duplicates("territory_raw")
     amb = unresolved["territory_raw"].isin(list(ambiguous))
     problems += _each(unresolved[amb], lambda r: Problem(
-        "nom ambigu, précisez lequel : " + ", ".join(f"{lab} [{code}]" for code, lab in ambiguous[r.territory_raw]),
+        ("code" if bare(r.territory_raw).isalnum() and any(c.isdigit() for c in r.territory_raw) else "nom")
+        + " ambigu, précisez lequel : " + ", ".join(f"{lab} [{code}]" for code, lab in ambiguous[r.territory_raw]),
         r.line, "territoire", _cut(r.territory_raw)))
     close = suggestions(con, unresolved.loc[~amb, "territory_raw"].tolist())
     problems += _each(unresolved[~amb], lambda r: Problem(

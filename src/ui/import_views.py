@@ -127,6 +127,9 @@ def import_flow(con) -> None:
     upload = st.file_uploader(f"Fichier CSV, Excel ou OpenDocument, {_mb(limit)} Mo au plus (format "
                               "long : territoire, année, valeur ; ou large : une colonne par année ; un titre "
                               "au-dessus du tableau est permis)", type=FILE_TYPES,
+                              help="Territoires : code INSEE, SIREN, code préfixé (ZE:7612) ou nom. Une colonne "
+                                   "« niveau » (commune, EPCI, département, région, ZE, BV, AAV, UU) lève les "
+                                   "ambiguïtés : un code de bassin de vie est celui de sa commune-centre.",
                               key=f"w_upload_{st.session_state.get('imp_round', 0)}",
                               max_upload_size=settings().upload_hard_cap_mb)
     refused(prefix="imp")

@@ -131,6 +131,30 @@ def test_imports_find_zones_by_label_or_unique_name_and_communes_keep_their_name
     assert Path(MAP_DIR).exists()
 
 
+@pytest.mark.parametrize(("raws", "expected"), [
+    # 0051 and 7612 are zones d'emploi only: the file is about zones, so 1101 is the zone, not the commune 01101.
+    (["0051", "7612", "1101"], {"0051": "ZE:0051", "7612": "ZE:7612", "1101": "ZE:1101"}),
+    (["09225", "1101"], {"09225": "COM:09225", "1101": "COM:01101"}),  # alone, a commune's code is the commune
+    (["00151", "45108"], {"00151": "UU:00151", "45108": "UU:45108"}),  # 00151 is an unité urbaine only
+    (["34", "457", "103"], {"34": "DEP:34", "457": "AAV:457", "103": "AAV:103"}),  # 34 is not the aire 034
+])
+def test_a_bare_code_is_read_at_the_level_the_file_s_unambiguous_codes_show(con, raws, expected):
+    resolved, ambiguous = ingest._resolve(con, raws, {})
+    assert (resolved, ambiguous) == (expected, {})
+
+
+def test_a_bare_code_no_other_code_settles_is_asked_with_its_candidates(con):
+    resolved, ambiguous = ingest._resolve(con, ["11"], {})
+    assert resolved == {} and ambiguous == {"11": [("DEP:11", "Aude (11)"), ("REG:11", "Île-de-France")]}
+    assert ingest._resolve(con, ["11"], {"11": "REG:11"})[0] == {"11": "REG:11"}
+    data = "territoire;année;valeur\n11;2023;4\n".encode()
+    checked = ingest.validate(con, ingest.prepare(ingest.read_table(data, "r.csv"), "r.csv", data),
+                              ingest.Declaration(id="test_synthetic", label="Synthétique", unit="u", source="test",
+                                                 licence="test", is_new=True))
+    assert [str(p) for p in checked.blocking] == [("ligne 2, colonne « territoire » : code ambigu, précisez lequel : "
+                                        "Aude (11) [DEP:11], Île-de-France [REG:11] (valeur : « 11 »)")]
+
+
 def test_the_pool_can_leave_out_the_members_zones_d_emploi(con):
     """Spillovers: Pamiers and Foix share the zone d'emploi Foix-Pamiers; asked to, the pool leaves out
     every commune of it (said with its reason), and only then."""
