@@ -20,7 +20,7 @@ from . import store, text, years
 from .errors import HasProblems, ImportProblem, Problem
 from .format import LARGEST, MISSING, decimal_convention, fr_number, is_ambiguous, parse_number
 from .tabular import line_numbers, read_table, sheet_names
-from .territories import ZONING_LEVELS, labels, normalise, slug
+from .territories import ZONING_LEVELS, ZONING_VINTAGES, labels, normalise, slug
 
 MIN_YEAR, MAX_YEAR = years.FIRST_DATA, years.last_data()
 MAX_VALUES = 2_000_000  # values of one import: each becomes a row checked
@@ -40,10 +40,8 @@ LEVEL_COLUMNS = ("niveau", "niveau_geographique", "nivgeo", "level")
 LEVEL_WORDS = {
     **dict.fromkeys(("com", "commune"), ("COM", 5)), **dict.fromkeys(("epci", "intercommunalite"), ("EPCI", 9)),
     **dict.fromkeys(("dep", "departement"), ("DEP", 2)), **dict.fromkeys(("reg", "region"), ("REG", 2)),
-    **dict.fromkeys(("ze", "ze2020", "zone d emploi"), ("ZE", 4)),
-    **dict.fromkeys(("bv", "bv2022", "bassin de vie"), ("BV", 5)),
-    **dict.fromkeys(("aav", "aav2020", "aire d attraction", "aire d attraction des villes"), ("AAV", 3)),
-    **dict.fromkeys(("uu", "uu2020", "unite urbaine"), ("UU", 5)),
+    **{normalise(word).replace("'", " "): (lv, width) for lv, width in (("ZE", 4), ("BV", 5), ("AAV", 3), ("UU", 5))
+       for word in (lv, ZONING_VINTAGES[lv], *ZONING_LEVELS[lv])},
 }
 _NUMBERLIKE = re.compile(r"[+\-−]?(?:[\d.,]+(?:[eE][+\-]?\d+)?|inf(?:inity)?|nan)%?", re.IGNORECASE)
 PERIOD_RE = re.compile(r"^\s*(\d{4})(?:\s*[-–/à]\s*(\d{4}))?\s*$")

@@ -18,6 +18,7 @@ ZONING_LEVELS: dict[str, tuple[str, str]] = {
     "AAV": ("Aire d'attraction des villes", "aire d'attraction"),
     "UU": ("Unité urbaine", "unité urbaine"),
 }
+ZONING_VINTAGES = {"ZE": "ZE2020", "BV": "BV2022", "AAV": "AAV2020", "UU": "UU2020"}  # INSEE's names for them
 ZONING_SQL = ", ".join(f"'{lv}'" for lv in ZONING_LEVELS)  # the same, as an SQL list
 LEVELS: dict[str, str] = {
     "COM": "Commune",

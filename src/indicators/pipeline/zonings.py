@@ -13,11 +13,11 @@ import duckdb
 import pandas as pd
 
 from ..datasets import ZONINGS
-from ..territories import ZONING_LEVELS
+from ..territories import ZONING_LEVELS, ZONING_VINTAGES
 
 APPARTENANCE = ZONINGS.files[0]
 HEADER_ROW = 5  # the sheets' header is on the 6th row
-COLUMNS = {"ZE": "ZE2020", "BV": "BV2022", "AAV": "AAV2020", "UU": "UU2020"}
+COLUMNS = ZONING_VINTAGES  # the appartenance table names its columns after them
 _LEVEL_OF = " ".join(f"WHEN '{col}' THEN '{lv}'" for lv, col in COLUMNS.items())
 
 
