@@ -155,17 +155,6 @@ def test_blocking_problems_write_nothing(con, db_copy):
     assert digest(db_copy) == before
 
 
-def test_imports_survive_a_rebuild(con, db_copy):
-    from indicators.pipeline import build
-
-    v = check(con, FRENCH_EXCEL_CSV, "ouvertures.csv")
-    ingest.write(v, NEW, path=db_copy)
-    build(db_copy, log=lambda _: None, map_dir=None)
-    c = store.connect_readonly(db_copy)
-    assert c.execute("SELECT count(*) FROM observation WHERE indicator = 'user_ouvertures'").fetchone()[0] == 3
-    assert c.execute("SELECT count(*) FROM import_log").fetchone()[0] == 1
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=400) | st.text(max_size=300).map(lambda t: ("territoire;annee;valeur\n" + t).encode()))
 def test_malformed_input_only_gives_validation_errors_and_changes_nothing(con, db_copy, data):

@@ -369,13 +369,17 @@ def test_a_broken_file_fails_its_source_only(tmp_path):
     assert not [p for p in sources_dir.rglob("*") if p.is_file()]
 
 
-def test_refresh_from_a_folder_rebuilds_a_base_that_reads_the_new_files(tmp_path, ets_csv, populations_xlsx):
+def test_refresh_from_a_folder_rebuilds_a_base_that_reads_the_new_files_and_keeps_its_imports(
+        tmp_path, ets_csv, populations_xlsx):
     """`refresh --from`: files in the official layouts replace the sources, the real build runs once and
-    reads them. The EU ETS FIXTURE is the real export without its last year, so the change shows."""
+    reads them, and the users' imports come through the rebuild. The EU ETS FIXTURE is the real export
+    without its last year, so the change shows; the import is SYNTHETIC. (One rebuild for both checks: a
+    rebuild is the suite's dearest step.)"""
     import shutil
 
-    from indicators import refresh, store
+    from indicators import ingest, refresh, store
     from indicators.pipeline import build
+    from indicators.paths import db_path
 
     sources_dir = tmp_path / "sources"
     shutil.copytree(SOURCES_DIR, sources_dir, ignore=shutil.ignore_patterns("refresh.json", "*.avant-maj"))
@@ -385,6 +389,13 @@ def test_refresh_from_a_folder_rebuilds_a_base_that_reads_the_new_files(tmp_path
     frame[frame["year"] != "2022"].to_csv(folder / "emissions-FR-geo.csv", index=False)
     shutil.copyfile(populations_xlsx, folder / populations_xlsx.name)
     base = tmp_path / "base.duckdb"
+    shutil.copyfile(db_path(), base)
+    data = "territoire;année;valeur\n09225;2021;12\n09225;2022;14\n09122;2013-2018;7,5\n".encode()
+    declared = ingest.Declaration(id="user_synthetic", label="Synthétique", unit="u", source="test", licence="test",
+                                  is_new=True)
+    with store.connect_readonly(base) as con:
+        checked = ingest.validate(con, ingest.load(data, "synthetique.csv"), declared)
+    ingest.write(checked, declared, path=base)
     outcomes = refresh.run(sources_dir, from_dir=folder, only=["seqe", "populations"], log=lambda _: None,
                            rebuild=lambda: build(base, sources=sources_dir, log=lambda _: None, map_dir=None))
     assert [o.status for o in outcomes] == ["mis à jour", "mis à jour"], [o.message for o in outcomes]
@@ -392,6 +403,8 @@ def test_refresh_from_a_folder_rebuilds_a_base_that_reads_the_new_files(tmp_path
     assert store.first(con, "SELECT max(year) FROM observation WHERE indicator = 'co2_ets'")[0] == 2021
     assert store.first(con, "SELECT max(year) FROM ets_emission")[0] == 2021
     assert store.first(con, "SELECT max(year) FROM observation WHERE indicator = 'population'")[0] == 2023
+    assert store.first(con, "SELECT count(*) FROM observation WHERE indicator = 'user_synthetic'")[0] == 3
+    assert store.first(con, "SELECT count(*) FROM import_log")[0] == 1
     con.close()
     assert set(refresh.manifest(sources_dir)) == {"seqe", "populations"}
 
