@@ -231,9 +231,12 @@ def code_candidates(code: str, codes: set[str]) -> list[str]:
     """The territories a code typed without its level may be: `7612` is a zone d'emploi (or the commune
     07612 had it existed), `09225` the commune Pamiers and its bassin de vie, `11` a département or a
     région. Leading zeros a spreadsheet dropped are put back for communes and zones d'emploi only (`34` is
-    the Hérault, not the aire 034). A prefixed code (`ZE:7612`) is itself."""
+    the Hérault, not the aire 034). A prefixed code (`ZE:7612`) is itself; a word without a digit is a name
+    (« Lux » is a commune, the aire LUX is written `AAV:LUX`)."""
     if ":" in code or code == "FR":
         return [code] if code in codes else []
+    if not any(c.isdigit() for c in code):
+        return []
     n, digits = len(code), code.isdigit()
     forms = [f"COM:{code.zfill(5)}" if n in (4, 5) else "", f"EPCI:{code}" if n == 9 else "",
              f"DEP:{code.zfill(2)}" if n <= 3 else "", f"REG:{code}" if n == 2 else "",

@@ -143,6 +143,12 @@ def test_a_bare_code_is_read_at_the_level_the_file_s_unambiguous_codes_show(con,
     assert (resolved, ambiguous) == (expected, {})
 
 
+def test_a_name_is_never_read_as_a_letters_only_zone_code(con):
+    resolved, ambiguous = ingest._resolve(con, ["Lux", "AAV:LUX"], {})
+    assert resolved == {"AAV:LUX": "AAV:LUX"}  # Lux, the communes of Côte-d'Or, Haute-Garonne, Saône-et-Loire
+    assert {code[:4] for code, _ in ambiguous["Lux"]} == {"COM:"} and len(ambiguous["Lux"]) == 3
+
+
 def test_a_bare_code_no_other_code_settles_is_asked_with_its_candidates(con):
     resolved, ambiguous = ingest._resolve(con, ["11"], {})
     assert resolved == {} and ambiguous == {"11": [("DEP:11", "Aude (11)"), ("REG:11", "Île-de-France")]}
