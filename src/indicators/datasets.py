@@ -203,7 +203,7 @@ def steps() -> list[str]:
 def rows(loaded: frozenset[str]) -> list[dict]:
     """The registry as the Méthodes page lists it, saying which datasets this base holds."""
     return [{"Jeu de données": d.dataset, "Producteur": d.producer, "Licence": d.licence, "Millésime": d.vintage,
-             "Dans cette base": "oui" if d.held(loaded) else "après une mise à jour", "Adresse": d.url or None,
+             "Dans cette base": "oui" if d.held(loaded) else "après une mise à jour", "Adresse": d.url or "",
              "Fichiers": ", ".join(d.files)} for d in DATASETS]
 
 

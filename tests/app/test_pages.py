@@ -5,6 +5,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -34,10 +35,15 @@ def all_text(at: AppTest) -> str:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_renders_without_exception(page):
+def test_page_renders_without_exception_and_no_table_cell_reads_none(page):
+    """Streamlit draws a null cell « None » whatever the column's format: a missing figure must reach a
+    table already written « donnée non disponible » (or a number the table formats), never as a null."""
     at = open_page(page)
     assert not at.exception, at.exception
     assert at.title[0].value
+    for table in at.dataframe:
+        frame = pd.DataFrame(getattr(table.value, "data", table.value))
+        assert not frame.isna().any().any(), [c for c in frame.columns if frame[c].isna().any()]
 
 
 def test_every_page_file_is_in_the_registry_and_every_view_has_its_page():
