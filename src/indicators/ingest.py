@@ -82,6 +82,14 @@ class Validated(HasProblems):
     already: tuple[str, str] | None = None  # (date, file name) when these exact bytes were imported before
     suggested: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # unknown name → closest territories
 
+    def levels_read(self) -> str:
+        """How the file's territories were read, level by level (« zone d'emploi 3, commune 1 »): a code
+        read at the level the other codes show is seen here before it is written."""
+        if self.observations.empty:
+            return ""
+        counts = self.observations["territory"].drop_duplicates().str.split(":").str[0].value_counts()
+        return ", ".join(f"{_KIND_OF.get(lv, lv)} {fr_number(n)}" for lv, n in counts.items())
+
 
 # ---------------------------------------------------------------- shaping
 def find_column(columns: list[str], names: tuple[str, ...]) -> str | None:

@@ -169,7 +169,8 @@ def import_flow(con) -> None:
         return
     _pickers(checked, choices)
     st.markdown(f"**Rapport de validation** : {fr_number(len(checked.observations))} valeurs prêtes, "
-                f"{len(checked.blocking)} problème(s) bloquant(s), {len(checked.warnings)} avertissement(s).")
+                f"{len(checked.blocking)} problème(s) bloquant(s), {len(checked.warnings)} avertissement(s)."
+                + (f" Territoires lus par niveau : {checked.levels_read()}." if checked.levels_read() else ""))
     written = confirm_and_write(
         checked, "Importer", "imp", lambda accept: ingest.write(checked, decl, accept_warnings=accept, path=db_path()),
         "import", f"{upload.name}, {len(checked.observations)} valeurs ({decl.id})")

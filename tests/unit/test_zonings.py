@@ -143,6 +143,13 @@ def test_a_bare_code_is_read_at_the_level_the_file_s_unambiguous_codes_show(con,
     assert (resolved, ambiguous) == (expected, {})
 
 
+def test_the_validation_says_at_which_level_the_file_s_territories_were_read(con):
+    data = b"territoire;2022;2023\n0051;1;2\n7612;3;4\n1101;5;6\n09225;7;8\n"
+    checked = ingest.validate(con, ingest.load(data, "zones.csv"), ingest.Declaration(
+        id="test_synthetic", label="Synthétique", unit="u", source="test", licence="test", is_new=True))
+    assert not checked.blocking and checked.levels_read() == "zone d'emploi 3, commune 1"
+
+
 def test_a_name_is_never_read_as_a_letters_only_zone_code(con):
     resolved, ambiguous = ingest._resolve(con, ["Lux", "AAV:LUX"], {})
     assert resolved == {"AAV:LUX": "AAV:LUX"}  # Lux, the communes of Côte-d'Or, Haute-Garonne, Saône-et-Loire
