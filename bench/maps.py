@@ -105,8 +105,8 @@ def ours(browser, base: str) -> dict[str, float]:
     out["switch_to_communes_one_region"] = timed_choice("Emprise", "Occitanie")
     out["switch_to_communes_france"] = timed_choice("Emprise", "France entière")
     for name, option in (("switch_to_departements", "Département"), ("switch_to_epci", "Intercommunalité (EPCI)"),
-                         ("switch_to_regions", "Région"), ("switch_to_zones_emploi", "Zone d'emploi"),
-                         ("switch_to_bassins_de_vie", "Bassin de vie")):
+                         ("switch_to_regions", "Région"), ("switch_to_zones_emploi", "Zone d'emploi 2020"),
+                         ("switch_to_bassins_de_vie", "Bassin de vie 2022")):
         out[name] = timed_choice("Niveau", option)
     context.close()
     return out

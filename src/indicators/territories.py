@@ -27,7 +27,7 @@ LEVELS: dict[str, str] = {
     "DEP": "Département",
     "REG": "Région",
     "FR": "France",
-    **{lv: name for lv, (name, _) in ZONING_LEVELS.items()},
+    **{lv: f"{name} {ZONING_VINTAGES[lv][-4:]}" for lv, (name, _) in ZONING_LEVELS.items()},  # « Zone d'emploi 2020 »
 }
 MAP_LEVELS = ("REG", "DEP", "EPCI", "COM", *ZONING_LEVELS)
 PILOT_GROUP = "cci-midi-pyrenees"  # the CCI Midi-Pyrénées pilot sites, the group every page opens on

@@ -14,6 +14,9 @@ from . import access, data, state, widgets
 P = state.ComparerView.param
 PROGRAMME_LABEL = ("Programme : ses membres en bénéficient, ils restent donc hors des territoires de comparaison "
                    "des autres groupes")
+# Weights in the reader's number format (« 0,5 » in a French browser), bounded as the URL bounds them.
+WEIGHT_COLUMN = st.column_config.NumberColumn(min_value=0.0, max_value=state.MAX_WEIGHT, step=0.5, format="localized")
+
 
 def _colour(percentile: float, polarity: int) -> str:
     """Green for the favourable side, orange for the other, grey when the indicator is neutral."""
@@ -93,7 +96,7 @@ def weights_editor(level: str, labels: dict[str, store.IndicatorRow]) -> dict[st
     frame = pd.DataFrame({"Variable": [labels[v].label if v in labels else v for v in weights],
                           "Poids": list(weights.values())}, index=list(weights))
     edited = st.data_editor(frame, disabled=["Variable"], hide_index=True, key=f"w_w_{level}",
-                            column_config={"Poids": st.column_config.NumberColumn(min_value=0.0, max_value=10.0, step=0.5)})
+                            column_config={"Poids": WEIGHT_COLUMN})
     weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float), strict=True))
     state.write_weights(P("w"), weights, defaults)
     return weights
@@ -147,7 +150,8 @@ def profile(con, members: pd.DataFrame) -> None:
                           "Sens": [catalog.POLARITY_WORDS[tab[v].polarity]
                                    + (" (compté plus = mieux)" if tab[v].polarity == 0 else "") for v in weights]},
                          index=list(weights))
-    edited = st.data_editor(frame, disabled=["Indicateur", "Sens"], hide_index=True, key="w_cw")
+    edited = st.data_editor(frame, disabled=["Indicateur", "Sens"], hide_index=True, key="w_cw",
+                            column_config={"Poids": WEIGHT_COLUMN})
     weights = dict(zip(weights, edited["Poids"].fillna(0).astype(float), strict=True))
     state.write_weights(P("cw"), weights, defaults)
     rows, scored_without = [], {}
