@@ -194,13 +194,17 @@ def manage(con, group: pd.Series, members: pd.DataFrame, followed: list[str], db
                               default=members["code"].tolist(), format_func=names.get,
                               placeholder="Choisir des territoires")
         st.markdown("Début propre d'un membre (vide : l'année du groupe), par exemple la date de sa convention")
+        # Text, not a number column: Streamlit writes an empty number cell « None »; a year is four digits
+        # (the library bounds it and says so in French).
         own = st.data_editor(
             pd.DataFrame({"Membre": members["label"].tolist(),
-                          "Début propre": members["start_year"].astype("Int64").tolist()}, index=members["code"].tolist()),
+                          "Début propre": ["" if pd.isna(y) else str(int(y)) for y in members["start_year"]]},
+                         index=members["code"].tolist()),
             disabled=["Membre"], hide_index=True, key="w_member_starts", width="stretch",
-            column_config={"Début propre": st.column_config.NumberColumn(min_value=first, max_value=last, step=1,
-                                                                         format="%d")})
-        starts = {c: (None if pd.isna(v) else int(v)) for c, v in zip(own.index, own["Début propre"], strict=True)}
+            column_config={"Début propre": st.column_config.TextColumn(
+                max_chars=4, validate=r"^\d{4}$", help=f"Une année de {first} à {last}, ou vide")})
+        starts = {c: (int(v) if isinstance(v, str) and v.strip().isdigit() else None)
+                  for c, v in zip(own.index, own["Début propre"], strict=True)}
         if st.form_submit_button("Enregistrer") and _write(
                 lambda: territories.save_group(name, kept, int(start), desc, group_id=group["id"], path=db_path,
                                                programme=programme, member_starts=starts),

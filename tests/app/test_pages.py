@@ -41,6 +41,18 @@ def test_page_renders_without_exception_and_no_table_cell_reads_none(page):
     at = open_page(page)
     assert not at.exception, at.exception
     assert at.title[0].value
+    assert_no_null_cell(at)
+
+
+@pytest.mark.parametrize("vue", ["groupes", "similaires", "profil"])
+def test_comparer_views_have_no_null_cell(vue):
+    at = open_page("comparer", vue=vue)
+    assert not at.exception, at.exception
+    assert at.dataframe, "no table drawn"
+    assert_no_null_cell(at)
+
+
+def assert_no_null_cell(at: AppTest) -> None:
     for table in at.dataframe:
         frame = pd.DataFrame(getattr(table.value, "data", table.value))
         assert not frame.isna().any().any(), [c for c in frame.columns if frame[c].isna().any()]
