@@ -20,7 +20,7 @@ from . import store, text, years
 from .errors import HasProblems, ImportProblem, Problem
 from .format import LARGEST, MISSING, decimal_convention, fr_number, is_ambiguous, parse_number
 from .tabular import line_numbers, read_table, sheet_names
-from .territories import ZONING_LEVELS, ZONING_VINTAGES, labels, normalise, slug
+from .territories import ZONING_LEVELS, ZONING_WORDS, labels, normalise, slug
 
 MIN_YEAR, MAX_YEAR = years.FIRST_DATA, years.last_data()
 MAX_VALUES = 2_000_000  # values of one import: each becomes a row checked
@@ -37,11 +37,11 @@ VALUE_COLUMNS = ("valeur", "value", "valeurs", "nombre")
 UNIT_COLUMNS = ("unite", "unit")
 LEVEL_COLUMNS = ("niveau", "niveau_geographique", "nivgeo", "level")
 # A level column's words → (level, width of its codes): « ZE » and 7612 → ZE:7612, « aire » and 61 → AAV:061.
+ZONING_WIDTHS = {"ZE": 4, "BV": 5, "AAV": 3, "UU": 5}
 LEVEL_WORDS = {
     **dict.fromkeys(("com", "commune"), ("COM", 5)), **dict.fromkeys(("epci", "intercommunalite"), ("EPCI", 9)),
     **dict.fromkeys(("dep", "departement"), ("DEP", 2)), **dict.fromkeys(("reg", "region"), ("REG", 2)),
-    **{normalise(word).replace("'", " "): (lv, width) for lv, width in (("ZE", 4), ("BV", 5), ("AAV", 3), ("UU", 5))
-       for word in (lv, ZONING_VINTAGES[lv], *ZONING_LEVELS[lv])},
+    **{word: (lv, ZONING_WIDTHS[lv]) for word, lv in ZONING_WORDS.items()},
 }
 _NUMBERLIKE = re.compile(r"[+\-−]?(?:[\d.,]+(?:[eE][+\-]?\d+)?|inf(?:inity)?|nan)%?", re.IGNORECASE)
 PERIOD_RE = re.compile(r"^\s*(\d{4})(?:\s*[-–/à]\s*(\d{4}))?\s*$")

@@ -48,6 +48,22 @@ def normalise(text: str | None) -> str:
     return " ".join(ABBREVIATIONS.get(w, w) for w in words)
 
 
+# Words that name a study zoning, as `normalise` writes them: « ZE », « zone d'emploi », « BV2022 », « aire »…
+ZONING_WORDS = {normalise(word): lv for lv, (name, short) in ZONING_LEVELS.items()
+                for word in (lv, ZONING_VINTAGES[lv], name, short)} | {"aire": "AAV"}
+
+
+def zoning_said(key: str) -> tuple[str, str] | None:
+    """(level, the rest) when a normalised query opens or ends with a zoning's word: « bassin de vie
+    rodez », « rodez bassin de vie » (how its label reads) and « ze foix » name the zone, not the town."""
+    for word in sorted(ZONING_WORDS, key=len, reverse=True):
+        if key.startswith(word + " "):  # « zone d emploi de foix »: the name after its article
+            return ZONING_WORDS[word], re.sub(r"^(?:de la|de l|du|des|de|d) ", "", key[len(word) + 1:])
+        if key.endswith(" " + word):
+            return ZONING_WORDS[word], key[:-len(word) - 1]
+    return None
+
+
 def level_of(code: str) -> str:
     return code.split(":", 1)[0]
 
@@ -57,13 +73,28 @@ def search(con: duckdb.DuckDBPyConnection, text: str, levels: tuple[str, ...] | 
     """Territories whose name matches, exact names first then by population.
 
     Homonyms come back as separate rows whose labels carry the département, e.g. « Revel (31) »
-    and « Revel (38) ».
+    and « Revel (38) ». A prefixed code (« ZE:7612 ») finds its territory; a zoning's word around a
+    name (« bassin de vie rodez », « aire toulouse ») looks among that zoning's zones first.
     """
     key = normalise(text)
     if not key:
         return pd.DataFrame(columns=["code", "label", "level", "population"])
-    code_guess = text.strip().upper()
     lv = list(levels or LEVELS)
+    if ":" in text:  # a prefixed code, « ZE:7612 »
+        return con.execute(f"""SELECT code, label, level, population FROM territory WHERE valid_until IS NULL
+                               AND code = ? AND level IN ({", ".join("?" * len(lv))})""",
+                           [text.strip().upper(), *lv]).df()
+    said = zoning_said(key)
+    # « aire toulouse » is an aire; « Aire-sur-l'Adour », a place's whole name, stays a name.
+    if said and said[0] in lv and not con.execute("SELECT count(*) FROM territory WHERE search_key = ? "
+                                                  "AND valid_until IS NULL", [key]).fetchone()[0]:
+        found = _matching(con, said[1], [said[0]], limit)
+        if not found.empty:
+            return found
+    return _matching(con, key, lv, limit, code_guess=text.strip().upper())
+
+
+def _matching(con: duckdb.DuckDBPyConnection, key: str, lv: list[str], limit: int, code_guess: str = "") -> pd.DataFrame:
     return con.execute(
         f"""SELECT code, label, level, population FROM territory
             WHERE valid_until IS NULL AND level IN ({", ".join("?" * len(lv))})

@@ -266,3 +266,13 @@ def test_a_zone_s_population_is_its_communes_read_straight_from_the_source_files
         built = scalar(con, "SELECT value FROM observation WHERE territory = ? AND indicator = 'population' "
                             "AND year = 2021 AND period_start = 2021", [f"{level}:{zone}"])
         assert built == pytest.approx(by_hand), (zone, built, by_hand)
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("ZE:7612", "ZE:7612"), ("7612", "ZE:7612"), ("bassin de vie Rodez", "BV:12202"), ("Rodez (bassin de vie)", "BV:12202"),
+    ("ZE Rodez", "ZE:7621"), ("aire Toulouse", "AAV:005"), ("zone d'emploi de Foix", "ZE:7612"),
+    ("Rodez", "COM:12202"),  # a town's name is the town first
+    ("Aire-sur-l'Adour", "COM:40001"),  # a place's whole name is never read as « aire » + a name
+])
+def test_search_finds_a_zone_by_prefixed_code_or_by_its_zoning_s_word(con, query, first):
+    assert territories.search(con, query)["code"].iloc[0] == first
