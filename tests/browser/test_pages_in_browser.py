@@ -291,3 +291,27 @@ def test_import_points_then_see_their_clusters_on_terrain_and_their_counts_on_th
     expect(page.get_by_text(re.compile(r"^1 territoires avec une valeur"))).to_be_visible(timeout=TIMEOUT)
     wait_map(page)
     assert_no_exception(page)
+
+
+def test_zones_d_emploi_of_a_departement_drawn_whole_and_a_commune_card_leads_to_its_zone(page):
+    """Ariège's four zones d'emploi are drawn, Toulouse's included (most of its communes lie outside
+    Ariège); Foix-Pamiers has its card; Pamiers' card names its zone d'emploi and opens it on Évolutions."""
+    open_view(page, "carte?niveau=ZE&dans=DEP:09&i=population&p=2023")
+    frame = wait_map(page)
+    inner = page.locator(MAP_IFRAME).first.element_handle().content_frame()
+    assert inner.evaluate("() => window.__map.drawn()") == 4
+    assert inner.evaluate("() => window.__map.locate('ZE:7625')")  # Toulouse
+    x, y = inner.evaluate("() => window.__map.locate('ZE:7612')")
+    frame.locator("#map").hover(position={"x": x, "y": y})
+    expect(frame.locator("#tip")).to_contain_text("Foix-Pamiers (zone d'emploi)", timeout=TIMEOUT)
+    frame.locator("#map").click(position={"x": x, "y": y})
+    expect(page.get_by_role("heading", name="Foix-Pamiers (zone d'emploi)")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Zone d'emploi 2020", exact=True).first).to_be_visible()
+    open_view(page, "carte?niveau=COM&dans=DEP:09&i=population&p=2023&sel=COM:09225")
+    expect(page.get_by_text("Unité urbaine : Pamiers")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_role("link", name=re.compile("Zone d'emploi : Foix-Pamiers")).click()
+    expect(page.get_by_role("heading", name="Évolutions")).to_be_visible(timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile("ZE(%3A|:)7612"))
+    # The zone is drawn as a reference beside the commune, named in the chart's legend.
+    expect(page.locator(".legendtext", has_text="Foix-Pamiers (zone d'emploi)").first).to_be_visible(timeout=TIMEOUT)
+    assert_no_exception(page)
