@@ -387,10 +387,10 @@ def small_multiples(series: pd.DataFrame, spec: ChartSpec, members: list[str],
         fig.update_yaxes(range=[lo - pad, hi + pad])
     if spec.marker_year is not None:  # named once, in the legend (the panels are too small for a label)
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line={"color": "#CC79A7", "dash": "dash"},
-                                 name=plot(spec.marker_label or f"Début : {spec.marker_year}")), row=1, col=1)
-    if not shared_scale:  # said in the legend: the y title has no room for it
+                                 name=plot(short(spec.marker_label or f"Début : {spec.marker_year}"))), row=1, col=1)
+    if not shared_scale:  # said in the legend (the y title has no room for it), within a legend column
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", marker={"opacity": 0},
-                                 name="Échelle propre à chaque panneau (tailles différentes)"), row=1, col=1)
+                                 name="Échelle propre à chaque panneau"), row=1, col=1)
     fig = frame(fig, spec, plot_height=170 * rows)
     fig.update_layout(yaxis_title=plot(spec.unit))
     return fig

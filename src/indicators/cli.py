@@ -124,11 +124,11 @@ def _export(args: argparse.Namespace) -> int:
             print(f"Erreur : groupe inconnu « {args.group} » ; groupes : {', '.join(groups.index)}", file=sys.stderr)
             return 2
         codes = territories.group_members(con, args.group)["code"].tolist()
-        title = str(groups.at[args.group, "name"])
         group = assessment.group_in_base(con, args.group)
     else:
         codes = args.territories.split(",")
-        title = ", ".join(territories.labels(con, codes).values())
+    names = list(territories.labels(con, codes).values())
+    title = export.pack_subject(names, str(groups.at[args.group, "name"]) if args.group else None)
     ids = args.indicators.split(",")
     unknown = [i for i in ids if i not in set(store.indicators(con)["id"])]
     if unknown:
@@ -139,11 +139,10 @@ def _export(args: argparse.Namespace) -> int:
                               subtitle=title, group=group)
     progress = lambda f, msg: print(f"[{f:4.0%}] {msg}")  # noqa: E731
     if args.pdf:
-        data = export.review_pdf(items, f"Dossier d'évaluation : {title}", title, progress,
-                                 members=list(territories.labels(con, codes).values()),
+        data = export.review_pdf(items, export.pack_title(title), title, progress, members=names,
                                  period=f"{args.year_from}–{args.year_to}")
     else:
-        data = export.review_zip(items, f"Dossier d'évaluation : {title}", title, progress)
+        data = export.review_zip(items, export.pack_title(title), title, progress)
     from .paths import base_url, local_base_url
 
     if local_base_url():

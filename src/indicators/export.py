@@ -474,6 +474,31 @@ def _table_pages(it: PackItem) -> list[go.Figure]:
     return pages
 
 
+SUBJECT_CHARS = 72  # a pack's subject on its title line and under each chart title, before « et N autres »
+
+
+def pack_subject(names: list[str], group_name: str | None = None) -> str:
+    """What a pack is about, short enough for a title line: the group's name, or the territories' names
+    while they fit (« Foix (09), Pamiers (09) et 18 autres territoires »); the title page lists them all."""
+    if group_name:
+        return group_name
+    if len(", ".join(names)) <= SUBJECT_CHARS:
+        return ", ".join(names)
+    shown: list[str] = []
+    for name in names:
+        tail = f" et {len(names) - len(shown) - 1} autres territoires"
+        if shown and len(", ".join([*shown, name])) + len(tail) > SUBJECT_CHARS:
+            break
+        shown.append(name)
+    left = len(names) - len(shown)
+    return ", ".join(shown) + (f" et {left} autre{'s' if left > 1 else ''} territoire{'s' if left > 1 else ''}"
+                               if left else "")
+
+
+def pack_title(subject: str) -> str:
+    return f"Dossier d'évaluation : {subject}"
+
+
 def pack_permalink(codes: list[str], group_id: str | None, year_from: int, year_to: int
                    ) -> Callable[[str, list[str]], str]:
     """The link of each pack chart: Évolutions with the same territories, years, references and

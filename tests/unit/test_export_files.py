@@ -189,7 +189,8 @@ def test_more_than_four_members_get_one_panel_each_with_their_own_references(con
 def test_counts_in_panels_get_a_scale_each_and_say_so(con):
     codes = territories.group_members(con, "cci-midi-pyrenees")["code"].tolist()
     fig = export.pack_items(con, codes, ["population"], 2012, 2021, True, lambda i, r: "")[0].figure
-    assert "Échelle propre à chaque panneau (tailles différentes)" in {t.name for t in fig.data}
+    assert "Échelle propre à chaque panneau" in {t.name for t in fig.data}
+    assert all(len(t.name or "") <= charts.LEGEND_CHARS for t in fig.data)  # each fits its legend column
     assert fig.layout.yaxis2.matches is None and fig.layout.yaxis.range is None  # each panel its own range
 
 
@@ -198,3 +199,15 @@ def test_a_departement_in_panels_keeps_its_region_as_reference(con):
     fig = export.pack_items(con, codes, ["net_migration_rate"], 2012, 2021, True, lambda i, r: "")[0].figure
     first_panel = {t.name for t in fig.data if t.xaxis == "x"}
     assert "Occitanie (référence)" in first_panel  # the région, not only France
+
+
+def test_a_pack_s_subject_fits_its_title_line_and_names_what_it_leaves_out():
+    names = ["Foix-Pamiers (zone d'emploi)", "Rodez (zone d'emploi)", "Rodez (bassin de vie)", "Pamiers (unité urbaine)"]
+    assert export.pack_subject(names[:2]) == "Foix-Pamiers (zone d'emploi), Rodez (zone d'emploi)"
+    assert export.pack_subject(names) == "Foix-Pamiers (zone d'emploi) et 3 autres territoires"
+    assert export.pack_subject(["Foix (09)", *names[:3]]) == \
+        "Foix (09), Foix-Pamiers (zone d'emploi) et 2 autres territoires"
+    assert export.pack_subject([names[0], "Communauté d'agglomération du Grand Rodez et environs (12)"]) == \
+        "Foix-Pamiers (zone d'emploi) et 1 autre territoire"
+    assert len(export.pack_title(export.pack_subject([f"Commune n° {i} (31)" for i in range(40)]))) <= 95
+    assert export.pack_subject(names, "Sites pilotes") == "Sites pilotes"
