@@ -68,7 +68,7 @@ if plants.empty:
             "dans ce périmètre (les autres sources d'émissions ne sont pas couvertes par ce registre).")
 else:
     widgets.french_table(*screen.plants_table(plants, territories.labels(con, plants["commune"].tolist()), year),
-                         height=280)
+                         height="auto" if len(plants) <= 7 else 280)  # a few plants: no blank rows under them
     sites = screen.sites(plants, year)
     d1, d2 = st.columns(2)
     d1.download_button("Exporter les points (CSV)", export.to_csv(sites), f"installations_{place}_{year}.csv",
