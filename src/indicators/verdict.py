@@ -10,6 +10,7 @@ import numpy as np
 
 from .evaluation import DRAWS, TIME_SHIFT, Evaluation, Refusal, share_after
 from .format import fr_int, fr_number, fr_signed
+from .pool import SCOPES
 
 if TYPE_CHECKING:
     from .assessment import Group
@@ -143,7 +144,7 @@ def _periods(e: Evaluation) -> str:
 
 def pool_scope(pool: Pool) -> str:
     widened = pool.strata[pool.strata["widened"]]
-    text = {"REG": "même région", "DEP": "même département", "FR": "France entière"}[pool.scope]
+    text = SCOPES[pool.scope]
     return text + (f", élargi pour {fr_int(int(widened['members'].sum()))} membre(s)" if len(widened) else "")
 
 

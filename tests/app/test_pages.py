@@ -167,6 +167,15 @@ def test_comparer_programme_effect_gives_the_verdict_first_then_the_figures():
     assert at.multiselect(key="w_sans").options  # the comparison list is editable, not chips above the page
 
 
+@pytest.mark.parametrize("vivier", ["REG", "DEP", "ZE", "FR"])
+def test_comparer_effect_names_each_comparison_pool_it_draws(vivier):
+    at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="births", vivier=vivier)
+    assert not at.exception, at.exception
+    said = all_text(at).replace("\\", "")
+    assert {"REG": "même région", "DEP": "même département", "ZE": "même zone d'emploi",
+            "FR": "France entière"}[vivier] in said
+
+
 def test_comparer_effect_on_new_residents_answers_with_the_census_spans():
     at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="net_migration_rate")
     assert not at.exception

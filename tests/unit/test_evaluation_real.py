@@ -145,3 +145,13 @@ def test_the_pack_section_lists_comparison_exclusions_start_and_detectable_effec
     assert set(births.tables["equilibre"].columns) >= {"écart standardisé avant", "écart standardisé après"}
     numbers = births.numbers.set_index("libellé")["valeur"]
     assert numbers["Groupes placebo"] == 200 and numbers["Effet détectable (demi-largeur de la bande à 95 % du hasard)"] > 0
+
+
+def test_a_pool_within_the_members_zones_d_emploi_is_named_so_in_the_verdict(con):
+    """`vivier=ZE`: each member's comparison territories come from its own zone d'emploi (widened to the
+    région where it is too small), and the verdict says where they come from."""
+    group = assessment.group_in_base(con, territories.PILOT_GROUP)
+    a = assessment.assess(con, group, "population", Options(draws=200, regression=False, synthetic_fits=0, scope="ZE"))
+    assert a.pool.scope == "ZE"
+    said = " ".join(a.verdict.can)
+    assert "même zone d'emploi" in said and "élargi pour" in said, said
