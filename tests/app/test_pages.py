@@ -176,6 +176,15 @@ def test_comparer_effect_names_each_comparison_pool_it_draws(vivier):
             "FR": "France entière"}[vivier] in said
 
 
+@pytest.mark.parametrize("option", [{"hors_ze": "1"}, {"indice": "0"}, {"pond": "0"}, {"autres": "0"}, {"debuts": "0"},
+                                    {"voisins": "1"}, {"voisins": "10"}, {"vivier": "ZE", "hors_ze": "1"}])
+def test_comparer_effect_takes_each_of_its_options_from_the_link(option):
+    """The effect view's own keys only act in that view: the URL sweep (default view) cannot reach them."""
+    at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="births", **option)
+    assert not at.exception, at.exception
+    assert at.metric and at.metric[0].label == "Différence de différences"
+
+
 def test_comparer_effect_on_new_residents_answers_with_the_census_spans():
     at = open_page("comparer", g="cci-midi-pyrenees", vue="effet", ie="net_migration_rate")
     assert not at.exception
