@@ -36,13 +36,12 @@ PERIOD_COLUMNS = ("annee", "annees", "periode", "year", "millesime", "date")
 VALUE_COLUMNS = ("valeur", "value", "valeurs", "nombre")
 UNIT_COLUMNS = ("unite", "unit")
 LEVEL_COLUMNS = ("niveau", "niveau_geographique", "nivgeo", "level")
-# A level column's words → (level, width of its codes): « ZE » and 7612 → ZE:7612, « aire » and 61 → AAV:061.
-ZONING_WIDTHS = {"ZE": 4, "BV": 5, "AAV": 3, "UU": 5}
-LEVEL_WORDS = {
-    **dict.fromkeys(("com", "commune"), ("COM", 5)), **dict.fromkeys(("epci", "intercommunalite"), ("EPCI", 9)),
-    **dict.fromkeys(("dep", "departement"), ("DEP", 2)), **dict.fromkeys(("reg", "region"), ("REG", 2)),
-    **{word: (lv, ZONING_WIDTHS[lv]) for word, lv in ZONING_WORDS.items()},
-}
+# The width of each level's codes, the zeros a spreadsheet drops put back: 7612 → ZE:7612, 61 → AAV:061.
+CODE_WIDTHS = {"COM": 5, "EPCI": 9, "DEP": 2, "REG": 2, "ZE": 4, "BV": 5, "AAV": 3, "UU": 5}
+# A level column's words → the level: « ZE », « zone d'emploi », « aire »…
+LEVEL_WORDS = {**dict.fromkeys(("com", "commune"), "COM"), **dict.fromkeys(("epci", "intercommunalite"), "EPCI"),
+               **dict.fromkeys(("dep", "departement"), "DEP"), **dict.fromkeys(("reg", "region"), "REG"),
+               **ZONING_WORDS}
 _NUMBERLIKE = re.compile(r"[+\-−]?(?:[\d.,]+(?:[eE][+\-]?\d+)?|inf(?:inity)?|nan)%?", re.IGNORECASE)
 PERIOD_RE = re.compile(r"^\s*(\d{4})(?:\s*[-–/à]\s*(\d{4}))?\s*$")
 
@@ -144,13 +143,13 @@ def _with_level(frame: pd.DataFrame, terr: str, lines: pd.Series, file: str) -> 
 _CODE_LIKE = re.compile(r"^(?=.*\d)[0-9A-Za-z]{1,9}$")
 
 
-def _leveled(raw: str, level: tuple[str, int] | None) -> str:
+def _leveled(raw: str, level: str | None) -> str:
     """`7612` with ZE → `ZE:7612`; a zone's name → its label, « Rodez (bassin de vie) »; anything else as typed."""
     if not level or not raw or ":" in raw:
         return raw
     if _CODE_LIKE.match(raw):
-        return f"{level[0]}:{raw.zfill(level[1]) if raw.isdigit() else raw.upper()}"
-    return f"{raw} ({ZONING_LEVELS[level[0]][1]})" if level[0] in ZONING_LEVELS else raw
+        return f"{level}:{raw.zfill(CODE_WIDTHS[level]) if raw.isdigit() else raw.upper()}"
+    return f"{raw} ({ZONING_LEVELS[level][1]})" if level in ZONING_LEVELS else raw
 
 
 def prepare(frame: pd.DataFrame, file: str, data: bytes) -> Prepared:
@@ -243,15 +242,20 @@ def code_candidates(code: str, codes: set[str]) -> list[str]:
     (« Lux » is a commune, the aire LUX is written `AAV:LUX`)."""
     if ":" in code or code == "FR":
         return [code] if code in codes else []
-    if not any(c.isdigit() for c in code):
+    if not code_like(code):
         return []
-    n, digits = len(code), code.isdigit()
-    forms = [f"COM:{code.zfill(5)}" if n in (4, 5) else "", f"EPCI:{code}" if n == 9 else "",
-             f"DEP:{code.zfill(2)}" if n <= 3 else "", f"REG:{code}" if n == 2 else "",
-             f"ZE:{code.zfill(4)}" if digits and 3 <= n <= 4 else "",
-             f"AAV:{code}" if n == 3 else "", f"UU:{code}" if n == 5 else "",
-             f"BV:{code.zfill(5)}" if n in (4, 5) else ""]
+    n, digits, w = len(code), code.isdigit(), CODE_WIDTHS
+    forms = [f"COM:{code.zfill(w['COM'])}" if n in (4, 5) else "", f"EPCI:{code}" if n == w["EPCI"] else "",
+             f"DEP:{code.zfill(w['DEP'])}" if n <= 3 else "", f"REG:{code}" if n == w["REG"] else "",
+             f"ZE:{code.zfill(w['ZE'])}" if digits and 3 <= n <= 4 else "",
+             f"AAV:{code}" if n == w["AAV"] else "", f"UU:{code}" if n == w["UU"] else "",
+             f"BV:{code.zfill(w['BV'])}" if n in (4, 5) else ""]
     return [f for f in forms if f in codes]
+
+
+def code_like(raw: str) -> bool:
+    """A territory written as a code rather than a name: it holds a digit (« 2A004 », « 7612 », not « Lux »)."""
+    return any(c.isdigit() for c in raw)
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, raws: list[str], choices: dict[str, str]
@@ -420,7 +424,7 @@ def _assign_territories(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, choi
     unresolved = rows[(rows["territory_raw"] != "") & rows["territory"].isna()].drop_duplicates("territory_raw")
     amb = unresolved["territory_raw"].isin(list(ambiguous))
     problems += _each(unresolved[amb], lambda r: Problem(
-        ("code" if bare(r.territory_raw).isalnum() and any(c.isdigit() for c in r.territory_raw) else "nom")
+        ("code" if bare(r.territory_raw).isalnum() and code_like(r.territory_raw) else "nom")
         + " ambigu, précisez lequel : " + ", ".join(f"{lab} [{code}]" for code, lab in ambiguous[r.territory_raw]),
         r.line, "territoire", _cut(r.territory_raw)))
     close = suggestions(con, unresolved.loc[~amb, "territory_raw"].tolist())
