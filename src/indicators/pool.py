@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from . import territories
 from .territories import ZONING_SQL
 
 SCOPES: dict[str, str] = {"REG": "même région", "DEP": "même département", "ZE": "même zone d'emploi",
@@ -129,12 +130,7 @@ def _unit(row: pd.Series, scope: str) -> str | None:
 
 def _candidates(con: duckdb.DuckDBPyConnection, level: str, scope: str, unit: str | None) -> list[str]:
     if scope == "ZE" and unit:  # territories of the level with a commune in that zone d'emploi
-        return [r[0] for r in con.execute(
-            """SELECT code FROM territory WHERE level = ? AND valid_until IS NULL
-                 AND (code IN (SELECT child FROM composition WHERE parent = ?)
-                      OR code IN (SELECT parent FROM composition WHERE child IN (
-                                      SELECT child FROM composition WHERE parent = ?)))
-               ORDER BY code""", [level, unit, unit]).fetchall()]
+        return territories.in_zones(con, [unit], level)
     where = f"AND {SCOPE_COLUMN[scope]} = ?" if scope in SCOPE_COLUMN and unit else ""
     return [r[0] for r in con.execute(
         f"SELECT code FROM territory WHERE level = ? AND valid_until IS NULL {where} ORDER BY code",

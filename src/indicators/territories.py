@@ -53,10 +53,13 @@ ZONING_WORDS = {normalise(word): lv for lv, (name, short) in ZONING_LEVELS.items
                 for word in (lv, ZONING_VINTAGES[lv], name, short)} | {"aire": "AAV"}
 
 
+_LONGEST_FIRST = sorted(ZONING_WORDS, key=len, reverse=True)  # « aire d attraction » before « aire »
+
+
 def zoning_said(key: str) -> tuple[str, str] | None:
     """(level, the rest) when a normalised query opens or ends with a zoning's word: « bassin de vie
     rodez », « rodez bassin de vie » (how its label reads) and « ze foix » name the zone, not the town."""
-    for word in sorted(ZONING_WORDS, key=len, reverse=True):
+    for word in _LONGEST_FIRST:
         if key.startswith(word + " "):  # « zone d emploi de foix »: the name after its article
             return ZONING_WORDS[word], re.sub(r"^(?:de la|de l|du|des|de|d) ", "", key[len(word) + 1:])
         if key.endswith(" " + word):
@@ -165,14 +168,21 @@ def zones_holding(con: duckdb.DuckDBPyConnection, codes: list[str]) -> list[str]
 def sharing_zone(con: duckdb.DuckDBPyConnection, code: str, zoning: str = "ZE") -> list[str]:
     """Territories of `code`'s level with a commune in one of the zones (of `zoning`) that hold its
     communes: a commune's labour market, for similar territories within or outside it."""
+    return in_zones(con, [z for z in zones_holding(con, [code]) if level_of(z) == zoning], level_of(code))
+
+
+def in_zones(con: duckdb.DuckDBPyConnection, zones: list[str], level: str) -> list[str]:
+    """The current territories of `level` with a commune in one of `zones` (a commune of them, or an
+    EPCI, département… holding one)."""
+    if not zones:
+        return []
+    marks = ", ".join("?" * len(zones))
     return [r[0] for r in con.execute(
-        """WITH mine AS (SELECT DISTINCT c.parent FROM composition c JOIN territory z ON z.code = c.parent AND z.level = ?
-                         WHERE c.child = ? OR c.child IN (SELECT child FROM composition WHERE parent = ?)),
-                market AS (SELECT c.child FROM composition c WHERE c.parent IN (SELECT parent FROM mine))
-           SELECT DISTINCT t.code FROM territory t
-           WHERE t.level = ? AND (t.code IN (SELECT child FROM market)
-                                  OR t.code IN (SELECT parent FROM composition WHERE child IN (SELECT child FROM market)))
-           ORDER BY t.code""", [zoning, code, code, level_of(code)]).fetchall()]
+        f"""WITH market AS (SELECT child FROM composition WHERE parent IN ({marks}))
+            SELECT code FROM territory WHERE level = ? AND valid_until IS NULL
+              AND (code IN (SELECT child FROM market)
+                   OR code IN (SELECT parent FROM composition WHERE child IN (SELECT child FROM market)))
+            ORDER BY code""", [*zones, level]).fetchall()]
 
 
 def by_level(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
