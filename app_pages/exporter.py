@@ -86,5 +86,5 @@ if "pack" in st.session_state:
                        width="stretch")
     c2.download_button("Télécharger le PDF", pdf, "dossier_evaluation.pdf", "application/pdf", on_click="ignore",
                        width="stretch")
-st.caption(f"En ligne de commande : `python -m indicators export --group {territories.PILOT_GROUP} --indicators "
-           "population,net_migration_rate --from 2012 --to 2021 --out dossier.zip` (ajoutez `--pdf`).")
+st.caption("Le même dossier en ligne de commande : `" + export.pack_command(
+    group["id"] if group is not None else None, pack_codes, picked, lo, hi, refs) + "` (ajoutez `--pdf`).")

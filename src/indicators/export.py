@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import textwrap
 import threading
 import warnings
@@ -493,6 +494,18 @@ def pack_subject(names: list[str], group_name: str | None = None) -> str:
     left = len(names) - len(shown)
     return ", ".join(shown) + (f" et {left} autre{'s' if left > 1 else ''} territoire{'s' if left > 1 else ''}"
                                if left else "")
+
+
+def pack_command(group_id: str | None, codes: list[str], indicators: list[str], year_from: int, year_to: int,
+                 references: bool) -> str:
+    """The command line that makes the same pack (`python -m indicators export …`), for an evaluator to
+    rebuild it on a server; words outside the codes' and ids' alphabet are dropped, never run."""
+    def safe(words: list[str]) -> str:
+        return ",".join(w for w in words if re.fullmatch(r"[A-Za-z0-9:_-]+", w))
+
+    who = f"--group {safe([group_id])}" if group_id else f"--territories {safe(codes)}"
+    return (f"python -m indicators export {who} --indicators {safe(indicators)} --from {int(year_from)} "
+            f"--to {int(year_to)}" + ("" if references else " --no-references") + " --out dossier.zip")
 
 
 def pack_title(subject: str) -> str:

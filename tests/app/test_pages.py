@@ -648,3 +648,11 @@ def test_carte_of_zones_d_emploi_keeps_a_cross_border_zone_and_ranks_it_in_its_r
     ranks = next(c for c in captions if "dans la région" in c)
     assert "dans le département" not in ranks and " en France" in ranks
     assert any(c.startswith("27 territoires avec une valeur") for c in captions)  # 2 zones centred outside, kept whole
+
+
+def test_exporter_prints_the_command_line_of_the_pack_chosen():
+    tracked = open_page("exporter", t="ZE:7612,COM:09225", ip="population", de="2012", a="2021")
+    said = " ".join(c.value for c in tracked.caption)
+    assert "--territories ZE:7612,COM:09225 --indicators population --from 2012 --to 2021" in said
+    group = open_page("exporter", gp="cci-midi-pyrenees", ip="births")
+    assert "--group cci-midi-pyrenees --indicators births" in " ".join(c.value for c in group.caption)

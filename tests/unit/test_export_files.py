@@ -211,3 +211,21 @@ def test_a_pack_s_subject_fits_its_title_line_and_names_what_it_leaves_out():
         "Foix-Pamiers (zone d'emploi) et 1 autre territoire"
     assert len(export.pack_title(export.pack_subject([f"Commune n° {i} (31)" for i in range(40)]))) <= 95
     assert export.pack_subject(names, "Sites pilotes") == "Sites pilotes"
+
+
+def test_the_pack_s_command_line_is_the_pack_chosen_and_runs(tmp_path):
+    """The Exporter page prints the command that rebuilds its pack: the chosen territories (or group),
+    indicators, years and references, and nothing a hostile id could smuggle in."""
+    command = export.pack_command(None, ["ZE:7612", "COM:09225"], ["population"], 2012, 2021, False)
+    assert command == ("python -m indicators export --territories ZE:7612,COM:09225 --indicators population "
+                       "--from 2012 --to 2021 --no-references --out dossier.zip")
+    assert export.pack_command("cci-midi-pyrenees", [], ["births", "x;rm -rf /", "`id`"], 2016, 2024, True) == (
+        "python -m indicators export --group cci-midi-pyrenees --indicators births --from 2016 --to 2024 "
+        "--out dossier.zip")
+    args = command.split()[3:-1] + [str(tmp_path / "dossier.zip")]
+    run = subprocess.run([sys.executable, "-m", "indicators", *args], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    with zipfile.ZipFile(tmp_path / "dossier.zip") as zf:
+        assert "01_population/donnees.csv" in zf.namelist()
+        csv = zf.read("01_population/donnees.csv").decode("utf-8-sig")
+    assert "ZE:7612;Foix-Pamiers (zone d'emploi)" in csv and "REG:76" not in csv  # no references, as asked
