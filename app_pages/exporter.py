@@ -64,16 +64,17 @@ state.write(state.YEAR_FROM, lo)
 state.write(state.YEAR_TO, hi)
 refs = st.toggle("Références : région(s) et France (pour les taux)", value=True, key="w_pack_refs")
 names = list(territories.labels(con, pack_codes).values())
-title = export.pack_subject(names, group["name"] if group is not None else None)
+group_name = group["name"] if group is not None else None
+title, listed = export.pack_subject(names, group_name), export.pack_subject(names, group_name, short=False)
 if st.button("Préparer le dossier (ZIP et PDF)", type="primary", disabled=not picked or not pack_codes):
     bar = st.progress(0.0, "Préparation…")
     evaluated = assessment.group_in_base(con, group["id"]) if group is not None else None
     items = export.pack_items(con, pack_codes, picked, lo, hi, refs,
                               export.pack_permalink(pack_codes, group["id"] if group is not None else None, lo, hi),
                               subtitle=title, group=evaluated)
-    zipped = export.review_zip(items, export.pack_title(title), title,
+    zipped = export.review_zip(items, export.pack_title(title), listed,
                                lambda f, m: bar.progress(0.5 * f, f"Images et données : {m}"))
-    pdf = export.review_pdf(items, export.pack_title(title), title,
+    pdf = export.review_pdf(items, export.pack_title(title), listed,
                             lambda f, m: bar.progress(0.5 + 0.5 * f, f"Rapport PDF : {m}"),
                             members=names, period=f"{lo}–{hi}")
     st.session_state["pack"] = (zipped, pdf)

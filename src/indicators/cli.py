@@ -128,7 +128,8 @@ def _export(args: argparse.Namespace) -> int:
     else:
         codes = args.territories.split(",")
     names = list(territories.labels(con, codes).values())
-    title = export.pack_subject(names, str(groups.at[args.group, "name"]) if args.group else None)
+    group_name = str(groups.at[args.group, "name"]) if args.group else None
+    title, listed = export.pack_subject(names, group_name), export.pack_subject(names, group_name, short=False)
     ids = args.indicators.split(",")
     unknown = [i for i in ids if i not in set(store.indicators(con)["id"])]
     if unknown:
@@ -139,10 +140,10 @@ def _export(args: argparse.Namespace) -> int:
                               subtitle=title, group=group)
     progress = lambda f, msg: print(f"[{f:4.0%}] {msg}")  # noqa: E731
     if args.pdf:
-        data = export.review_pdf(items, export.pack_title(title), title, progress, members=names,
+        data = export.review_pdf(items, export.pack_title(title), listed, progress, members=names,
                                  period=f"{args.year_from}–{args.year_to}")
     else:
-        data = export.review_zip(items, export.pack_title(title), title, progress)
+        data = export.review_zip(items, export.pack_title(title), listed, progress)
     from .paths import base_url, local_base_url
 
     if local_base_url():

@@ -478,12 +478,12 @@ def _table_pages(it: PackItem) -> list[go.Figure]:
 SUBJECT_CHARS = 72  # a pack's subject on its title line and under each chart title, before « et N autres »
 
 
-def pack_subject(names: list[str], group_name: str | None = None) -> str:
-    """What a pack is about, short enough for a title line: the group's name, or the territories' names
-    while they fit (« Foix (09), Pamiers (09) et 18 autres territoires »); the title page lists them all."""
+def pack_subject(names: list[str], group_name: str | None = None, short: bool = True) -> str:
+    """What a pack is about: the group's name, or the territories' names — `short`, only while they fit a
+    title line (« Foix (09), Pamiers (09) et 18 autres territoires »), else all (the README, the metadata)."""
     if group_name:
         return group_name
-    if len(", ".join(names)) <= SUBJECT_CHARS:
+    if not short or len(", ".join(names)) <= SUBJECT_CHARS:
         return ", ".join(names)
     shown: list[str] = []
     for name in names:

@@ -222,10 +222,19 @@ def test_the_pack_s_command_line_is_the_pack_chosen_and_runs(tmp_path):
     assert export.pack_command("cci-midi-pyrenees", [], ["births", "x;rm -rf /", "`id`"], 2016, 2024, True) == (
         "python -m indicators export --group cci-midi-pyrenees --indicators births --from 2016 --to 2024 "
         "--out dossier.zip")
-    args = command.split()[3:-1] + [str(tmp_path / "dossier.zip")]
-    run = subprocess.run([sys.executable, "-m", "indicators", *args], capture_output=True, text=True, timeout=300)
+    many = ["ZE:7612", "COM:09225", "COM:09122", "BV:12202", "UU:09401", "AAV:199"]
+    args = export.pack_command(None, many, ["population"], 2012, 2021, False).split()[3:-1]
+    run = subprocess.run([sys.executable, "-m", "indicators", *args, str(tmp_path / "dossier.zip")],
+                         capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     with zipfile.ZipFile(tmp_path / "dossier.zip") as zf:
         assert "01_population/donnees.csv" in zf.namelist()
         csv = zf.read("01_population/donnees.csv").decode("utf-8-sig")
+        readme = zf.read("README.txt").decode("utf-8")
     assert "ZE:7612;Foix-Pamiers (zone d'emploi)" in csv and "REG:76" not in csv  # no references, as asked
+    # The title is shortened to its line; the README still names every territory.
+    title, listed = readme.splitlines()[0], next(x for x in readme.splitlines() if x.startswith("Territoires : "))
+    assert title.startswith("Dossier d'évaluation : ") and title.endswith(" et 4 autres territoires")
+    assert all(name in listed for name in ("Foix (09)", "Pamiers (09)", "Foix-Pamiers (zone d'emploi)",
+                                           "Rodez (bassin de vie)", "Pamiers (unité urbaine)",
+                                           "Pamiers (aire d'attraction)"))
