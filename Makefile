@@ -49,6 +49,7 @@ bench: data ## build, queries, imports, exports, and map speed against naive plo
 	$(PY) bench/maps.py
 	$(PY) bench/links.py
 	$(PY) bench/evaluation.py
+	$(PY) bench/calibration.py
 	$(PY) bench/terrain.py
 	$(PY) bench/protocol_load.py
 	$(PY) bench/load.py

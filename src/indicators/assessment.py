@@ -89,11 +89,13 @@ class Assessment:
 
 
 def assess(con: duckdb.DuckDBPyConnection, group: Group, indicator: str, options: Options = DEFAULT,
-           progress=None) -> Assessment:
+           progress=None, outcome_hook=None) -> Assessment:
+    """`outcome_hook` changes the values read before they are compared: calibration runs plant a
+    SYNTHETIC effect with it (`calibration.planted`); pages and packs never pass one."""
     starts = group.starts(options.own_starts)
     members = list(group.members)
     pl = pool.comparison_pool(con, members, group.id, options.scope, options.other_programmes,
-                              options.added, options.removed, options.outside_ze)
+                              options.added, options.removed, options.outside_ze, first_start=min(starts.values()))
     codes = list(dict.fromkeys(members + pl.candidates["code"].tolist()))
     base_year = min(starts.values()) - 1
     feats = matching.features(con, codes, base_year)
@@ -105,21 +107,23 @@ def assess(con: duckdb.DuckDBPyConnection, group: Group, indicator: str, options
         if outcome is None:
             results[name] = Refusal(reason)
             continue
+        if outcome_hook is not None:
+            outcome = outcome_hook(outcome)
         both = feats.join(_outcome_features(outcome, base_year, min(starts.values())), how="left")
         both.attrs["labels"] = {**feats.attrs["labels"], **_OUTCOME_LABELS}
-        m = matching.match(both, pl, members, options.k)
+        m = matching.match(both, pl, members, options.k, after=ev.first_after(outcome, members, starts))
         matchings[name] = m
-        design = design_of(members, starts, m, options.k, outcome)
+        design = design_of(members, starts, m, options.k, outcome, pl.treated_from)
         result = ev.evaluate(outcome, design, draws=options.draws, progress=progress if name == "yearly" else None,
                              regression=options.regression, synthetic_fits=options.synthetic_fits)
-        if isinstance(result, Evaluation):
-            unmatched = {u: "pas de données avant le début pour l'apparier" for u in m.unmatched}
-            result = _with_left_out(result, unmatched)
+        if isinstance(result, Evaluation | Refusal):
+            result = _with_left_out(result, m.unmatched)
         results[name] = result
     main = _main(indicator, results)
+    hint = outcomes.hints(indicator)
     return Assessment(indicator, group, options, starts, pl, matchings, results["yearly"], results["spans"], main,
                       verdict.combine(results[main], results["yearly" if main == "spans" else "spans"], main,
-                                      group, pl))
+                                      group, pl, matchings.get(main), hint.label if hint else indicator))
 
 
 _OUTCOME_LABELS = {"outcome_trend": "Tendance de l'indicateur avant le début (par an)",
@@ -149,11 +153,12 @@ def _outcome_features(outcome: outcomes.Outcome, base_year: int, start: int) -> 
 
 
 def design_of(members: list[str], starts: dict[str, int], m: matching.Matching, k: int,
-              outcome: outcomes.Outcome) -> ev.Design:
+              outcome: outcomes.Outcome, treated_from: dict[str, int] | None = None) -> ev.Design:
     """Who is compared with whom, from a matching, for one outcome."""
     nb = m.neighbours.sort_values(["member", "rank"])
     return ev.Design(tuple(members), starts, nb.groupby("member")["code"].agg(list).to_dict(), m.similar,
-                     m.candidate_neighbours, k, m.covariates.drop(columns=_own_level(outcome), errors="ignore"))
+                     m.candidate_neighbours, k, m.covariates.drop(columns=_own_level(outcome), errors="ignore"),
+                     dict(treated_from or {}))
 
 
 def _own_level(outcome: outcomes.Outcome) -> list[str]:
@@ -166,7 +171,7 @@ def _own_level(outcome: outcomes.Outcome) -> list[str]:
     return own
 
 
-def _with_left_out(result: Evaluation, extra: dict[str, str]) -> Evaluation:
+def _with_left_out(result: Evaluation | Refusal, extra: dict[str, str]) -> Evaluation | Refusal:
     from dataclasses import replace
 
     return replace(result, left_out={**extra, **result.left_out}) if extra else result
@@ -174,10 +179,11 @@ def _with_left_out(result: Evaluation, extra: dict[str, str]) -> Evaluation:
 
 def _main(indicator: str, results: dict[str, Evaluation | Refusal]) -> str:
     """Population and new residents are answered by the census spans (yearly legal populations pool
-    five surveys); other indicators by their yearly series, the spans when there is none."""
+    five surveys), or not at all while no census span follows the start; other indicators by their
+    yearly series, the spans when there is none."""
     hint = outcomes.hints(indicator)
     census_first = hint is not None and (hint.smoothed or hint.census_outcome or indicator in _CENSUS_FIRST)
-    if census_first and isinstance(results["spans"], Evaluation):
+    if census_first:  # the census answers, or says why it cannot yet: a smoothed yearly series never does
         return "spans"
     if isinstance(results["yearly"], Evaluation):
         return "yearly"

@@ -54,6 +54,11 @@ class Indicator:
     smoothed: bool = False
     census_outcome: str | None = None
     absent: str = ""
+    # The largest effect a local programme can plausibly have, to tell « no effect seen » from « this study
+    # can only see very large effects »: a share of the comparison's level before the start (an index:
+    # 100 × share points), or, for census spans read in ‰ per year, points. None: no such statement.
+    plausible_share: float | None = None
+    plausible_points: float | None = None
     extra: dict = field(default_factory=dict)
 
     def cited(self, loaded: frozenset[str] | None = None) -> tuple[Dataset, ...]:
@@ -135,6 +140,8 @@ _SMALL_POPULATION = 500.0  # a rate per 1 000 inhabitants moves by 2 ‰ for one
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         id="population",
+        plausible_share=0.03,
+        plausible_points=5.0,
         label="Population municipale",
         unit="habitants",
         kind="count",
@@ -158,6 +165,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="pop_change",
+        plausible_points=5.0,
         label="Variation de population",
         unit="habitants par an",
         kind="count",
@@ -170,6 +178,8 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="births",
+        plausible_share=0.1,
+        plausible_points=1.5,
         label="Naissances",
         unit="naissances par an",
         kind="count",
@@ -190,6 +200,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="natural_balance",
+        plausible_points=1.5,
         label="Solde naturel",
         unit="habitants par an",
         kind="count",
@@ -201,6 +212,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="net_migration",
+        plausible_points=5.0,
         label="Nouveaux résidents (solde migratoire apparent)",
         unit="habitants par an",
         kind="count",
@@ -216,6 +228,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="net_migration_rate",
+        plausible_points=5.0,
         label="Taux de nouveaux résidents",
         unit="‰ habitants par an",
         kind="ratio",
@@ -234,6 +247,8 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="birth_rate",
+        plausible_share=0.1,
+        plausible_points=1.5,
         label="Taux de natalité",
         unit="naissances pour 1 000 habitants",
         kind="ratio",
@@ -252,6 +267,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="business_creations",
+        plausible_share=0.15,
         label="Créations d'entreprises",
         unit="créations",
         kind="count",
@@ -286,6 +302,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="business_creation_rate",
+        plausible_share=0.15,
         label="Taux de création d'entreprises",
         unit="créations pour 1 000 habitants",
         kind="ratio",
@@ -302,6 +319,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="jobs",
+        plausible_share=0.05,
         label="Emplois au lieu de travail",
         unit="emplois",
         kind="count",
@@ -317,6 +335,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="salaried_jobs",
+        plausible_share=0.05,
         label="Emplois salariés privés",
         unit="emplois",
         kind="count",
@@ -331,6 +350,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="establishments",
+        plausible_share=0.1,
         label="Établissements actifs",
         unit="établissements",
         kind="count",
@@ -343,6 +363,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="establishments_trade",
+        plausible_share=0.1,
         label="Établissements actifs du commerce",
         unit="établissements",
         kind="count",
@@ -414,6 +435,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="unemployment_rate",
+        plausible_share=0.1,
         label="Taux de chômage (recensement)",
         unit="%",
         kind="ratio",
@@ -453,6 +475,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="vacancy_rate",
+        plausible_share=0.15,
         label="Taux de vacance des logements",
         unit="%",
         kind="ratio",

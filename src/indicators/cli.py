@@ -1,4 +1,4 @@
-"""Command line: `python -m indicators build|info`."""
+"""Command line: `python -m indicators build|info|import|export|evaluate|refresh|undo…`."""
 from __future__ import annotations
 
 import argparse
@@ -182,6 +182,41 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    """Evaluate groups (shipped, or from a members file) on indicators: one JSON object per line and per
+    group × indicator with `--format json`, or a few lines each."""
+    import json
+
+    from . import assessment, evaluation_record, pool
+
+    con = store.connect_readonly(args.db)
+    if args.members:
+        groups = evaluation_record.read_members(con, args.members)
+    else:
+        group = assessment.group_in_base(con, args.group)
+        if group is None:
+            print(f"Erreur : groupe « {args.group[:60]} » inconnu ou sans année de début.", file=sys.stderr)
+            return 2
+        groups = [group]
+    if args.pool not in pool.SCOPES:
+        print(f"Erreur : vivier « {args.pool[:20]} » inconnu (au choix : {', '.join(pool.SCOPES)}).", file=sys.stderr)
+        return 2
+    options = assessment.Options(k=args.k, scope=args.pool, other_programmes=not args.keep_programmes,
+                                 outside_ze=args.outside_ze, index=not args.per_capita, weighted=not args.unweighted,
+                                 draws=args.draws, regression=not args.no_regression, synthetic_fits=args.synthetic_fits)
+    for group in groups:
+        for indicator in [i.strip() for i in args.indicator.split(",") if i.strip()]:
+            try:
+                store.indicator(con, indicator)
+            except KeyError:
+                print(f"Erreur : indicateur « {indicator[:60]} » inconnu.", file=sys.stderr)
+                return 2
+            rec = evaluation_record.record(assessment.assess(con, group, indicator, options))
+            print(json.dumps(rec, ensure_ascii=False) if args.format == "json" else evaluation_record.text(rec),
+                  flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indicators", description="Observatoire de l'attractivité")
     parser.add_argument("--db", type=Path, default=None, help="fichier DuckDB (défaut : data/observatoire.duckdb)")
@@ -229,6 +264,24 @@ def main(argv: list[str] | None = None) -> int:
     ref.add_argument("--base-url", help="miroir des éditeurs (même chemins), par exemple dans le réseau de l'agence")
     ref.add_argument("--sources", type=Path, help=argparse.SUPPRESS)
     ref.set_defaults(func=_refresh)
+    eva = sub.add_parser("evaluate", help="évalue l'effet d'un programme (les chiffres de la page et du dossier)")
+    grp = eva.add_mutually_exclusive_group(required=True)
+    grp.add_argument("--group", help="identifiant d'un groupe de la base (ex. cci-midi-pyrenees, acv, pvd)")
+    grp.add_argument("--members", type=Path, help="CSV groupe;territoire;debut (plusieurs groupes par fichier)")
+    eva.add_argument("--indicator", required=True, help="identifiants séparés par des virgules (ex. births,population)")
+    eva.add_argument("--pool", default="REG", help="vivier : REG (défaut), DEP, ZE ou FR")
+    eva.add_argument("--k", type=int, default=3, choices=range(1, 11), metavar="1-10",
+                     help="territoires de comparaison par membre (défaut 3)")
+    eva.add_argument("--outside-ze", action="store_true", help="écarter les zones d'emploi des membres")
+    eva.add_argument("--keep-programmes", action="store_true", help="garder les territoires d'autres programmes")
+    eva.add_argument("--per-capita", action="store_true", help="un effectif pour 1 000 habitants plutôt qu'en indice")
+    eva.add_argument("--unweighted", action="store_true", help="chaque membre compte une fois")
+    eva.add_argument("--draws", type=int, default=1000, choices=range(99, 10_001), metavar="99-10000",
+                     help="groupes placebo (défaut 1000)")
+    eva.add_argument("--synthetic-fits", type=int, default=100, choices=range(0, 1001), metavar="0-1000")
+    eva.add_argument("--no-regression", action="store_true", help="sans l'étude d'événement par régression")
+    eva.add_argument("--format", choices=["json", "text"], default="text")
+    eva.set_defaults(func=_evaluate)
     und = sub.add_parser("undo", help="annule un import entier")
     und.add_argument("import_id", type=int)
     und.set_defaults(func=_undo)

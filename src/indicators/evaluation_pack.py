@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import duckdb
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -13,7 +14,7 @@ from . import assessment as asm
 from . import links, store, territories, verdict
 from .charts import ChartSpec, balance_chart, event_chart, placebo_chart, trend_chart
 from .evaluation import Evaluation, Refusal, share_after
-from .format import MISSING, fr_int, fr_number
+from .format import MISSING, fr_int, fr_number, fr_signed
 
 Chart = tuple[str, go.Figure, ChartSpec, pd.DataFrame]  # file stem, figure, spec, data
 
@@ -33,6 +34,11 @@ class EvaluationSection:
     caveat: str = verdict.CAVEAT
     spans_first: bool = False
     left_out: list[str] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)   # the pack's first page: one line per indicator
+
+    @property
+    def refused(self) -> bool:
+        return self.verdict.status == "refused"
 
 
 def start_line(a: asm.Assessment) -> str:
@@ -73,23 +79,33 @@ def section(con: duckdb.DuckDBPyConnection, a: asm.Assessment, ind: store.Indica
         codes |= set(m.neighbours["code"])
     names = territories.labels(con, sorted(codes))
     label = str(ind.label)
+    if isinstance(e, Refusal):  # one line with its reason: no comparison, no balance, no method
+        left = e.left_out
+        tables = {"membres_ecartes": pd.DataFrame({"membre": [names.get(c, c) for c in left], "code": list(left),
+                                                   "raison": list(left.values())})} if left else {}
+        return EvaluationSection(label, a.verdict, start_line(a), "", [], pd.DataFrame(
+            columns=["libellé", "valeur", "unité", "décimales"]), [], tables, link, method=(), caveat="",
+            left_out=[f"{names.get(c, c)} : {r}" for c, r in left.items()],
+            summary=_summary(label, a, None))
     tables = _tables(a, names)
-    if isinstance(e, Refusal):
-        return EvaluationSection(label, a.verdict, start_line(a), comparison_line(a, names), [], pd.DataFrame(
-            columns=["libellé", "valeur", "unité", "décimales"]), [], tables, link,
-            left_out=[f"{names.get(c, c)} : {r}" for c, r in e.left_out.items()])
     unit = verdict.unit_of(e)
+    unadj, pooled = e.unadjusted, e.pooled
     rows = [("Différence de différences", e.effect, unit, d),
-            ("Centre des groupes placebo", e.inference.centre, unit, d),
-            ("Effet détectable (demi-largeur de la bande à 95 % du hasard)", e.inference.band, unit, d),
-            ("p unilatéral (rang parmi les placebos)", e.inference.p_one, "", 3),
             ("p bilatéral (autour du centre)", e.inference.p_two, "", 3),
+            (DETECTABLE, e.detectable if np.isfinite(e.detectable) else None, unit, d),
+            ("Différence de différences sans correction", unadj.effect if unadj else None, unit, d),
+            ("p sans correction", unadj.inference.p_two if unadj else None, "", 3),
+            ("Régression à effets fixes (agrégat par cohorte)", pooled.effect if pooled else None, unit, d),
+            ("p de la régression (groupes placebo)", pooled.inference.p_two if pooled else None, "", 3),
+            ("Centre des groupes placebo", e.inference.centre, unit, d),
+            ("Demi-largeur de la bande à 95 % du hasard", e.inference.band, unit, d),
+            ("p unilatéral (rang parmi les placebos)", e.inference.p_one, "", 3),
             ("Test joint des écarts avant le début (p)", e.pretrend.p_value, "", 3),
             ("Plus petite tendance antérieure détectée 4 fois sur 5", e.pretrend.detectable_slope, f"{unit} par an", 3),
             ("Écart qu'elle produirait après le début", e.pretrend.detectable_bias, unit, d),
             ("Placebo dans le temps", e.time_placebo, unit, d),
             ("Différence de différences synthétique", e.synthetic.effect if e.synthetic else None, unit, d),
-            ("Régression à effets fixes (pyfixest)", e.regression.did if e.regression else None, unit, d),
+            ("p de la différence de différences synthétique", e.synthetic_p, "", 3),
             ("Membres évalués", sum(len(m) for m in e.cohorts.values()), "", 0),
             ("Territoires de comparaison", len(e.comparison_codes), "", 0),
             ("Groupes placebo", e.inference.draws, "", 0)]
@@ -101,7 +117,41 @@ def section(con: duckdb.DuckDBPyConnection, a: asm.Assessment, ind: store.Indica
                      licence=str(ind.licence), transform=unit)
     return EvaluationSection(label, a.verdict, start_line(a), comparison_line(a, names), verdict.findings(e), numbers,
                              charts(a, base, label, names), tables, link, spans_first=a.main == "spans",
-                             left_out=[f"{names.get(c, c)} : {r}" for c, r in e.left_out.items()])
+                             left_out=[f"{names.get(c, c)} : {r}" for c, r in e.left_out.items()],
+                             summary=_summary(label, a, e))
+
+
+DETECTABLE = "Effet détectable (vu 8 fois sur 10)"
+STATUS_WORDS = {"effect": "écart qui se détache du hasard", "none": "pas d'effet visible",
+                "weak": "pas d'effet visible ; seuls de très grands effets l'auraient été",
+                "fragile": "écart fragile (tendance antérieure possible)", "diverging": "trajectoires déjà divergentes",
+                "imbalanced": "équilibre insuffisant", "disagree": "méthodes en désaccord", "refused": "non évaluable"}
+
+
+def _summary(label: str, a: asm.Assessment, e: Evaluation | None) -> dict:
+    """One line of the pack's first page: the indicator, the verdict in a few words, the effect and the
+    effect that would have been seen, and how good the comparison is."""
+    if e is None:
+        reason = a.verdict.headline.split(" : ", 1)[-1].rstrip(".")
+        return {"indicateur": label, "verdict": STATUS_WORDS["refused"], "effet": "", "effet détectable": "",
+                "comparaison": reason}
+    unit = verdict.unit_of(e)
+    m = a.matching.get(a.main)
+    bad = m.imbalanced() if m is not None else pd.DataFrame()
+    quality = (f"{fr_int(len(e.comparison_codes))} territoires appariés ; "
+               + ("équilibre atteint (écarts < 0,25)" if m is not None and bad.empty
+                  else f"équilibre insuffisant sur {fr_int(len(bad))} variable(s)"))
+    return {"indicateur": label, "verdict": STATUS_WORDS.get(a.verdict.status, a.verdict.status),
+            "effet": f"{fr_signed(e.effect, 2)} {unit}",
+            "effet détectable": (f"±{fr_number(e.detectable, 2)} {unit}" if np.isfinite(e.detectable)
+                                 else "aucun, même très grand" if np.isinf(e.detectable) else MISSING),
+            "comparaison": quality}
+
+
+def summary_table(sections: list[EvaluationSection]) -> pd.DataFrame:
+    """The pack's « l'évaluation en une ligne par indicateur »."""
+    return pd.DataFrame([s.summary for s in sections if s.summary],
+                        columns=["indicateur", "verdict", "effet", "effet détectable", "comparaison"])
 
 
 def charts(a: asm.Assessment, base: ChartSpec, label: str | None = None,
@@ -164,29 +214,48 @@ def charts(a: asm.Assessment, base: ChartSpec, label: str | None = None,
 
 
 def _tables(a: asm.Assessment, names: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """The files behind an evaluation, rounded as displayed: who was compared (with each territory's weight
+    in the group's effect), the balance, the exclusions, the later programmes kept until their start, each
+    member's own figures."""
     out = {}
     m = a.matching.get(a.main)
+    e = a.answer
     if m is not None:
         nb = m.neighbours
-        out["comparaison"] = pd.DataFrame({
-            "territoire": nb["code"].map(names), "code": nb["code"], "apparié à": nb["member"].map(names),
-            "rang": nb["rank"], "distance": nb["distance"].round(3)})
+        used = e.comparators if isinstance(e, Evaluation) and not e.comparators.empty else None
+        if used is not None:
+            nb = used.merge(nb[["member", "code", "rank", "distance"]], on=["member", "code"], how="left")
+        served = nb.groupby("code")["member"].transform("nunique")
+        table = pd.DataFrame({"territoire": nb["code"].map(names), "code": nb["code"], "apparié à": nb["member"].map(names),
+                              "rang": nb["rank"].astype("Int64"), "distance": nb["distance"].astype(float).round(3),
+                              "membres servis": served.astype("Int64")})
+        if used is not None:
+            table["poids dans l'effet (%)"] = (nb["weight"] * 100).round(2)
+        out["comparaison"] = table
         b = m.balance
         out["equilibre"] = pd.DataFrame({
             "variable": b["label"], "membres": b["group"].where(~b["log"], 10 ** b["group"]),
             "vivier": b["pool"].where(~b["log"], 10 ** b["pool"]),
             "comparaison": b["comparison"].where(~b["log"], 10 ** b["comparison"]),
-            "écart standardisé avant": b["smd_pool"], "écart standardisé après": b["smd_matched"]})
+            "écart standardisé avant": b["smd_pool"], "écart standardisé après": b["smd_matched"]}).round(2)
     ex = a.pool.excluded
     out["exclusions"] = pd.DataFrame({"territoire": ex["label"], "code": ex["code"], "raison": ex["reason"]})
-    e = a.answer
+    later = a.pool.later
+    if len(later):
+        out["programmes_plus_tard"] = pd.DataFrame({"territoire": later["label"], "code": later["code"],
+                                                    "début de son programme": later["from"].astype(int),
+                                                    "raison": later["reason"]})
     if isinstance(e, Evaluation) and not e.members.empty:
         d = e.members
+        total = d["weight"].sum()
         out["membres"] = pd.DataFrame({"membre": d["member"].map(names), "code": d["member"], "début": d["start"],
-                                       "territoires de comparaison": d["n_comparison"], "avant": d["before"],
-                                       "après": d["after"], "comparaison avant": d["comparison_before"],
-                                       "comparaison après": d["comparison_after"],
-                                       "différence de différences": d["effect"]})
+                                       "poids (%)": (d["weight"] / total * 100 if total else d["weight"] * 0).round(2),
+                                       "territoires de comparaison": d["n_comparison"], "avant": d["before"].round(2),
+                                       "après": d["after"].round(2),
+                                       "comparaison avant": d["comparison_before"].round(2),
+                                       "comparaison après": d["comparison_after"].round(2),
+                                       "différence de différences": d["effect"].round(2),
+                                       "sans correction": d["effect_unadjusted"].round(2)})
     left = e.left_out if isinstance(e, (Evaluation, Refusal)) else {}
     if left:
         out["membres_ecartes"] = pd.DataFrame({"membre": [names.get(c, c) for c in left], "code": list(left),
@@ -205,18 +274,25 @@ def sections(con: duckdb.DuckDBPyConnection, group: asm.Group, ind_rows: dict[st
              options: asm.Options = asm.DEFAULT) -> dict[str, EvaluationSection]:
     """One section per count or ratio indicator of the pack, as the Comparer page computes it by default
     (an indicator the group cannot be evaluated on gets its section too, saying why)."""
+    from . import precomputed  # (it stores this module's sections)
+
     out = {}
     for ind_id, ind in ind_rows.items():
         if ind.kind not in ("count", "ratio"):
             continue
+        kept = precomputed.lookup(con, group, ind_id, options)
         link = links.permalink(links.ComparerView(group=group.id or "lien", vue="effet", ie=ind_id))
-        out[ind_id] = section(con, asm.assess(con, group, ind_id, options), ind, link)
+        out[ind_id] = kept if kept is not None else section(con, asm.assess(con, group, ind_id, options), ind, link)
     return out
 
 
 def text(s: EvaluationSection, label: str) -> list[str]:
-    """The section as lines of text (README of the ZIP folder, PDF page): the verdict first."""
+    """The section as lines of text (README of the ZIP folder, PDF page): the verdict first. An indicator
+    that cannot be evaluated gets its reason, its start and the members left out, nothing else."""
     lines = [f"Évaluation : {label}", "", s.verdict.headline, ""]
+    if s.refused:
+        return lines + [s.start_line, *(["Membres non évalués : " + " ; ".join(s.left_out) + "."] if s.left_out else []),
+                        "", f"Lien : {s.permalink}"]
     if s.verdict.can:  # a refused evaluation has nothing to say here: no empty heading
         lines += ["Ce que l'on peut dire :", *[f"• {x}" for x in s.verdict.can], ""]
     lines += ["Ce que l'on ne peut pas dire :", *[f"• {x}" for x in s.verdict.cannot], "", s.start_line,
@@ -237,10 +313,3 @@ def exclusions_summary(table: pd.DataFrame) -> list[str]:
     return [f"• {r} : {fr_int(n)}" + (f" ({', '.join(table.loc[table['raison'] == r, 'territoire'].head(8))}"
                                       + (" …)" if n > 8 else ")") if r.startswith("partage") else "")
             for r, n in counts.items()]
-
-
-def number_text(row: pd.Series) -> str:
-    """« libellé : valeur unité », and no unit after « donnée non disponible »."""
-    if pd.isna(row["valeur"]):
-        return f"{row['libellé']} : {MISSING}"
-    return f"{row['libellé']} : {fr_number(row['valeur'], int(row['décimales']))} {row['unité']}".rstrip()

@@ -262,6 +262,9 @@ def review_zip(items: list[PackItem], title: str, territories_text: str,
                     zf.writestr(f"{folder}/evaluation/{stem}.csv", to_csv(table))
                 zf.writestr(f"{folder}/evaluation/LISEZMOI.txt",
                             "\n".join(evaluation_pack.text(it.evaluation, it.indicator.label)))
+        summary = evaluation_pack.summary_table([it.evaluation for it in items if it.evaluation is not None])
+        if len(summary):
+            zf.writestr("synthese_evaluation.csv", to_csv(summary))
         zf.writestr("metadata.json", json.dumps(meta, ensure_ascii=False, indent=2))
         zf.writestr("README.txt", _readme(meta))
     progress(1.0, "terminé")
@@ -302,6 +305,10 @@ def review_pdf(items: list[PackItem], title: str, territories_text: str,
         *[f"• {m}" for m in listed[:40]], *([f"… et {len(listed) - 40} autres (liste complète dans le ZIP)."]
                                            if len(listed) > 40 else []),
         "", "Sources :", *sorted({f"• {i['source']}" for i in meta['indicateurs']})])]
+    summary = evaluation_pack.summary_table([it.evaluation for it in items if it.evaluation is not None])
+    if len(summary):  # the answer first: one line per indicator before any chart
+        pages += _frame_pages("L'évaluation en une ligne par indicateur (le détail suit, indicateur par indicateur)",
+                              summary, 2, widths=[2, 3, 2, 2, 4])
     for n, it in enumerate(items):
         progress(n / max(len(items), 1), f"{it.indicator.label}…")
         notes = [*([it.gap] if it.gap else []), f"Définition : {it.indicator.definition}",
@@ -421,7 +428,7 @@ def _evaluation_pages(it: PackItem) -> list[go.Figure]:
     return pages
 
 
-def _frame_pages(title: str, table: pd.DataFrame, decimals: int) -> list[go.Figure]:
+def _frame_pages(title: str, table: pd.DataFrame, decimals: int, widths: list[float] | None = None) -> list[go.Figure]:
     """Any small table as pages of TABLE_ROWS rows (numbers the French way); the ZIP has it whole."""
     chunks = [table.iloc[i:i + TABLE_ROWS] for i in range(0, max(len(table), 1), TABLE_ROWS)][:TABLE_PAGES]
     pages = []
@@ -429,6 +436,7 @@ def _frame_pages(title: str, table: pd.DataFrame, decimals: int) -> list[go.Figu
         cells = [[plot(v) for v in (fr_numbers(shown[c].tolist(), decimals) if pd.api.types.is_numeric_dtype(shown[c])
                                     else shown[c].astype(str).tolist())] for c in shown.columns]
         fig = go.Figure(go.Table(
+            columnwidth=widths,
             header={"values": [plot(c) for c in shown.columns], "align": "left", "fill_color": "#dde6ef",
                     "font": {"color": "#111", "size": 12}, "line_color": "#9aa5b1", "height": 26},
             cells={"values": cells, "align": "left", "fill_color": "white", "font": {"color": "#111", "size": 11},

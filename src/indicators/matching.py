@@ -2,8 +2,11 @@
 
 A comparison territory must have looked like the member *before* the programme: the variables are
 read at or before the base year (the year before the first start), never after, and include the
-outcome's own pre-start trend. Each member is matched within its stratum of the pool (same level,
-same région by default); the balance table says how alike the two sides are before and after.
+outcome's own pre-start trend. Each member is matched within its stratum of the pool (same level and
+kind of place, same région by default) and within a caliper: a population at most POP_FACTOR times
+larger or smaller, a distance at most MAX_DISTANCE. A member with nothing inside the caliper is left
+out and named, never matched to whatever is nearest. The balance table says how alike the two sides
+are before and after.
 """
 from __future__ import annotations
 
@@ -23,6 +26,9 @@ WEIGHTS: dict[str, float] = {"log_population": 2.0, "population_growth": 1.0, "l
 LOG_FEATURES = frozenset({"log_population", "log_density"})
 SIMILAR = 25    # each member's placebo stand-ins are drawn among its SIMILAR nearest candidates
 SPARE = 6       # extra neighbours kept so a placebo's comparison can skip the other placebo units
+POP_FACTOR = 3.0    # caliper: a comparison territory's population within ×/÷ 3 of the member's
+MAX_DISTANCE = 1.5  # caliper: weighted distance in standard deviations of the stratum (root mean square)
+BALANCED = 0.25     # a standardised difference above this after matching is an imbalance, said
 
 
 def features(con: duckdb.DuckDBPyConnection, codes: list[str], base_year: int) -> pd.DataFrame:
@@ -72,31 +78,41 @@ def features(con: duckdb.DuckDBPyConnection, codes: list[str], base_year: int) -
 class Matching:
     """Each member's comparison territories, its stand-ins for placebo draws, and the neighbours of
     those stand-ins (so a placebo group is compared the way the group is)."""
-    neighbours: pd.DataFrame              # member, code, distance, rank (1 = nearest)
+    neighbours: pd.DataFrame              # member, code, distance, rank (1 = nearest), members (served)
     similar: dict[str, list[str]]         # member → candidates a placebo may put in its place
     candidate_neighbours: dict[str, list[str]]  # stand-in → its nearest candidates, nearest first
     balance: pd.DataFrame                 # variable, label, log, group, pool, comparison, smd_pool, smd_matched
     used: dict[str, list[str]] = field(default_factory=dict)  # stratum → variables used
-    unmatched: tuple[str, ...] = ()       # members without the variables or without candidates
+    unmatched: dict[str, str] = field(default_factory=dict)   # member → why it has no comparison territory
     covariates: pd.DataFrame = field(default_factory=pd.DataFrame)  # code → standardised variables (0 when
     #                                       unused in its stratum) and one column per stratum, for the bias correction
 
+    def imbalanced(self) -> pd.DataFrame:
+        """Variables whose standardised difference after matching exceeds BALANCED."""
+        b = self.balance
+        return b[b["smd_matched"].abs() > BALANCED] if not b.empty else b
+
 
 def match(feats: pd.DataFrame, pool: Pool, members: list[str], k: int,
-          weights: dict[str, float] | None = None, similar: int = SIMILAR) -> Matching:
-    """Nearest candidates of each member within its stratum: weighted Euclidean distance on the
-    variables standardised over the stratum's candidates (a variable is used when every member of the
-    stratum has it). Candidates missing a used variable cannot be matched and are left out."""
+          weights: dict[str, float] | None = None, similar: int = SIMILAR,
+          after: dict[str, int] | None = None) -> Matching:
+    """Nearest candidates of each member within its stratum and the caliper: weighted Euclidean distance
+    on the variables standardised over the stratum's candidates (a variable is used when every member of
+    the stratum has it). Candidates missing a used variable cannot be matched and are left out. A candidate
+    of a later programme (`pool.treated_from`) serves a member only if still untreated in the first period
+    read after the member's start (`after`: its start year, or the end of the census span after it)."""
     from scipy.spatial import cKDTree  # loaded by the first evaluation only
 
     weights = {**WEIGHTS, **(weights or {})}
-    rows, sim, cand_nb, used, unmatched = [], {}, {}, {}, []
+    after = after or {}
+    rows, sim, cand_nb, used, unmatched = [], {}, {}, {}, {}
     bal_parts, covs = [], []
     for stratum in dict.fromkeys(pool.member_stratum[m] for m in members if m in pool.member_stratum):
         # a member with no population before the start (Mayotte before 2020) cannot be matched
         known = feats["log_population"].dropna().index if "log_population" in feats else feats.index[:0]
         mem = [m for m in members if pool.member_stratum.get(m) == stratum and m in known]
-        unmatched += [m for m in members if pool.member_stratum.get(m) == stratum and m not in known]
+        unmatched |= {m: "pas de données avant le début pour l'apparier" for m in members
+                      if pool.member_stratum.get(m) == stratum and m not in known}
         cand = feats.reindex(pool.of_stratum(stratum))
         # a variable every member has and most candidates too (Mayotte's communes lack the oldest ones)
         cols = [c for c in feats.columns if c in weights and weights[c] > 0 and feats.loc[mem, c].notna().all()
@@ -105,7 +121,7 @@ def match(feats: pd.DataFrame, pool: Pool, members: list[str], k: int,
         mu, sd = _robust_scale(cand)
         cols = [c for c in cols if sd[c] > 0]
         if not mem or not cols or cand.empty:
-            unmatched += mem
+            unmatched |= dict.fromkeys(mem, "aucun territoire comparable dans le vivier")
             continue
         used[stratum] = cols
         mu, sd = mu[cols], sd[cols]
@@ -114,31 +130,64 @@ def match(feats: pd.DataFrame, pool: Pool, members: list[str], k: int,
         zm = ((feats.loc[mem, cols] - mu) / sd).to_numpy() * scale
         tree = cKDTree(zc)
         codes = cand.index.to_numpy()
-        kk = min(k, len(codes))
-        dist, idx = tree.query(zm, k=kk)
-        dist, idx = np.atleast_2d(dist.reshape(len(mem), kk)), np.atleast_2d(idx.reshape(len(mem), kk))
-        rows.append(pd.DataFrame({"member": np.repeat(mem, kk), "code": codes[idx.ravel()],
-                                  "distance": dist.ravel(), "rank": np.tile(np.arange(1, kk + 1), len(mem))}))
-        ks = min(max(similar, k), len(codes))
-        _, sidx = tree.query(zm, k=ks)
-        sidx = np.atleast_2d(sidx.reshape(len(mem), ks))
+        pop = cand["log_population"].to_numpy() if "log_population" in cols else None
+        treated_from = np.array([pool.treated_from.get(c, 10_000) for c in codes])
+        span = min(len(codes), max(20 * (k + SPARE), 4 * similar, 200))
+        m_dist, m_idx = tree.query(zm, k=span)
+        m_dist, m_idx = np.atleast_2d(m_dist.reshape(len(mem), span)), np.atleast_2d(m_idx.reshape(len(mem), span))
+        kept_members, kept_rows = [], []
+        own_pop = feats.loc[mem, "log_population"].to_numpy() if pop is not None else [None] * len(mem)
+        never = treated_from[np.minimum(m_idx, len(codes) - 1)] >= 10_000
         for i, m in enumerate(mem):
-            sim[m] = codes[sidx[i]].tolist()
-        stand_ins = np.unique(sidx)
-        kn = min(k + SPARE + 1, len(codes))
-        _, nidx = tree.query(zc[stand_ins], k=kn)
-        nidx = np.atleast_2d(nidx.reshape(len(stand_ins), kn))
-        for s, row in zip(stand_ins, nidx, strict=True):
-            cand_nb[codes[s]] = [codes[j] for j in row if j != s][:k + SPARE]
-        bal_parts.append((mem, cand, cols))
+            fits = _within(m_idx[i], m_dist[i], pop, own_pop[i], treated_from, after.get(m))
+            close = fits & (m_dist[i] <= MAX_DISTANCE)
+            near = m_idx[i][close][:k]
+            if not len(near):
+                unmatched[m] = (f"aucun territoire comparable dans les bornes (population entre le tiers et le triple, "
+                                f"distance d'au plus {str(MAX_DISTANCE).replace('.', ',')}) : il n'est pas apparié "
+                                "à plus éloigné")
+                continue
+            rows.append((m, codes[near], m_dist[i][close][:k]))
+            # a placebo's stand-in is compared after the member's start as if treated: never by a programme
+            stand = m_idx[i][fits & never[i]][:similar]
+            sim[m] = codes[stand].tolist()
+            kept_members.append(m)
+            kept_rows.append(stand)
+        if not kept_members:
+            continue
+        stand_ins = np.unique(np.concatenate(kept_rows))
+        first = min((after.get(m, 10_000) for m in kept_members), default=None)
+        near_span = min(len(codes), 6 * (k + SPARE) + 10)  # a stand-in needs only its k + SPARE nearest
+        s_dist, s_idx = tree.query(zc[stand_ins], k=near_span)
+        s_dist, s_idx = (np.atleast_2d(s_dist.reshape(len(stand_ins), near_span)),
+                         np.atleast_2d(s_idx.reshape(len(stand_ins), near_span)))
+        for j, s in enumerate(stand_ins):
+            fits = _within(s_idx[j], s_dist[j], pop, pop[s] if pop is not None else None, treated_from, first)
+            fits &= (s_idx[j] != s) & (s_dist[j] <= MAX_DISTANCE)
+            cand_nb[codes[s]] = [codes[x] for x in s_idx[j][fits][:k + SPARE]]
+        bal_parts.append((kept_members, cand, cols))
         z = pd.concat([(cand[cols] - mu) / sd, (feats.loc[mem, cols] - mu) / sd])
         covs.append(z.assign(**{f"@{stratum}": 1.0}))
-    neighbours = (pd.concat(rows, ignore_index=True) if rows
-                  else pd.DataFrame(columns=["member", "code", "distance", "rank"]))
+    neighbours = pd.DataFrame({"member": [m for m, c, _ in rows for _ in c],
+                               "code": [x for _, c, _ in rows for x in c],
+                               "distance": [float(x) for _, _, d in rows for x in d],
+                               "rank": [r for _, c, _ in rows for r in range(1, len(c) + 1)]},
+                              columns=["member", "code", "distance", "rank"])
+    neighbours["members"] = neighbours["code"].map(neighbours.groupby("code")["member"].nunique()).astype("Int64")
     covariates = pd.concat(covs).fillna(0.0) if covs else pd.DataFrame()
     covariates = covariates[~covariates.index.duplicated()]  # a candidate of two strata keeps its first
-    return Matching(neighbours, sim, cand_nb, _balance(feats, bal_parts, neighbours), used, tuple(unmatched),
-                    covariates)
+    return Matching(neighbours, sim, cand_nb, _balance(feats, bal_parts, neighbours), used, unmatched, covariates)
+
+
+def _within(idx: np.ndarray, dist: np.ndarray, pop: np.ndarray | None, own_pop: float | None,
+            treated_from: np.ndarray, start: int | None) -> np.ndarray:
+    """Which of the candidates `idx` fit the population caliper and are still untreated in period `start`."""
+    ok = np.isfinite(dist)
+    if pop is not None and own_pop is not None and np.isfinite(own_pop):
+        ok &= np.abs(pop[np.minimum(idx, len(pop) - 1)] - own_pop) <= np.log10(POP_FACTOR) + 1e-12
+    if start is not None:
+        ok &= treated_from[np.minimum(idx, len(treated_from) - 1)] > start
+    return ok
 
 
 def _robust_scale(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

@@ -1,7 +1,11 @@
 """The unit-level event study, by pyfixest: each territory's series with territory and year fixed
 effects, one coefficient per start cohort and year since the start (Sun & Abraham 2021: cohorts
-never contaminate each other), aggregated by the cohorts' shares, with intervals clustered by
-territory. With one start year it is the plain event study.
+never contaminate each other), aggregated by the cohorts' shares. With one start year it is the plain
+event study. Its difference in differences is the interaction-weighted aggregate of those same
+coefficients (per cohort, mean after minus mean before, the reference year counting as 0), so that on a
+staggered design it is the cohort-by-cohort answer, not a pooled two-way regression's. Intervals
+clustered by territory are drawn for the event study only: with a handful of treated territories they
+are too narrow, so the p-value printed for this estimator comes from the placebo groups (`evaluation`).
 """
 from __future__ import annotations
 
@@ -19,8 +23,8 @@ _NAME = re.compile(r"::(-?\d+(?:\.0)?):[^:]*::(\d+(?:\.0)?)$")
 class EventRegression:
     table: pd.DataFrame      # event time → estimate, se, lo, hi (95 %)
     clusters: int
-    did: float               # the same regression with one « after » dummy per cohort, share-weighted
-    did_se: float
+    did: float               # interaction-weighted aggregate: per cohort mean(after) − mean(before), share-weighted
+    did_se: float            # its clustered standard error (not used for significance: too few clusters)
 
 
 def event_regression(panel: pd.DataFrame, reference: int = -1) -> EventRegression | None:
@@ -40,9 +44,6 @@ def event_regression(panel: pd.DataFrame, reference: int = -1) -> EventRegressio
 
             fit = feols(f"y ~ i(rel, cohort, ref={reference}, ref2=0) | unit + year", data=df, weights="weight",
                         vcov={"CRV1": "unit"})
-            did_fit = feols("y ~ i(cohort, after, ref=0) | unit + year", data=df, weights="weight",
-                            vcov={"CRV1": "unit"}) if df["cohort"].nunique() > 2 else \
-                feols("y ~ after | unit + year", data=df, weights="weight", vcov={"CRV1": "unit"})
     except Exception:  # noqa: BLE001 - a degenerate panel (one year after, collinear cohorts): no regression
         return None
     coef, vcov = fit.coef(), np.asarray(fit._vcov)
@@ -50,7 +51,7 @@ def event_regression(panel: pd.DataFrame, reference: int = -1) -> EventRegressio
     shares = df[df["cohort"] > 0].drop_duplicates("unit").groupby("cohort")["weight"].sum()
     clusters = int(df["unit"].nunique())
     tq = stats.t.ppf(0.975, max(clusters - 1, 1))
-    parsed = {}
+    parsed: dict[int, list[tuple[int, int]]] = {}
     for i, name in enumerate(names):
         m = _NAME.search(name)
         if m:
@@ -65,12 +66,37 @@ def event_regression(panel: pd.DataFrame, reference: int = -1) -> EventRegressio
         rows.append({"event": e, "estimate": est, "se": se, "lo": est - tq * se, "hi": est + tq * se})
     rows.append({"event": reference, "estimate": 0.0, "se": 0.0, "lo": 0.0, "hi": 0.0})
     table = pd.DataFrame(rows).sort_values("event").set_index("event")
-    dcoef, dv = did_fit.coef(), np.asarray(did_fit._vcov)
-    if len(dcoef) == 1:
-        did, did_se = float(dcoef.iloc[0]), float(np.sqrt(max(dv[0, 0], 0.0)))
-    else:
-        cohorts = [int(float(re.findall(r"::(\d+(?:\.0)?)", n)[0])) for n in dcoef.index]
-        w = np.array([shares.get(g, 0.0) for g in cohorts])
-        w = w / w.sum()
-        did, did_se = float(w @ dcoef.to_numpy()), float(np.sqrt(max(w @ dv @ w, 0.0)))
+    agg = _aggregate(parsed, shares, len(names), df, reference)
+    if agg is None:
+        return None
+    did, did_se = float(agg @ coef.to_numpy()), float(np.sqrt(max(agg @ vcov @ agg, 0.0)))
     return EventRegression(table, clusters, did, did_se)
+
+
+def _aggregate(parsed: dict[int, list[tuple[int, int]]], shares: pd.Series, size: int, df: pd.DataFrame,
+               reference: int) -> np.ndarray | None:
+    """The weights that turn the cohort × event-time coefficients into one difference in differences:
+    for each cohort, the mean of its coefficients after the start minus the mean before it (the
+    reference year's 0 among them), then the cohorts by their shares."""
+    by_cohort: dict[int, dict[int, int]] = {}
+    for e, items in parsed.items():
+        for i, g in items:
+            by_cohort.setdefault(g, {})[e] = i
+    total = sum(shares.get(g, 0.0) for g in by_cohort)
+    if not total:
+        return None
+    w = np.zeros(size)
+    for g, events in by_cohort.items():
+        years = df.loc[df["cohort"] == g, "year"].unique()
+        rel = sorted(int(y - g) for y in years)
+        post, pre = [e for e in rel if e >= 0], [e for e in rel if e < 0]
+        if not post or not pre:
+            continue
+        share = shares.get(g, 0.0) / total
+        for e in post:
+            if e in events:
+                w[events[e]] += share / len(post)
+        for e in pre:
+            if e in events and e != reference:
+                w[events[e]] -= share / len(pre)
+    return w

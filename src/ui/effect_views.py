@@ -6,14 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import assessment, evaluation_pack, pool, territories
+from indicators import assessment, config, evaluation_limits, evaluation_pack, pool, precomputed, territories
 from indicators.text import md
 
 from . import data, state, widgets
 
 P = state.ComparerView.param
-_BOX = {"effect": st.success, "none": st.info, "fragile": st.warning, "diverging": st.warning,
-        "disagree": st.warning, "refused": st.info}
+_BOX = {"effect": st.success, "none": st.info, "weak": st.info, "fragile": st.warning, "diverging": st.warning,
+        "imbalanced": st.warning, "disagree": st.warning, "refused": st.info}
 
 
 def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) -> None:
@@ -21,68 +21,72 @@ def effect(con, group: pd.Series, members: pd.DataFrame, followed: list[str]) ->
     if spec is None:
         st.info("Ce groupe n'a pas d'année de démarrage : indiquez-la dans « Gérer les groupes ».")
         return
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        ind = widgets.indicator_select(con, "Indicateur", P("ie"))
-        k = st.slider("Territoires de comparaison par membre", 1, 10, state.read(P("kc")), key="w_kc")
-        state.write(P("kc"), k)
-    with c2:
-        scope = st.selectbox("Vivier de comparaison", list(pool.SCOPES), format_func=pool.SCOPES.get,
-                             index=list(pool.SCOPES).index(state.read(P("vivier"))), key="w_vivier",
-                             help="Où chercher des territoires semblables aux membres (même niveau). Une zone d'emploi ou "
-                                  "une région trop petite pour ses membres est élargie, et la page le dit.")
-        state.write(P("vivier"), scope)
-        others = state.toggle(P("autres"), "Écarter les territoires d'autres programmes",
-                              help="Un territoire qui est (ou contient) une commune d'Action Cœur de Ville, de Petites "
-                                   "Villes de Demain ou d'un groupe marqué comme programme a lui aussi été « traité ».")
-    with c3:
-        index_mode = state.toggle(P("me"), "Indice base 100 (effectifs)", key="w_me",
-                                  help="Un effectif (naissances, emplois) est comparé en indice base 100 l'année avant "
-                                       "le début ; sinon pour 1 000 habitants. Jamais en total de groupes de tailles "
-                                       "différentes.")
-        weighted = state.toggle(P("pond"), "Pondérer par la taille",
-                                help="Activé : règle de l'indicateur (somme des effectifs, rapport des sommes). "
-                                     "Désactivé : chaque membre compte une fois (moyenne de ses propres taux ou indices).")
-        own = bool(spec.member_starts)
-        if own:
-            own = state.toggle(P("debuts"), "Date propre de chaque membre",
-                               help="La date de signature de la convention de chaque commune (ANCT), sinon l'année "
-                                    "du groupe pour tous.")
-        outside_ze = state.toggle(P("hors_ze"), "Écarter les zones d'emploi des membres",
-                                  help="Les territoires du même bassin d'emploi qu'un membre peuvent profiter (ou pâtir) "
-                                       "du programme : les écarter évite de comparer avec un voisin touché par ses effets.")
+    ind = widgets.indicator_select(con, "Indicateur évalué", P("ie"))
+    answer = st.container()  # the answer first, on a phone too: the settings come after it
+    with st.expander("Réglages de la comparaison (vivier, nombre de territoires, pondération, dates de début)"):
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            k = st.slider("Territoires de comparaison par membre", 1, 10, state.read(P("kc")), key="w_kc")
+            state.write(P("kc"), k)
+            scope = st.selectbox("Vivier de comparaison", list(pool.SCOPES), format_func=pool.SCOPES.get,
+                                 index=list(pool.SCOPES).index(state.read(P("vivier"))), key="w_vivier",
+                                 help="Où chercher des territoires semblables aux membres (même niveau, même nature). "
+                                      "Une zone d'emploi ou une région trop petite pour ses membres est élargie, et la "
+                                      "page le dit.")
+            state.write(P("vivier"), scope)
+        with c2:
+            others = state.toggle(P("autres"), "Écarter les territoires d'autres programmes déjà commencés",
+                                  help="Un territoire qui est (ou contient) une commune d'Action Cœur de Ville, de "
+                                       "Petites Villes de Demain ou d'un groupe marqué comme programme a lui aussi été "
+                                       "« traité » : écarté si son programme a commencé avant ou avec le groupe, gardé "
+                                       "jusqu'à l'année d'avant son propre début sinon.")
+            index_mode = state.toggle(P("me"), "Indice base 100 (effectifs)", key="w_me",
+                                      help="Un effectif (naissances, emplois) est comparé en indice base 100 l'année "
+                                           "avant le début ; sinon pour 1 000 habitants. Jamais en total de groupes de "
+                                           "tailles différentes.")
+        with c3:
+            weighted = state.toggle(P("pond"), "Pondérer par la taille",
+                                    help="Activé : chaque membre pèse sa population (ou sa valeur pour un indice) ; "
+                                         "désactivé : chaque membre compte une fois. Chaque membre est toujours comparé "
+                                         "à ses propres territoires.")
+            own = bool(spec.member_starts)
+            if own:
+                own = state.toggle(P("debuts"), "Date propre de chaque membre",
+                                   help="La date de signature de la convention de chaque commune (ANCT), sinon l'année "
+                                        "du groupe pour tous.")
+            outside_ze = state.toggle(P("hors_ze"), "Écarter les zones d'emploi des membres",
+                                      help="Les territoires du même bassin d'emploi qu'un membre peuvent profiter (ou "
+                                           "pâtir) du programme : les écarter évite de comparer avec un voisin touché.")
     options = assessment.Options(k=k, scope=scope, other_programmes=others, outside_ze=outside_ze, index=index_mode,
-                                 weighted=weighted,
-                                 own_starts=own, added=tuple(state.read(P("avec"))),
+                                 weighted=weighted, own_starts=own, added=tuple(state.read(P("avec"))),
                                  removed=tuple(state.read(P("sans"))))
-    link = state.link(state.ComparerView)
-    with st.spinner("Évaluation : appariement, 1 000 groupes placebo, régression…"):
-        sec = data.cached(evaluation_pack.effect_section, spec, ind.id, options, link, large=True)
-    _verdict(sec)
+    options, bounded = evaluation_limits.bounded(options, len(spec.members), not config.settings().editable)
+    with answer, st.spinner("Évaluation : appariement, 1 000 groupes placebo, régression…"):
+        sec = data.cached(precomputed.lookup, spec, ind.id, options)  # a shipped group's default view: kept
+        if sec is None:
+            assessed = data.cached(assessment.assess, spec, ind.id, options, large=True)
+            sec = evaluation_pack.section(con, assessed, ind, state.link(state.ComparerView))
+        _verdict(sec)
+        if bounded:
+            st.caption(bounded)
+    _said(sec)
     charts = {stem: (fig, chart_spec, frame) for stem, fig, chart_spec, frame in sec.charts}
     if "groupe_comparaison" in charts:
         _chart(charts, "groupe_comparaison", ind.id)
-        m = st.columns(3)
-        numbers = sec.numbers.set_index("libellé")["valeur"]
-        m[0].metric("Différence de différences", _number(numbers, "Différence de différences", 2),
-                    help=f"En {sec.numbers.at[0, 'unité']}.")
-        m[1].metric("p (rang parmi les placebos)", _number(numbers, "p bilatéral (autour du centre)", 3),
-                    help="Part des groupes placebo au moins aussi éloignés du centre de leur distribution (bilatéral).")
-        m[2].metric("Effet détectable", "±" + _number(numbers, "Effet détectable (demi-largeur de la bande à 95 % du hasard)", 2),
-                    help="Un effet plus petit ne se distingue pas de ce que le hasard seul produit.")
         for column, stem in zip(st.columns(2), [s for s in ("evenement", "placebo") if s in charts], strict=False):
             with column:
                 _chart(charts, stem, ind.id)
         st.caption("Zone grise de l'histogramme : ce que le hasard seul produit 95 fois sur 100, compte tenu de ce que "
                    "l'écart variait déjà avant le début ; elle peut déborder des barres des groupes placebo.")
-    _comparison(con, sec, charts, followed, members["code"].tolist())
-    with st.expander("Chiffres et méthode"):
+    with st.expander("Détails pour l'évaluateur : chiffres, méthode, territoires comparés et écartés, équilibre"):
         for line in sec.findings:
             st.markdown(f"- {md(line)}")
-        st.markdown("**Méthode**")
-        for line in sec.method:
-            st.markdown(f"- {md(line)}")
-        st.caption(md(sec.caveat))
+        if sec.method:
+            st.markdown("**Méthode**")
+            for line in sec.method:
+                st.markdown(f"- {md(line)}")
+            st.caption(md(sec.caveat))
+        _comparison(con, sec, charts, followed, members["code"].tolist())
 
 
 def _chart(charts: dict, stem: str, indicator: str) -> None:
@@ -98,13 +102,29 @@ def _number(numbers: pd.Series, label: str, decimals: int) -> str:
 
 
 def _verdict(sec: evaluation_pack.EvaluationSection) -> None:
+    """The answer in one sentence, the start used, and the three figures a mayor quotes."""
     _BOX[sec.verdict.status](md(sec.verdict.headline))
     st.caption(md(sec.start_line))
+    if sec.numbers.empty:
+        return
+    numbers = sec.numbers.set_index("libellé")["valeur"]
+    unit = sec.numbers.at[0, "unité"]
+    m = st.columns(3)
+    m[0].metric("Différence de différences", _number(numbers, "Différence de différences", 2),
+                help=f"En {unit}. Chaque membre face à ses propres territoires de comparaison, puis la moyenne pondérée.")
+    m[1].metric("Effet détectable", "±" + _number(numbers, evaluation_pack.DETECTABLE, 2),
+                help="L'effet que cette étude verrait huit fois sur dix ; un effet plus petit peut passer inaperçu.")
+    m[2].metric("p (rang parmi les placebos)", _number(numbers, "p bilatéral (autour du centre)", 3),
+                help="Part des groupes placebo au moins aussi éloignés du centre de leur distribution (bilatéral).")
+
+
+def _said(sec: evaluation_pack.EvaluationSection) -> None:
     can, cannot = st.columns(2)
     with can:
-        st.markdown("**Ce que l'on peut dire**")
-        for line in sec.verdict.can:
-            st.markdown(f"- {md(line)}")
+        if sec.verdict.can:
+            st.markdown("**Ce que l'on peut dire**")
+            for line in sec.verdict.can:
+                st.markdown(f"- {md(line)}")
     with cannot:
         st.markdown("**Ce que l'on ne peut pas dire**")
         for line in sec.verdict.cannot:
@@ -142,6 +162,10 @@ def _comparison(con, sec: evaluation_pack.EvaluationSection, charts: dict, follo
         for line in evaluation_pack.exclusions_summary(excl):
             st.markdown(md(line))
         st.dataframe(excl, hide_index=True, width="stretch")
+    later = sec.tables.get("programmes_plus_tard")
+    if later is not None:
+        with st.expander(f"Territoires d'un programme plus tardif, comparés jusqu'à leur propre début ({len(later)})"):
+            st.dataframe(later, hide_index=True, width="stretch")
     if "equilibre" in sec.tables:
         with st.expander("Équilibre avant le début : les membres et leurs territoires de comparaison se ressemblaient-ils ?"):
             if "ecarts_standardises" in charts:

@@ -119,13 +119,18 @@ def test_comparer_programme_evaluation_from_its_permalink(page):
     expect(histogram.get_by_text(re.compile("Groupe du programme"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Différence de différences$")).first).to_be_visible()
     expect(page.get_by_text(re.compile(r"Un effet de moins de ±\d"))).to_be_visible()
+    # the answer is the first thing read, above the settings (on a phone too)
+    answer = page.locator("[data-testid='stAlert']").first
+    settings = page.get_by_text(re.compile("^Réglages de la comparaison"))
+    assert answer.bounding_box()["y"] < settings.bounding_box()["y"]
     assert_no_exception(page)
 
 
 def test_new_residents_of_the_pilot_sites_before_and_after_in_census_spans(page):
     open_view(page, "comparer?g=cci-midi-pyrenees&vue=effet&indicateur_effet=net_migration_rate")
     expect(page.get_by_text(re.compile(r"2008–2013 face à 2013–2019"))).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_text(re.compile(r"Seule une part de la période 2013–2019 est après le début \(50 %\)"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Le début \(2016\) tombe dans la période 2013–2019 : seule une part \(50 %\)"))
+           ).to_be_visible()
     assert_no_exception(page)
 
 

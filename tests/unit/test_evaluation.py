@@ -62,8 +62,8 @@ def test_a_planted_effect_of_five_is_recovered_by_every_method():
     assert e.synthetic.effect == pytest.approx(5.0, abs=0.05)
     assert e.regression.did == pytest.approx(5.0, abs=1e-6)
     assert e.regression.table.loc[2:, "estimate"].to_numpy() == pytest.approx(5.0, abs=1e-6)
-    assert e.inference.p_two == pytest.approx(1 / 201)  # no placebo group comes near +5
-    assert e.inference.p_one == pytest.approx(1 / 201)
+    assert e.inference.p_two <= 1 / 199  # no placebo group comes near +5 (a few noiseless ones cannot be studentized)
+    assert e.inference.p_one <= 1 / 199
     assert e.members["effect"].tolist() == pytest.approx([5.0] * 4, abs=1e-9)
 
 
@@ -83,26 +83,67 @@ def test_a_staggered_design_recovers_each_cohorts_effect_and_their_weighted_mean
     assert 7 not in e.event.index or e.event[7] == pytest.approx(3.0, abs=1e-9)
 
 
-def test_our_difference_in_differences_equals_pyfixest_on_a_balanced_fixture():
+def test_the_regression_line_is_the_cohort_aggregate_on_a_staggered_dynamic_effect():
+    """SYNTHETIC: an effect that grows each year after the start, two cohorts. A pooled two-way regression
+    mixes early-treated territories into the late cohort's comparison and misses the truth; the printed
+    regression is the interaction-weighted aggregate of its own cohort × event-time coefficients, which
+    equals the truth computed cohort by cohort."""
+    starts = {**dict.fromkeys(range(5), 2013), **dict.fromkeys(range(5, 10), 2017)}
+    out, design = synthetic_case(starts=starts, n_others=60, seed=4)
+    years = np.array(YEARS)
+    truth = {}
+    for i, g in starts.items():
+        ramp = np.where(years >= g, 2.0 * (years - g + 1), 0.0)
+        out.num.loc[f"M{i}"] += ramp
+        pre, post = years < g, years >= g
+        truth[i] = ramp[post].mean() - ramp[pre].mean()
+    e = ev.evaluate(out, design, draws=20, synthetic_fits=0)
+    expected = np.mean(list(truth.values()))
+    assert e.regression.did == pytest.approx(expected, abs=1e-6)
+    assert e.effect == pytest.approx(expected, abs=1e-6)
+
+
+def test_the_pooled_reading_equals_pyfixest_on_a_balanced_fixture():
+    """The « régression » reading (members against every comparison territory pooled) is exactly the
+    two-way fixed-effects estimate on a balanced panel, weighted or not: the numbers the page ranks among
+    placebo groups are the library's."""
     import pyfixest as pf
 
     for weighted in (False, True):
         out, design = synthetic_case(effect=1.7, noise=0.8, weights=weighted, seed=5)
+        if weighted:  # the fixture's denominators vary by year: give the library the same constant ones
+            flat = out.den.mean(axis=1)
+            out = outcomes.Outcome(out.indicator, out.num.div(out.den).mul(flat, axis=0),
+                                   out.den.mul(0).add(flat, axis=0), 1.0, False, True, "points", False,
+                                   out.labels, out.starts)
         e = ev.evaluate(out, design, draws=20)
         units = [*design.members, *dict.fromkeys(c for m in design.members for c in design.neighbours[m])]
         rates = (out.num / out.den).loc[units]
         long = rates.stack().rename("y").reset_index().set_axis(["unit", "year", "y"], axis=1)
         long["treat"] = (long["unit"].str.startswith("M") & (long["year"] >= START)).astype(float)
-        # by the rule a set's rate is Σ num / Σ den: with weights constant in time that is a weighted mean
         long["w"] = out.den.loc[long["unit"]].mean(axis=1).to_numpy() if weighted else 1.0
-        if weighted:  # the fixture's denominators vary by year: give the library the same constant ones
-            flat = out.den.mean(axis=1)
-            fixed = outcomes.Outcome(out.indicator, out.num.div(out.den).mul(flat, axis=0),
-                                     out.den.mul(0).add(flat, axis=0), 1.0, False, True, "points", False,
-                                     out.labels, out.starts)
-            e = ev.evaluate(fixed, design, draws=20)
         fit = pf.feols("y ~ treat | unit + year", data=long, weights="w")
-        assert float(fit.coef().iloc[0]) == pytest.approx(e.effect, abs=1e-8)
+        assert float(fit.coef().iloc[0]) == pytest.approx(e.pooled.effect, abs=1e-8)
+        assert e.regression.did == pytest.approx(e.pooled.effect, abs=1e-8)
+
+
+def test_the_group_effect_is_the_weighted_mean_of_each_member_against_its_own_comparison():
+    """SYNTHETIC: computed by hand, member by member (ratio of sums of its three comparison territories),
+    then weighted by each member's denominator in the reference year."""
+    out, design = synthetic_case(effect=1.2, noise=0.9, weights=True, seed=11)
+    e = ev.evaluate(out, design, draws=20, regression=False, synthetic_fits=0)
+    pre, post = [y for y in YEARS if y < START], [y for y in YEARS if y >= START]
+    effects, weights = [], []
+    for m in design.members:
+        comp = design.neighbours[m]
+        gap = out.num.loc[m] / out.den.loc[m] - out.num.loc[comp].sum() / out.den.loc[comp].sum()
+        effects.append(gap[post].mean() - gap[pre].mean())
+        weights.append(out.den.at[m, START - 1])
+    assert e.members["effect"].tolist() == pytest.approx(effects, abs=1e-9)
+    assert e.effect == pytest.approx(np.average(effects, weights=weights), abs=1e-9)
+    # the chart's two lines differ by exactly what the effect is computed from
+    gap = e.group - e.comparison
+    assert gap[post].mean() - gap[pre].mean() == pytest.approx(e.effect, abs=1e-9)
 
 
 def test_without_an_effect_the_p_value_is_honest():

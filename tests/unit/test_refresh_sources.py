@@ -397,7 +397,8 @@ def test_refresh_from_a_folder_rebuilds_a_base_that_reads_the_new_files_and_keep
         checked = ingest.validate(con, ingest.load(data, "synthetique.csv"), declared)
     ingest.write(checked, declared, path=base)
     outcomes = refresh.run(sources_dir, from_dir=folder, only=["seqe", "populations"], log=lambda _: None,
-                           rebuild=lambda: build(base, sources=sources_dir, log=lambda _: None, map_dir=None))
+                           rebuild=lambda: build(base, sources=sources_dir, log=lambda _: None, map_dir=None,
+                                                       evaluations=False))
     assert [o.status for o in outcomes] == ["mis à jour", "mis à jour"], [o.message for o in outcomes]
     con = store.connect_readonly(base)
     assert store.first(con, "SELECT max(year) FROM observation WHERE indicator = 'co2_ets'")[0] == 2021

@@ -70,10 +70,11 @@ def test_difference_in_differences_by_hand():
     num = pd.DataFrame([[10.0, 12.0, 20.0, 22.0], [10.0, 10.0, 13.0, 13.0]], index=["G", "C"], columns=years)
     out = outcomes.Outcome("x", num, num * 0 + 1, 1.0, False, True, "", False, {}, {y: y for y in years})
     panel = evaluation._Panel(out, ["G", "C"], years)
-    stats = evaluation._statistics(panel, {2016: (evaluation._rows([[0]], 2), evaluation._rows([[1]], 2))}, {2016: 2015})
+    plan = evaluation.Plan(2016, (2014, 2015), (2016, 2017))
+    units = evaluation._units(panel, [0], [[1]], plan, [-2, -1, 0, 1])
     # group: 21 − 11 = 10 ; comparison: 13 − 10 = 3 ; DiD = 7
-    assert stats.did.tolist() == [7.0]
-    assert {e: float(v[0]) for e, v in stats.event.items()} == {-2: -2.0, -1: 0.0, 0: 5.0, 1: 7.0}
+    assert units.effect.tolist() == [7.0] and units.raw.tolist() == [7.0]
+    assert units.events[0].tolist() == [-2.0, 0.0, 5.0, 7.0]
 
 
 def test_composite_score_signs_by_polarity():

@@ -177,11 +177,12 @@ def test_the_pool_can_leave_out_the_members_zones_d_emploi(con):
     ze_communes = {r[0] for r in con.execute("SELECT child FROM composition WHERE parent = 'ZE:7612'").fetchall()}
     kept = pool.comparison_pool(con, members, scope="REG", other_programmes=False)
     left = pool.comparison_pool(con, members, scope="REG", other_programmes=False, outside_ze=True)
-    assert len(ze_communes & set(kept.candidates["code"])) > 200
+    inside = ze_communes & set(kept.candidates["code"])  # the other pôles of bassin de vie of Foix-Pamiers
+    assert {"COM:09160", "COM:09194", "COM:09306"} <= inside  # Lavelanet, Mirepoix, Tarascon-sur-Ariège
     assert not ze_communes & set(left.candidates["code"])
     reasons = left.excluded.set_index("code")["reason"]
     assert reasons["COM:09160"].startswith(pool.SPILLOVER) and reasons["COM:09160"].endswith("Foix-Pamiers")
-    assert len(left.candidates) == len(kept.candidates) - len(ze_communes - set(members))
+    assert len(left.candidates) == len(kept.candidates) - len(inside)
 
 
 def test_an_import_template_can_offer_the_members_zones(con):
@@ -238,11 +239,17 @@ def test_the_pool_can_be_drawn_within_the_members_zone_d_emploi(con):
 
     members = ["COM:09225", "COM:09122"]
     market = {r[0] for r in con.execute("SELECT child FROM composition WHERE parent = 'ZE:7612'").fetchall()}
+    # the communes of the zone d'emploi that play the members' role (pôles of bassin de vie) are too few:
+    # the pool widens to the région, and says so; every candidate is a pôle like the members
     within = pool.comparison_pool(con, members, scope="ZE", other_programmes=False)
-    assert set(within.candidates["code"]) == market - set(members)
     stratum = within.strata.iloc[0]
-    assert (stratum["scope"], stratum["unit"], stratum["widened"]) == ("ZE", "ZE:7612", False)
-    assert stratum["unit_label"] == "Foix-Pamiers (zone d'emploi)"
+    assert (stratum["scope"], stratum["widened"], stratum["kind"]) == ("REG", True, "pôle de bassin de vie")
+    assert market - set(members) - set(within.candidates["code"])  # not every commune of the zone: its pôles
+    # among all its communes (no role asked of a zone's own pool: a commune of another kind is not a candidate)
+    from indicators import kinds
+
+    role = kinds.kinds(con, "COM")
+    assert {role[c] for c in within.candidates["code"]} == {"pole"}
     # an EPCI's zone d'emploi holds too few EPCI: the pool widens to the région, and says so
     epci = pool.comparison_pool(con, ["EPCI:241200187"], scope="ZE", other_programmes=False)
     assert bool(epci.strata.iloc[0]["widened"]) and epci.strata.iloc[0]["scope"] != "ZE"

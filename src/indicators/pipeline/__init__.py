@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from .. import catalog, coverage, datasets, mapdata, store, territories
+from .. import catalog, coverage, datasets, mapdata, precomputed, store, territories
 from ..paths import MAP_DIR, SOURCES_DIR, db_path
 from . import aggregate, cog, steps
 
@@ -50,9 +50,10 @@ def is_stale(path: Path | None = None, sources: Path = SOURCES_DIR) -> bool:
 
 
 def build(path: Path | None = None, sources: Path = SOURCES_DIR, log: Callable[[str], None] = print,
-          map_dir: Path | None = MAP_DIR) -> Path:
-    """Build the whole database (and the map geometry into map_dir, unless None); on any failure the
-    previous database file stays as it was."""
+          map_dir: Path | None = MAP_DIR, evaluations: bool = True) -> Path:
+    """Build the whole database (and the map geometry into map_dir, unless None; the shipped groups'
+    default evaluations unless `evaluations` is False); on any failure the previous database file stays
+    as it was."""
     path = Path(path or db_path())
     t0 = time.perf_counter()
 
@@ -63,6 +64,10 @@ def build(path: Path | None = None, sources: Path = SOURCES_DIR, log: Callable[[
         _build_into(con, sources, step, map_dir)
         if path.exists():
             _carry_over(con, path, step)
+        con.execute(precomputed.SCHEMA)
+        if evaluations:  # after the carry-over: a shipped group's start years a user edited count
+            step("évaluations par défaut des groupes livrés (appariement, 1 000 groupes placebo)")
+            precomputed.store_defaults(con, step)
     step(f"terminé : {path}")
     return path
 
