@@ -11,8 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.fixtures.hostile import (ods_repeating, xlsx_claiming_every_column, xlsx_with_huge_cell,  # noqa: E402
-                                    xlsx_with_many_rows, xlsx_with_shared_string_used)
+from tests.fixtures.hostile import (ods_repeating, xlsx_claiming_every_column, xlsx_deeply_nested,  # noqa: E402
+                                    xlsx_entity_bomb, xlsx_many_cells, xlsx_with_huge_cell, xlsx_with_many_rows,
+                                    xlsx_with_shared_string_used)
 
 PROBE = """
 import resource, sys, time
@@ -75,6 +76,11 @@ def main() -> None:
                            ("xlsx_16384_colonnes_declarees", xlsx_claiming_every_column),
                            ("xlsx_texte_partage_45_Mo_x120", xlsx_with_shared_string_used),
                            ("ods_cellule_repetee_1000x1000.ods", ods_repeating),
+                           ("xlsx_entites_14_millions", xlsx_entity_bomb),
+                           ("xlsx_6_millions_imbriques", xlsx_deeply_nested),
+                           ("xlsx_imbrication_masquee", lambda: xlsx_deeply_nested(3_000_000, masked=True)),
+                           ("xlsx_19000x260_cellules_vides", xlsx_many_cells),
+                           ("xlsx_15000x200_nombres", lambda: xlsx_many_cells(15_000, 200, b"<c><v>1</v></c>")),
                            ("csv_198_colonnes_x_47000.csv", wide_csv),
                            ("zip_membre_2_Gio.zip", zip_bomb)):
             path = Path(tmp) / (name if "." in name else f"{name}.xlsx")

@@ -10,7 +10,11 @@ scripts itself with a week of cache and gzip."""
 from __future__ import annotations
 
 import argparse
+import grp
 import os
+import pwd
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from indicators.config import ConfigError, settings  # noqa: E402
+from indicators.config import PROXY_HEADER, ConfigError, settings  # noqa: E402
 
 NGINX = "/usr/sbin/nginx"
 
@@ -33,11 +37,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int) -> subprocess.Popen:
+def start_app(port: int, public: bool = False, proxy_secret: str = "") -> subprocess.Popen:
+    # a public instance has no upload widget: Streamlit takes no file over 1 MB either (nginx refuses them all)
+    uploads = ["--server.maxUploadSize", "1"] if public else []
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "--server.address", "127.0.0.1", "--server.headless", "true", *uploads],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, **({"OBS_PROXY_SECRET": proxy_secret} if proxy_secret else {})})
+
+
+TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi")
+
+
+def prepare_run(run: Path) -> str:
+    """nginx's temporary folders, writable by its workers: run as root, nginx's workers are `nobody` and
+    could not write a request body to a folder of `mkdtemp` (0700, root): every upload over a few KB got a
+    500. The run folder stays closed to listing; the `user` line names the workers' account."""
+    for name in TEMP_DIRS:
+        (run / name).mkdir(mode=0o700, exist_ok=True)
+    if os.geteuid() != 0:
+        return ""
+    worker = pwd.getpwnam("nobody")
+    os.chmod(run, 0o711)
+    for name in TEMP_DIRS:
+        os.chown(run / name, worker.pw_uid, worker.pw_gid)
+    return f"user {worker.pw_name} {grp.getgrgid(worker.pw_gid).gr_name};"
 
 
 # Streamlit serves a component `declare_component(name, path)` of module `m` at /component/m.name/.
@@ -46,16 +71,20 @@ COMPONENTS = {"ui.francais.francais": ROOT / "src" / "ui" / "francais" / "fronte
 
 
 def nginx_conf(run: Path, port: int, app_ports: list[int], upload_mb: float, user_header: str = "X-Forwarded-User",
-               auth_request: str = "") -> Path:
+               auth_request: str = "", user: str = "", public: bool = False, proxy_secret: str = "") -> Path:
     import streamlit
 
     text = (ROOT / "deploy" / "nginx.conf.template").read_text()
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in app_ports)
     components = "\n".join(f"        location /component/{name}/ {{ alias {path}/; expires 1h; }}"
                            for name, path in COMPONENTS.items())
-    for key, value in {"run": str(run), "port": str(port), "servers": servers, "static": str(ROOT / "static"),
+    for key, value in {"user": user, "proxy_secret": (f'            proxy_set_header {PROXY_HEADER} "{proxy_secret}";\n'
+                                                        if proxy_secret else ""), "public_uploads": (
+                           "        # a public instance imports nothing: no upload reaches a Python process\n"
+                           "        location /_stcore/upload_file/ { return 403; }" if public else ""),
+                       "run": str(run), "port": str(port), "servers": servers, "static": str(ROOT / "static"),
                        "frontend": str(Path(streamlit.__file__).parent / "static"), "components": components,
-                       "upload_mb": str(int(upload_mb) + 1), "user_header": user_header,
+                       "upload_mb": "1" if public else str(int(upload_mb) + 1), "user_header": user_header,
                        "auth_request": ("            auth_request /_obs_auth;\n"
                                         "            auth_request_set $obs_user $upstream_http_x_auth_request_user;"
                                         if auth_request else ""),
@@ -88,9 +117,20 @@ def main(argv: list[str] | None = None) -> int:
         print("--processes : entre 1 et 64", file=sys.stderr)
         return 2
     run = Path(tempfile.mkdtemp(prefix="observatoire-serve-"))
+    try:
+        return serve(run, args, config)
+    finally:
+        shutil.rmtree(run, ignore_errors=True)  # nothing left in /tmp
+
+
+def serve(run: Path, args: argparse.Namespace, config) -> int:
+    public = not config.editable
+    # behind this nginx, only it may name a user: a secret drawn at each start, sent by nginx, checked by the app
+    secret = (config.proxy_secret or secrets.token_urlsafe(32)) if config.auth == "proxy" else ""
     ports = [free_port() for _ in range(args.processes)]
-    apps = {p: start_app(p) for p in ports}
-    conf = nginx_conf(run, args.port, ports, config.upload_hard_cap_mb, config.user_header, config.auth_request)
+    apps = {p: start_app(p, public, secret) for p in ports}
+    conf = nginx_conf(run, args.port, ports, config.upload_hard_cap_mb, config.user_header, config.auth_request,
+                      prepare_run(run), public, secret)
     check = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(run)], capture_output=True, text=True)
     if check.returncode:
         print(f"Configuration nginx refusée :\n{check.stderr}", file=sys.stderr)
@@ -110,11 +150,16 @@ def main(argv: list[str] | None = None) -> int:
     (run / "ports").write_text(" ".join(map(str, ports)))
     print(f"Observatoire : http://localhost:{args.port} ({args.processes} processus : {', '.join(map(str, ports))} ; "
           f"fichiers de nginx dans {run})", flush=True)
+    delay = dict.fromkeys(ports, 0.5)  # a process that keeps failing is restarted less and less often
+    due = dict.fromkeys(ports, 0.0)
     while not stopping:
         for port, proc in list(apps.items()):
-            if proc.poll() is not None:  # a process died: the next rerun of its users reaches a new one
+            if proc.poll() is not None and time.time() >= due[port]:  # its users' next rerun reaches a new one
                 print(f"processus {port} arrêté (code {proc.returncode}) : relancé", flush=True)
-                apps[port] = start_app(port)
+                started = time.time()
+                apps[port] = start_app(port, public, secret)
+                delay[port] = 0.5 if started - due[port] > 60 else min(delay[port] * 2, 60.0)
+                due[port] = started + delay[port]
         if nginx.poll() is not None:
             print("nginx s'est arrêté : relancé", flush=True)
             nginx = start_nginx()

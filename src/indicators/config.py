@@ -25,6 +25,8 @@ class Settings:
     auth_request: str = ""  # OBS_AUTH_REQUEST: an identity provider's check endpoint nginx asks (oauth2-proxy)
     tiles: str = ""       # OBS_TILES: "URL|attribution" of a basemap for the Terrain page (none offline)
     base_url: str = ""    # OBS_BASE_URL: public address printed in exports' links (paths.BASE_URL)
+    proxy_secret: str = ""  # OBS_PROXY_SECRET: what only the proxy sends (PROXY_HEADER), so that a local
+    #                         caller reaching a Streamlit port directly cannot name a user
 
     @property
     def editable(self) -> bool:
@@ -87,7 +89,8 @@ def served_url() -> str:
 
 
 VARIABLES = ("OBS_MODE", "OBS_MAX_UPLOAD_MB", "OBS_AUTH", "OBS_TILES", "OBS_SECRETS", "OBS_BASE_URL",
-             "OBS_USER_HEADER", "OBS_AUTH_REQUEST", "OBS_DB", "OBS_SOURCES")
+             "OBS_USER_HEADER", "OBS_AUTH_REQUEST", "OBS_DB", "OBS_SOURCES", "OBS_PROXY_SECRET")
+PROXY_HEADER = "X-Observatoire-Proxy"  # carries OBS_PROXY_SECRET from the proxy to the app
 
 
 def _base_url() -> str:
@@ -151,7 +154,15 @@ def _cached(key: tuple[str, ...]) -> Settings:
     mode = _choice("OBS_MODE", "edition", ("edition", "public"))
     return Settings(mode=mode, max_upload_mb=_number("OBS_MAX_UPLOAD_MB", 20.0, 0.000001, 500.0),
                     auth=_auth(mode), user_header=_user_header(), auth_request=_auth_request(), tiles=_tiles(),
-                    base_url=_base_url())
+                    base_url=_base_url(), proxy_secret=_proxy_secret())
+
+
+def _proxy_secret() -> str:
+    raw = os.environ.get("OBS_PROXY_SECRET", "").strip()
+    if raw and not re.fullmatch(r"[A-Za-z0-9_-]{32,128}", raw):
+        raise ConfigError("OBS_PROXY_SECRET : attendu 32 à 128 lettres, chiffres, « - » ou « _ » tirés au hasard "
+                          "(make serve en tire un à chaque démarrage).")
+    return raw
 
 
 def _auth_request() -> str:

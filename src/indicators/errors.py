@@ -14,10 +14,14 @@ class DatabaseUnavailable(ObservatoireError):
     """The database file is missing, empty or unreadable."""
 
     def __init__(self, path: object, reason: str):
+        self.path, self.reason = path, reason
         super().__init__(
             f"La base de données {path} est {reason}. "
             f"Reconstruisez-la avec la commande : {REBUILD_COMMAND}"
         )
+
+    PUBLIC = ("Les données de l'observatoire sont momentanément indisponibles. L'équipe qui administre ce site en a "
+              "le détail ; réessayez un peu plus tard.")
 
 
 class DatabaseBusy(ObservatoireError):

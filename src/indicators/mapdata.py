@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -75,11 +77,14 @@ def signed_area(ring: np.ndarray) -> float:
 
 def build_layers(sources: Path, out_dir: Path, labels: dict[str, str], commune_dep: dict[str, str],
                  communes: dict, zonings: dict[str, dict[str, list[str]]]) -> dict[str, int]:
-    """Write `<level>.json` for every map level; returns the size of each file in bytes.
-    `communes` are the commune shapes the build has already read (`geo.read_topojson(geo.COMMUNES)`);
-    `zonings` give each study zone's communes (level → zone code → commune codes), dissolved here whole,
-    across département and région borders."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write `<level>.json` for every map level into the staging folder of `out_dir` (`publish` moves
+    them in place once the base they belong to is swapped in: a killed build leaves the old set whole);
+    returns the size of each file in bytes. `communes` are the commune shapes the build has already read
+    (`geo.read_topojson(geo.COMMUNES)`); `zonings` give each study zone's communes (level → zone code →
+    commune codes), dissolved here whole, across département and région borders."""
+    stage = staging(out_dir)
+    shutil.rmtree(stage, ignore_errors=True)  # a killed build's leftovers
+    stage.mkdir(parents=True)
     anct_dep, anct_reg, epci = (geo.read_geojson(sources / geo.LAYERS[lv][0], geo.LAYERS[lv][1])
                                 for lv in ("DEP", "REG", "EPCI"))
     insets = _inset_transforms(communes, commune_dep, anct_dep)
@@ -105,11 +110,26 @@ def build_layers(sources: Path, out_dir: Path, labels: dict[str, str], commune_d
         feats = [_encode(shapely.simplify(shapes[c], SIMPLIFY[level], preserve_topology=True), frame) for c in codes]
         doc = {"level": level, "quant": QUANT, "frame": frame, "codes": codes,
                "names": [labels.get(c, c) for c in codes], "features": feats}
-        path = out_dir / f"{level}.json"
+        path = stage / f"{level}.json"
         path.write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
         sizes[level] = path.stat().st_size
-    (out_dir / "index.json").write_text(json.dumps({"format": FORMAT, "sizes": sizes}))
+    (stage / "index.json").write_text(json.dumps({"format": FORMAT, "sizes": sizes}))
     return sizes
+
+
+def staging(out_dir: Path) -> Path:
+    return out_dir / ".staging"
+
+
+def publish(out_dir: Path) -> None:
+    """Move a build's staged map files in place, each by an atomic rename (the index last: readers that
+    check the format see it only when every layer is there)."""
+    stage = staging(out_dir)
+    if not stage.is_dir():
+        return
+    for path in sorted(stage.glob("*.json"), key=lambda p: p.name == "index.json"):
+        os.replace(path, out_dir / path.name)
+    shutil.rmtree(stage, ignore_errors=True)
 
 
 def _dissolved(zones: dict[str, list[str]], communes: dict) -> dict:

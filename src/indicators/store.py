@@ -187,19 +187,31 @@ def replacing(path: Path | None = None, start_from_copy: bool = True) -> Iterato
         except BaseException:
             _discard(con, tmp)
             raise
-        try:  # the caller's work: its errors are its own
+        try:  # the caller's work: its errors are its own, except the disk's
             yield con
+        except duckdb.Error as exc:
+            _discard(con, tmp)
+            if _storage_failure(exc):
+                raise DatabaseWriteFailed(path, _reason(exc)) from exc
+            raise
         except BaseException:
             _discard(con, tmp)
             raise
-        try:
+        try:  # a failure here (disk full at commit: DuckDB's FatalException) leaves the original intact
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
             os.replace(tmp, path)
-        except (OSError, duckdb.IOException) as exc:
+        except (OSError, duckdb.Error) as exc:
             _discard(con, tmp)
             raise DatabaseWriteFailed(path, _reason(exc)) from exc
+
+
+def _storage_failure(exc: duckdb.Error) -> bool:
+    """A DuckDB error that is the disk's (full, read-only, failing), not the caller's."""
+    text = str(exc)
+    return isinstance(exc, duckdb.IOException | duckdb.FatalException) or any(
+        s in text for s in ("No space left", "Permission denied", "Read-only file system", "Input/output error"))
 
 
 def _reason(exc: Exception) -> str:

@@ -86,6 +86,59 @@ def _stream(zf: zipfile.ZipFile, name: str, file: str) -> Iterable[bytes]:
         raise refuse("classeur endommagé (archive illisible).", file) from exc
 
 
+MAX_DEPTH = 64            # nesting of XML elements (a worksheet needs about 6)
+MAX_SHEET_CELLS = 2_000_000  # cells a workbook's sheets may declare (the import's values are bounded alike)
+_DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY", "<!DOCTYPE".encode("utf-16-le"), "<!ENTITY".encode("utf-16-le"),
+                 "<!DOCTYPE".encode("utf-16-be"), "<!ENTITY".encode("utf-16-be"))
+# « /> » inside an attribute's value would pass for a tag that closes itself and hide the nesting
+_SLASH_IN_VALUE = re.compile(rb"""=\s*(?:"[^"<]*/>|'[^'<]*/>)""")
+# counted as cells: « <c » (a few « <col », « <cfRule » with them: the bound errs on the safe side)
+_CELL_TAGS = {"xlsx": (b"<c",), "ods": (b"<table:table-cell", b"<table:covered-table-cell")}
+
+
+def scan_workbook(zf: zipfile.ZipFile, file: str, kind: str, max_cells: int | None = MAX_SHEET_CELLS) -> None:
+    """Every XML part of a workbook streamed once, before any reader parses it: no DOCTYPE or ENTITY
+    declaration anywhere (entity expansion turns 42 KB into gigabytes), no UTF-16 part (it would hide
+    them), no nesting deeper than MAX_DEPTH (six million nested elements cost a parser 2 GB), and no more
+    than `max_cells` cells declared (a small file of empty styled cells costs a reader half a minute).
+    Counting is done on bytes at C speed: a legitimate 30 MB sheet is scanned in a fraction of a second."""
+    cells = 0
+    for name in zf.namelist():
+        if not name.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        depth, carry, first = 0, b"", True
+        count_cells = max_cells is not None and (name.startswith("xl/worksheets/") or name == "content.xml")
+        for chunk in _stream(zf, name, file):
+            if first and chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or first and chunk[:4] in (b"<\x00?\x00",
+                                                                                         b"\x00<\x00?"):
+                raise refuse(f"classeur refusé : la partie {_quote(name)} est en UTF-16 (non admis).", file)
+            first = False
+            buffer = carry + chunk
+            if any(d in buffer for d in _DECLARATIONS):
+                raise refuse("classeur refusé : déclarations XML non admises (DOCTYPE ou ENTITY) dans la partie "
+                             f"{_quote(name)}.", file)
+            cut = buffer.rfind(b"<")  # a tag cut by the chunk's end is counted with the next chunk
+            whole, carry = (buffer[:cut], buffer[cut:]) if cut > 0 else (buffer, b"")
+            closes = whole.count(b"</")
+            opens = whole.count(b"<") - closes
+            if b"<?" in whole or b"<!" in whole:  # declarations, comments, CDATA: rare, not elements
+                opens -= whole.count(b"<?") + whole.count(b"<!")
+            if b"/>" in whole and _SLASH_IN_VALUE.search(whole):
+                raise refuse(f"classeur refusé : une valeur d'attribut XML contient « /> » (partie {_quote(name)}).",
+                             file)
+            depth += opens - closes - whole.count(b"/>")
+            if depth > MAX_DEPTH:
+                raise refuse(f"classeur refusé : éléments XML imbriqués sur plus de {MAX_DEPTH} niveaux dans la "
+                             f"partie {_quote(name)}.", file)
+            if count_cells:
+                cells += sum(whole.count(tag) for tag in _CELL_TAGS[kind])
+                if cells > max_cells:
+                    raise refuse(f"fichier trop grand : plus de {fr_number(max_cells)} cellules déclarées (au plus "
+                                 f"{fr_number(max_cells)}). Enregistrez les données utiles seules, ou en CSV.", file)
+            if len(carry) > MAX_UNPACKED:
+                raise refuse("classeur refusé : une balise XML sans fin.", file)
+
+
 def _count_rows(zf: zipfile.ZipFile, name: str, file: str) -> None:
     rows, tail = 0, b""
     for chunk in _stream(zf, name, file):
@@ -133,7 +186,7 @@ def _long_string(index: int, file: str) -> ImportProblem:
 
 
 def sheet_names(data: bytes, file: str = "classeur.xlsx") -> list[str]:
-    _parts(data, file)
+    scan_workbook(_parts(data, file), file, "ods" if file.lower().endswith(_ODS) else "xlsx")
     if file.lower().endswith(_ODS):
         return _calamine(data, file).sheet_names
     from openpyxl import load_workbook
@@ -148,6 +201,7 @@ def _read_xlsx(data: bytes, file: str, sheet: str | None) -> list[tuple[int, lis
     from openpyxl import load_workbook
 
     zf = _parts(data, file)
+    scan_workbook(zf, file, "xlsx")
     for part in zf.namelist():
         if part.startswith("xl/worksheets/") and part.endswith(".xml"):
             _count_rows(zf, part, file)
@@ -239,9 +293,7 @@ def _check_ods(zf: zipfile.ZipFile, file: str) -> None:
     their repetitions; their extent, their number and their text are bounded like a plain file's."""
     if "content.xml" not in zf.namelist():
         raise refuse("ce n'est pas un classeur OpenDocument lisible (content.xml absent).", file)
-    head = next(iter(_stream(zf, "content.xml", file)), b"")[:4096]
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise refuse("classeur refusé : déclarations XML non admises.", file)
+    scan_workbook(zf, file, "ods")
 
     class Chunks(io.RawIOBase):
         def __init__(self) -> None:

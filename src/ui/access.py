@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators.config import settings
+from indicators.config import PROXY_HEADER, settings
 from indicators.text import plain
 
 def signed_in() -> bool:
@@ -15,9 +15,15 @@ def signed_in() -> bool:
         return False
 
 
-def user_from_headers(headers, header: str) -> str | None:
+def user_from_headers(headers, header: str, secret: str = "") -> str | None:
     """The user a reverse proxy names, read from the one configured header (the shipped nginx sets it
-    and drops whatever a browser sent under that name), as plain text; None when absent or empty."""
+    and drops whatever a browser sent under that name), as plain text; None when absent or empty, and
+    None unless the request also carries the proxy's secret: a local caller reaching a Streamlit port
+    directly (a websocket to 127.0.0.1 with its own X-Forwarded-User) names nobody."""
+    import hmac
+
+    if not secret or not hmac.compare_digest((headers.get(PROXY_HEADER) or "").encode(), secret.encode()):
+        return None
     name = plain(headers.get(header) or "")
     return name or None
 
@@ -28,7 +34,7 @@ def current_user() -> str | None:
     if config.auth == "oidc" and signed_in():
         return plain(st.user.get("email") or st.user.get("name") or "") or "utilisateur connecté"
     if config.auth == "proxy":
-        return user_from_headers(st.context.headers, config.user_header)
+        return user_from_headers(st.context.headers, config.user_header, config.proxy_secret)
     return None
 
 

@@ -39,10 +39,21 @@ def require_database() -> duckdb.DuckDBPyConnection:
     try:
         return connection()
     except DatabaseUnavailable as exc:
-        st.error(str(exc))
-        st.code(REBUILD_COMMAND.split("  ")[0], language="bash")
+        say_unavailable(exc)
         st.stop()
         raise  # unreachable: st.stop() ends the script run
+
+
+def say_unavailable(exc: DatabaseUnavailable) -> None:
+    """The editors' instance says which file and the command that rebuilds it; a public one says neither
+    (a server path is nobody's business outside the team)."""
+    from indicators.config import settings
+
+    if not settings().editable:
+        st.error(DatabaseUnavailable.PUBLIC)
+        return
+    st.error(str(exc))
+    st.code(REBUILD_COMMAND.split("  ")[0], language="bash")
 
 
 T = TypeVar("T")
@@ -55,11 +66,9 @@ def run_guarded(page) -> None:
     try:
         page.run()
     except duckdb.Error as exc:
-        st.error(str(DatabaseUnavailable(db_path(), f"illisible ou corrompue ({type(exc).__name__})")))
-        st.code(REBUILD_COMMAND.split("  ")[0], language="bash")
+        say_unavailable(DatabaseUnavailable(db_path(), f"illisible ou corrompue ({type(exc).__name__})"))
     except DatabaseUnavailable as exc:  # met while reading: the file vanished or lost its rights
-        st.error(str(exc))
-        st.code(REBUILD_COMMAND.split("  ")[0], language="bash")
+        say_unavailable(exc)
     except PermissionError as exc:  # a file of the data folder (map outlines, journal) without read rights
         st.error(f"Fichier inaccessible : {exc.filename or 'dossier data'} ({exc.strerror}). Vérifiez les droits du "
                  "dossier data de l'observatoire.")

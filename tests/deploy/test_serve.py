@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -150,3 +151,24 @@ def test_docker_files_are_well_formed():
     user = lines.index(next(line for line in lines if line.startswith("USER")))
     assert "observatoire" in lines[user] and lines[-1].startswith("CMD")  # runs as a non-root user
     assert instructions.index("USER") < instructions.index("CMD")
+
+
+def _send(url: str, method: str, body: bytes) -> int:
+    request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/octet-stream"})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_request_bodies_go_through_nginx_and_a_public_instance_takes_no_upload(served):
+    """Run as root, nginx's workers must be able to write a large request body to their temporary folder
+    (they could not: every upload over about 8 KB got a 500); a public instance refuses uploads outright,
+    in nginx, before any Python process holds a byte of them."""
+    base, run, _ = served
+    assert _send(f"{base}/", "POST", b"x" * 200_000) != 500
+    assert "Permission denied" not in (run / "nginx-error.log").read_text()
+    assert _send(f"{base}/_stcore/upload_file/session/widget", "PUT", b"x" * 50_000) == 403
+    if os.geteuid() == 0:
+        assert (run / "nginx.conf").read_text().splitlines()[1].startswith("user nobody")

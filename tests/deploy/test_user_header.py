@@ -92,3 +92,33 @@ def test_a_forged_user_header_never_reaches_the_app(tmp_path, with_idp):
         proc.wait(10)
         app.shutdown()
         idp.shutdown()
+
+
+def test_the_proxy_sends_its_secret_and_replaces_a_forged_one(tmp_path):
+    """nginx adds the per-run secret the app checks (a direct caller of a Streamlit port lacks it), and a
+    browser that sends its own value under that name sees it replaced."""
+    if not Path(NGINX).exists():
+        pytest.skip("nginx absent (apt-get install -y nginx)")
+    from serve import nginx_conf
+
+    app, app_port = _serve(Echo)
+    port = _free_port()
+    secret = "p" * 43  # SYNTHETIC
+    conf = nginx_conf(tmp_path, port, [app_port], 20, "X-Forwarded-User", "", proxy_secret=secret)
+    proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/donnees",
+                                         headers={"X-Observatoire-Proxy": "devine", "X-Forwarded-User": "mallory"})
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen(request, timeout=5) as r:
+                    seen = {k.lower(): v for k, v in json.loads(r.read()).items()}
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert seen["x-observatoire-proxy"] == secret and "mallory" not in seen.get("x-forwarded-user", "")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        app.shutdown()

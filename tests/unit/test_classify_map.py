@@ -221,3 +221,19 @@ def test_a_diverging_palette_colours_every_class_even_with_the_reference_at_one_
         colours = classify.palette(9, 1, centre)
         assert len(colours) == 9 and len(set(colours)) == 9  # each of nine classes its own colour
         assert colours[centre] == "#f7f7f7"
+
+
+def test_map_files_are_staged_and_published_whole(tmp_path):
+    """The build writes outlines beside the served ones and renames them after the base is swapped in: a build
+    killed before that leaves the old files whole (never a 0-byte COM.json), a finished one replaces them."""
+    from indicators import mapdata
+
+    (tmp_path / "COM.json").write_text('{"old": true}')
+    stage = mapdata.staging(tmp_path)
+    stage.mkdir()
+    (stage / "COM.json").write_text('{"new": true}')
+    (stage / "index.json").write_text('{"format": 4}')
+    assert (tmp_path / "COM.json").read_text() == '{"old": true}'  # killed here: the old set is whole
+    mapdata.publish(tmp_path)
+    assert (tmp_path / "COM.json").read_text() == '{"new": true}' and (tmp_path / "index.json").exists()
+    assert not stage.exists()

@@ -2,6 +2,7 @@
 in French with its place, nothing of a refused file kept. SYNTHETIC files built here."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -157,3 +158,52 @@ def test_typing_the_declaration_never_reads_the_rows_again(con, monkeypatch):
     as_level = ingest.validate(con, negative, ingest.Declaration(id="user_n", label="N", unit="u", source="s",
                                                                  kind="level", is_new=True))
     assert [p.message for p in as_count.blocking] == ["effectif négatif"] and not as_level.blocking
+
+
+@pytest.mark.parametrize("name, make, said", [
+    ("entites.xlsx", "xlsx_entity_bomb()", "déclarations XML non admises (DOCTYPE ou ENTITY)"),
+    ("imbrique.xlsx", "xlsx_deeply_nested()", "imbriqués sur plus de 64 niveaux"),
+    ("masque.xlsx", "xlsx_deeply_nested(3_000_000, masked=True)", "une valeur d'attribut XML contient « /> »"),
+    ("vides.xlsx", "xlsx_many_cells()", "plus de 2\u202f000\u202f000 cellules déclarées"),
+    ("nombres.xlsx", "xlsx_many_cells(15_000, 200, b'<c><v>1</v></c>')", "plus de 2\u202f000\u202f000 cellules"),
+])
+def test_hostile_workbook_xml_is_refused_while_streaming_before_any_parser(name, make, said):
+    """SYNTHETIC payloads of 40 to 200 KB that grew a server past 2 to 3 GB: refused from their bytes, in about
+    a second at most, well under 200 MB, whatever reads the file next (openpyxl, calamine, pandas)."""
+    from tests.fixtures import hostile
+
+    data = eval(f"hostile.{make}", {"hostile": hostile})  # the fixtures' own builders, named above
+    assert len(data) < 250_000
+    with pytest.raises(ImportProblem, match=re.escape(said)):
+        tabular.read_table(data, name)
+    peak, out = peak_memory_of(f"""
+        import time
+        from tests.fixtures import hostile
+        from indicators import tabular
+        data = hostile.{make}
+        t = time.process_time()
+        try:
+            tabular.read_table(data, "{name}")
+        except Exception as exc:
+            print("REFUSED", type(exc).__name__, round(time.process_time() - t, 2))
+    """)
+    assert "REFUSED ImportProblem" in out
+    assert float(out.split("REFUSED ImportProblem")[1].split()[0]) < 2.0  # CPU seconds, on a loaded machine too
+    assert peak < 400, f"{peak:.0f} MB"
+
+
+def test_openpyxl_parses_with_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML
+
+
+def test_an_entity_bomb_named_like_insee_s_population_file_is_refused_by_the_refresh(tmp_path):
+    from indicators.refresh import census
+    from indicators.refresh.layout import CheckFailed
+    from tests.fixtures.hostile import xlsx_entity_bomb
+
+    path = tmp_path / "base-pop-historiques-1876-2024.xlsx"
+    path.write_bytes(xlsx_entity_bomb())
+    with pytest.raises(CheckFailed, match="déclarations XML non admises"):
+        census.read_populations(path)

@@ -104,3 +104,48 @@ def test_names_from_the_register_are_plain_and_escaped_for_the_map():
     said = terrain_map.tooltip_text("AUBERT ${alert(document.domain)} `x` <img src=x>")
     assert "${" not in said and "`" not in said and "<img" not in said
     assert said == ("AUBERT &#36;&#123;alert(document.domain)&#125; &#96;x&#96; &lt;img src=x&gt;")
+
+
+def test_a_hard_link_in_the_folder_is_refused_unread(tmp_path):
+    """A hard link to a secret file (named like a Citepa file) is refused without its content being read or quoted."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:$6$hash:19000:0:99999:7:::\n")
+    folder = tmp_path / "cle"
+    folder.mkdir()
+    (folder / "emissions-FR-geo.csv").hardlink_to(secret)
+    [outcome] = refresh.run(tmp_path / "sources", from_dir=folder, only=["seqe"], dry_run=True, log=lambda _: None)
+    assert outcome.status == "échec" and "lien physique" in outcome.message and "refusé sans être lu" in outcome.message
+    assert "root:" not in outcome.message
+
+
+def _births_zip(tmp_path: Path, header: bytes, megabytes: int) -> Path:
+    """SYNTHETIC: INSEE's births archive holding `megabytes` MB of plausible rows under `header` (ratio under
+    the bomb cap: rows vary)."""
+    path = tmp_path / "DS_ETAT_CIVIL_NAIS_COMMUNES.zip"
+    row = b'"LVB";"A";"%05d";"COM";"A";"2020";"%d"\n'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z, \
+            z.open("DS_ETAT_CIVIL_NAIS_COMMUNES_data.csv", "w", force_zip64=True) as f:
+        f.write(header)
+        block = b"".join(row % (i % 99999, i % 997) for i in range(30_000))
+        for _ in range(max(1, megabytes * (1 << 20) // len(block))):
+            f.write(block)
+    return path
+
+
+def test_a_source_archive_is_checked_on_its_header_and_bounded_by_its_own_size(tmp_path):
+    """A data CSV of the wrong shape is refused on its first bytes, before the rest is unpacked; one of the right
+    shape but far larger than the source ever was is refused at that size, not at the generic cap."""
+    from dataclasses import replace
+
+    good = b'"EC_MEASURE";"FREQ";"GEO";"GEO_OBJECT";"OBS_STATUS";"TIME_PERIOD";"OBS_VALUE"\n'
+    wrong = _births_zip(tmp_path, b'"A";"B"\n', 30)
+    with pytest.raises(LayoutChanged, match="colonnes absentes"), melodi.data_csv(wrong, melodi.BIRTHS):
+        pass
+    big = tmp_path / "gros"
+    big.mkdir()
+    path = _births_zip(big, good, 30)
+    small_source = replace(melodi.BIRTHS, max_bytes=10_000_000)
+    with pytest.raises(CheckFailed, match="archive refusée"), melodi.data_csv(path, small_source):
+        pass
+    with melodi.data_csv(path, melodi.BIRTHS) as csv:  # the same archive under the real bound is read
+        assert csv.read_bytes().startswith(good)

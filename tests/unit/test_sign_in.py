@@ -44,13 +44,30 @@ def test_a_complete_auth_section_passes(tmp_path, monkeypatch):
     assert config.settings().auth == "oidc"
 
 
+SECRET = "s" * 40  # SYNTHETIC proxy secret
+
+
 def test_the_proxy_user_is_one_configured_header_as_plain_text(monkeypatch):
-    headers = {"X-Forwarded-User": "<img src=x onerror=alert(1)>\u202enimda", "X-Remote-User": "autre"}
-    assert user_from_headers(headers, "X-Forwarded-User") == "img src=x onerror=alert(1)nimda"
-    assert user_from_headers(headers, "X-Auth-Request-Email") is None  # only the configured header counts
-    assert user_from_headers({"X-Forwarded-User": "  \u200b "}, "X-Forwarded-User") is None
+    headers = {"X-Forwarded-User": "<img src=x onerror=alert(1)>\u202enimda", "X-Remote-User": "autre",
+               "X-Observatoire-Proxy": SECRET}
+    assert user_from_headers(headers, "X-Forwarded-User", SECRET) == "img src=x onerror=alert(1)nimda"
+    assert user_from_headers(headers, "X-Auth-Request-Email", SECRET) is None  # only the configured header counts
+    assert user_from_headers({"X-Forwarded-User": "  \u200b ", "X-Observatoire-Proxy": SECRET}, "X-Forwarded-User",
+                             SECRET) is None
     monkeypatch.setenv("OBS_USER_HEADER", "X-Auth-Request-Email")
     assert config.settings().user_header == "X-Auth-Request-Email"
     monkeypatch.setenv("OBS_USER_HEADER", "X Forwarded: User")
     with pytest.raises(config.ConfigError, match="OBS_USER_HEADER"):
+        config.settings()
+
+
+def test_only_the_proxy_can_name_a_user(monkeypatch):
+    """A local caller reaching a Streamlit port directly with its own X-Forwarded-User (it undid an import
+    journaled as « mallory ») names nobody: the user counts only with the secret the proxy adds."""
+    forged = {"X-Forwarded-User": "mallory"}
+    assert user_from_headers(forged, "X-Forwarded-User", SECRET) is None
+    assert user_from_headers({**forged, "X-Observatoire-Proxy": "s" * 39 + "t"}, "X-Forwarded-User", SECRET) is None
+    assert user_from_headers({**forged, "X-Observatoire-Proxy": SECRET}, "X-Forwarded-User", "") is None  # no secret set
+    monkeypatch.setenv("OBS_PROXY_SECRET", "court")
+    with pytest.raises(config.ConfigError, match="OBS_PROXY_SECRET"):
         config.settings()

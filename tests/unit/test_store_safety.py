@@ -121,3 +121,16 @@ def test_a_base_built_from_another_catalog_is_stale(tmp_path):
         con.execute("UPDATE meta SET value = 'un autre catalogue' WHERE key = 'catalog'")
     assert is_stale(copy)
 
+
+def test_a_full_disk_during_a_write_is_said_as_such_and_leaves_nothing(small_db):
+    """DuckDB says a full disk with its own exceptions (at commit: FatalException): the base is intact, the
+    message says « disque plein », not « corrompue », and no private copy is left to fill the disk further."""
+    from indicators.errors import DatabaseWriteFailed
+
+    before = _digest(small_db)
+    for error in (duckdb.IOException("No space left on device"), duckdb.FatalException("could not write: No space "
+                                                                                        "left on device")):
+        with pytest.raises(DatabaseWriteFailed, match="disque plein"), store.replacing(small_db):
+            raise error
+        assert _digest(small_db) == before
+        assert not list(small_db.parent.glob(f".{small_db.name}.*.tmp*"))

@@ -68,6 +68,8 @@ def build(path: Path | None = None, sources: Path = SOURCES_DIR, log: Callable[[
         if evaluations:  # after the carry-over: a shipped group's start years a user edited count
             step("évaluations par défaut des groupes livrés (appariement, 1 000 groupes placebo)")
             precomputed.store_defaults(con, step)
+    if map_dir is not None:  # the outlines that go with the base just swapped in
+        mapdata.publish(map_dir)
     step(f"terminé : {path}")
     return path
 

@@ -6,6 +6,7 @@ others still apply. `--from DIR` takes files downloaded elsewhere (air-gapped se
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -114,6 +115,13 @@ def _obtain(adapter: Adapter, cache: Path, from_dir: Path | None, base: str | No
             raise DownloadFailed(f"{quote(path, 120)} est un lien symbolique : refusé (copiez le fichier lui-même)")
         if not path.is_file():
             raise DownloadFailed(f"{quote(path, 120)} n'est pas un fichier")
+        info = path.stat()
+        if info.st_nlink > 1:  # a hard link can name any file of the machine (/etc/shadow): never read it
+            raise DownloadFailed(f"{quote(path, 120)} a {info.st_nlink} noms (lien physique) : refusé sans être lu "
+                                 "(copiez le fichier lui-même)")
+        if info.st_uid != os.geteuid():
+            raise DownloadFailed(f"{quote(path, 120)} appartient à un autre utilisateur : refusé sans être lu "
+                                 "(copiez-le sous le compte qui lance la mise à jour)")
         return path, {"url": f"dossier {path}", "date": now, "sha256": sha256_of(path), "size": path.stat().st_size}
     remote = adapter.locate(read_text, base)
     dest = cache / adapter.name / Path(adapter.target).name

@@ -30,20 +30,42 @@ def _member(archive: zipfile.ZipFile, path: Path, pick: Callable[[str], bool], w
     return info
 
 
-def _copy_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out, path: Path) -> None:
-    """The member's bytes, counted as they come (a declared size can lie)."""
-    total = 0
+HEAD_BYTES = 1 << 16  # what a source's check reads first (its header and first lines)
+
+
+def _copy_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out, path: Path, max_bytes: int = MAX_MEMBER,
+                  check_head: Callable[[bytes], None] | None = None) -> None:
+    """The member's bytes, counted as they come (a declared size can lie), never beyond what this source
+    can hold (`max_bytes`); `check_head` sees the first bytes (header and first lines) before any more is
+    read, so a file of the wrong shape costs nothing more."""
+    if info.file_size > max_bytes:
+        raise CheckFailed(f"{path.name} : « {quote(info.filename, 80)} » se décompresserait en "
+                          f"{_mb(info.file_size)} Mo, plus que cette source n'en a jamais ({_mb(max_bytes)} Mo) ; "
+                          "archive refusée")
+    total, head = 0, b""
     with archive.open(info) as src:
         while block := src.read(1 << 20):
+            if check_head is not None and len(head) < HEAD_BYTES:
+                head += block[:HEAD_BYTES - len(head)]
+                if len(head) >= HEAD_BYTES or len(block) < (1 << 20):
+                    check_head(head)
+                    check_head = None
             total += len(block)
-            if total > min(MAX_MEMBER, MAX_RATIO * max(info.compress_size, 1)):
-                raise CheckFailed(f"{path.name} : « {quote(info.filename, 80)} » dépasse sa taille annoncée une fois "
-                                  "décompressé ; archive refusée")
+            if total > min(max_bytes, MAX_RATIO * max(info.compress_size, 1)):
+                raise CheckFailed(f"{path.name} : « {quote(info.filename, 80)} » dépasse sa taille annoncée (ou "
+                                  f"{_mb(max_bytes)} Mo) une fois décompressé ; archive refusée")
             out.write(block)
+        if check_head is not None:  # an empty member
+            check_head(head)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.0f}".replace(",", "\u202f")
 
 
 @contextmanager
-def extracted(path: Path, pick: Callable[[str], bool], what: str) -> Iterator[Path]:
+def extracted(path: Path, pick: Callable[[str], bool], what: str, max_bytes: int = MAX_MEMBER,
+              check_head: Callable[[bytes], None] | None = None) -> Iterator[Path]:
     """The member `pick` chooses, extracted into a temporary folder (removed after), bounded."""
     with zipfile.ZipFile(path) as archive:
         info = _member(archive, path, pick, what)
@@ -51,17 +73,18 @@ def extracted(path: Path, pick: Callable[[str], bool], what: str) -> Iterator[Pa
         try:
             target = folder / Path(info.filename).name
             with target.open("wb") as out:
-                _copy_bounded(archive, info, out, path)
+                _copy_bounded(archive, info, out, path, max_bytes, check_head)
             yield target
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def read_member(path: Path, pick: Callable[[str], bool], what: str) -> bytes:
+def read_member(path: Path, pick: Callable[[str], bool], what: str, max_bytes: int = MAX_MEMBER,
+                check_head: Callable[[bytes], None] | None = None) -> bytes:
     import io
 
     with zipfile.ZipFile(path) as archive:
         info = _member(archive, path, pick, what)
         out = io.BytesIO()
-        _copy_bounded(archive, info, out, path)
+        _copy_bounded(archive, info, out, path, max_bytes, check_head)
         return out.getvalue()

@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import ImportProblem
 from ..format import fr_int
+from ..tabular import scan_workbook
 from .archives import read_member
 from .layout import CheckFailed, LayoutChanged, Summary, contiguous, require_columns, year_columns
 
 MINIMUM_COMMUNES = 34_000
+COMPARATOR_MAX_BYTES = 300_000_000  # base_cc_comparateur.csv unpacked (2022 edition: about 20 MB)
 # France's population (all communes, with or without Mayotte) lies in this range: outside it, the file
 # is a part of France or counts something else.
 NATIONAL_RANGE = (60e6, 75e6)
@@ -29,7 +32,11 @@ def read_populations(path: Path) -> pd.DataFrame:
     """commune, year, population from the historical series: the sheet `pop_…`, its header row found by
     its `CODGEO` cell (row 6 today), every `PMUN<année>` column."""
     try:
+        with zipfile.ZipFile(path) as zf:  # no DOCTYPE, no entity, no deep nesting, before pandas parses it
+            scan_workbook(zf, path.name, "xlsx", max_cells=None)
         sheets = pd.ExcelFile(path)
+    except ImportProblem as exc:
+        raise CheckFailed(f"{path.name} : {exc.problems[0].message}") from exc
     except (ValueError, zipfile.BadZipFile, OSError) as exc:
         raise LayoutChanged(f"{path.name} : classeur Excel illisible ({exc})") from exc
     sheet = next((s for s in sheets.sheet_names if s.lower().startswith("pop_")), None)
@@ -117,7 +124,8 @@ def comparator_bytes(path: Path) -> bytes:
     """The CSV inside INSEE's zip (`base_cc_comparateur.csv`, not its metadata) or the file itself."""
     if not zipfile.is_zipfile(path):
         return path.read_bytes()
-    return read_member(path, lambda n: n.lower().endswith(".csv") and "meta" not in n.lower(), "fichier CSV")
+    return read_member(path, lambda n: n.lower().endswith(".csv") and "meta" not in n.lower(), "fichier CSV",
+                       max_bytes=COMPARATOR_MAX_BYTES)
 
 
 def read_comparator(path: Path) -> tuple[ComparatorYears, pd.DataFrame]:

@@ -25,6 +25,7 @@ class MelodiLayout:
     noun: str                                 # French, for messages
     totals: tuple[tuple[str, str], ...] = ()  # breakdowns kept at their total (`ACTIVITY = _T`)
     tolerance: float = 0.0                    # share of the national row the communes may miss
+    max_bytes: int = 400_000_000              # the data CSV, unpacked (births 2025: 60 MB): far more is refused
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -35,26 +36,34 @@ BIRTHS = MelodiLayout("DS_ETAT_CIVIL_NAIS_COMMUNES", "EC_MEASURE", "LVB", "naiss
 DEATHS = MelodiLayout("DS_ETAT_CIVIL_DECES_COMMUNES", "EC_MEASURE", "DTH", "décès")
 # Legal units at their registered office: a few cannot be placed in a commune, hence the tolerance.
 CREATIONS = MelodiLayout("DS_SIDE_CREA_ENT_COM", "SIDE_MEASURE", None, "créations d'entreprises",
-                         (("ACTIVITY", "_T"), ("LEGAL_FORM", "_T")), tolerance=0.01)
+                         (("ACTIVITY", "_T"), ("LEGAL_FORM", "_T")), tolerance=0.01, max_bytes=1_200_000_000)
 
 # INSEE's national rows, most precise first, and which communes each one covers.
 NATIONAL_ROWS = (("F_X_D976", "geo NOT LIKE '976%'"), ("F", "TRUE"), ("FM", "geo NOT LIKE '97%'"))
 
 
 @contextmanager
-def data_csv(path: Path) -> Iterator[Path]:
-    """The data CSV itself: extracted from INSEE's zip (`…_data.csv`) or the file as given."""
+def data_csv(path: Path, layout: MelodiLayout | None = None) -> Iterator[Path]:
+    """The data CSV itself: extracted from INSEE's zip (`…_data.csv`) or the file as given; with its layout,
+    its header is checked on the first bytes and its size bounded before the rest is unpacked."""
     if not zipfile.is_zipfile(path):
         yield path
         return
-    with extracted(path, lambda n: n.endswith("_data.csv"), "fichier « …_data.csv »") as csv:
+
+    def head(first: bytes) -> None:
+        if layout is not None:
+            line = first.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+            require_columns(path.name, line.strip().replace('"', "").split(";"), layout.columns, "l'Insee")
+
+    with extracted(path, lambda n: n.endswith("_data.csv"), "fichier « …_data.csv »",
+                   layout.max_bytes if layout else 400_000_000, head) as csv:
         yield csv
 
 
 def load(con: duckdb.DuckDBPyConnection, path: Path, layout: MelodiLayout, table: str) -> None:
     """Temp table `table(geo, geo_object, year, value)` of the communes, arrondissements and France
     rows, columns checked by name first; a missing value (status M) is NULL, never 0."""
-    with data_csv(path) as csv:
+    with data_csv(path, layout) as csv:
         with open(csv, encoding="utf-8-sig") as f:
             header = f.readline().strip().replace('"', "").split(";")
         require_columns(path.name, header, layout.columns, "l'Insee")
