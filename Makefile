@@ -2,7 +2,7 @@
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
 PORT    ?= 8501
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --durations=30
 
 .PHONY: help run serve test test-fast lint data rebuild info bench screenshots clean
 PROCESSES ?= 2

@@ -1,10 +1,11 @@
 """Données: import a territory's own indicators; what the database holds; the imports made so far."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from indicators import journal, store, territories
-from indicators.format import fr_datetime, fr_int
+from indicators.format import MISSING, fr_datetime, fr_int
 from ui import access, data, import_views, points_views
 
 con = data.require_database()
@@ -52,9 +53,12 @@ for col, level in zip(st.columns(4), territories.ZONING_LEVELS, strict=True):  #
 st.caption(f"Géographie : {info['meta'].get('geo_vintage')} · base construite le {fr_datetime(info['meta'].get('built_at'))}")
 ind = store.indicators(con).set_index("id")
 cov = info["indicators"].set_index("id").join(ind[["unit", "coverage"]])
-cov = cov.assign(valeurs=cov["n"].map(fr_int), années=[f"{a}–{b}" for a, b in zip(cov["first"], cov["last"], strict=True)])
-st.dataframe(cov[["label", "unit", "valeurs", "années", "coverage"]].rename(
-    columns={"label": "Indicateur", "unit": "Unité", "coverage": "Niveaux et années"}), width="stretch")
+cov = cov.assign(valeurs=cov["n"].map(fr_int),
+                 années=[MISSING if pd.isna(a) else str(a) if a == b else f"{a}–{b}"
+                         for a, b in zip(cov["first"], cov["last"], strict=True)])
+st.dataframe(cov[["label", "unit", "valeurs", "années", "coverage"]].reset_index(drop=True).rename(
+    columns={"label": "Indicateur", "unit": "Unité", "coverage": "Niveaux et années"}), hide_index=True,
+    width="stretch")  # the indicator's label says it: no technical id column
 st.dataframe(territories.groups(con)[["name", "members", "start_year", "source"]].rename(
     columns={"name": "Groupe", "members": "Membres", "start_year": "Début", "source": "Source"}),
     hide_index=True, width="stretch")

@@ -83,9 +83,9 @@ widgets.link_warning()
 if "pack" in st.session_state:
     zipped, pdf = st.session_state["pack"]
     c1, c2 = st.columns(2)
-    c1.download_button("Télécharger le ZIP", zipped, "dossier_evaluation.zip", "application/zip", on_click="ignore",
-                       width="stretch")
-    c2.download_button("Télécharger le PDF", pdf, "dossier_evaluation.pdf", "application/pdf", on_click="ignore",
-                       width="stretch")
+    c1.download_button("Télécharger le ZIP", zipped, export.pack_filename(group_name or title, "zip"),
+                       "application/zip", on_click="ignore", width="stretch")
+    c2.download_button("Télécharger le PDF", pdf, export.pack_filename(group_name or title, "pdf"),
+                       "application/pdf", on_click="ignore", width="stretch")
 st.caption("Le même dossier en ligne de commande : `" + export.pack_command(
     group["id"] if group is not None else None, pack_codes, picked, lo, hi, refs) + "` (ajoutez `--pdf`).")

@@ -30,14 +30,13 @@ def main() -> None:
     for indicator, starts, scope in CASES:
         t0 = time.perf_counter()
         groups = calibration.fake_groups(con, GROUPS, seed=2026, starts=starts)
-        options = assessment.Options(draws=399, regression=False, synthetic_fits=0, scope=scope)
+        options = assessment.Options(draws=399, regression=False, synthetic_fits=40, scope=scope)
         runs = calibration.run(con, groups, indicator, options)
         alarms = calibration.false_alarms(runs)
         evaluated = [r for r in runs if r.status != "refused"]
         finite = {r.group: r.detectable for r in evaluated if np.isfinite(r.detectable)}
         power = calibration.power(calibration.run(con, groups, indicator, options, plant=finite))
-        shown = " ; ".join(f"{t} {alarms[t]:.1%}" for t in ("main", "unadjusted", "pooled", "pretrend")
-                           if np.isfinite(alarms[t]))
+        shown = " ; ".join(f"{t} {alarms[t]:.1%}" for t in calibration.TESTS if np.isfinite(alarms[t]))
         ok = all(alarms[t] <= 0.10 for t in calibration.TESTS if np.isfinite(alarms[t])) and 0.7 <= power <= 0.9
         print(f"  {indicator:<19} vivier {scope:<3} {len(evaluated):>3} évalués : fausses alertes {shown} ; verdict "
               f"« effet » {alarms['verdict_effect']:.1%} ; puissance à l'effet détectable {power:.0%} "

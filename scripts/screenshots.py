@@ -46,7 +46,8 @@ def shoot(page, base: str, out: Path, prefix: str) -> None:
                 timeout=60000)
         page.wait_for_timeout(1500)  # let plotly finish drawing
         query = dict(part.split("=", 1) for part in path.partition("?")[2].split("&") if "=" in part)
-        suffix = f"_effet_{query['g']}_{query['ie']}" if query.get("vue") == "effet" else ""
+        indicator = query.get("indicateur_effet") or query.get("ie") or "defaut"  # the French key, or the old one
+        suffix = f"_effet_{query.get('g', 'groupe')}_{indicator}" if query.get("vue") == "effet" else ""
         target = out / f"{prefix}{path.split('?')[0] or 'accueil'}{suffix}.png"
         page.screenshot(path=str(target), full_page=True)
         print(target)

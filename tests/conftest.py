@@ -1,5 +1,9 @@
-"""Shared fixtures: the real database built by `make data`, opened read-only."""
+"""Shared fixtures: the real database built by `make data`, opened read-only; a private copy of it for
+tests that write; a free local port."""
 from __future__ import annotations
+
+import shutil
+import socket
 
 import duckdb
 import pytest
@@ -19,3 +23,17 @@ def con() -> duckdb.DuckDBPyConnection:
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
     return con.execute(sql, params or []).fetchone()[0]
+
+
+@pytest.fixture()
+def db_copy(tmp_path):
+    """A private copy of the real database, for tests that write."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(db_path(), path)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -19,7 +19,7 @@ import pandas as pd
 from . import assessment, outcomes
 from .evaluation import ALPHA, MIN_SHARE_AFTER, Evaluation, share_after
 
-TESTS = ("main", "unadjusted", "pooled", "synthetic", "pretrend")
+TESTS = ("main", "unadjusted", "pooled", "synthetic", "pretrend", "time")
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def run(con: duckdb.DuckDBPyConnection, groups: list[assessment.Group], indicato
              "unadjusted": e.unadjusted.inference.p_two if e.unadjusted else np.nan,
              "pooled": e.pooled.inference.p_two if e.pooled else np.nan,
              "synthetic": e.synthetic_p if e.synthetic_p is not None else np.nan,
-             "pretrend": e.pretrend.p_value}
+             "pretrend": e.pretrend.p_value,
+             "time": e.time_placebo_p if e.time_placebo_p is not None else np.nan}
         out.append(Run(i, indicator, a.verdict.status, p, e.detectable, e.effect))
     return out
 

@@ -44,8 +44,10 @@ def _info(args: argparse.Namespace) -> int:
     c = store.counts(con)
     print(f"Base : {args.db or store.db_path()}  ({c['meta'].get('geo_vintage')}, construite le {c['meta'].get('built_at')})")
     print("Territoires :")
-    for level in ("FR", "REG", "DEP", "EPCI", "COM", "ARM"):
-        print(f"  {level:<5} {fr_int(c['levels'].get(level, 0)):>8}")
+    from .territories import LEVELS
+
+    for level in LEVELS:  # every level of the one table of levels, the study zonings included
+        print(f"  {level:<5} {fr_int(c['levels'].get(level, 0)):>8}  {LEVELS[level]}")
     print(f"Observations : {fr_int(c['observations'])}, années {c['years'][0]}–{c['years'][1]}")
     print("Indicateurs :")
     for row in c["indicators"].itertuples():

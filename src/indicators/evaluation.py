@@ -509,8 +509,9 @@ def _plan(outcome: oc.Outcome, window: list[int], g: int) -> Plan | str:
         return (f"pas encore évaluable avec les recensements : le premier recensement utile est celui de {g + 3} "
                 f"(période {g - 3}–{g + 3}, dont la moitié suit le début), {later}")
     pre, post = tuple(p for p in window if p < g), tuple(p for p in window if p >= g)
+    held = ", ".join(outcome.labels[p] for p in window[:6]) + ("…" if len(window) > 6 else "")
     if not pre:
-        return f"début en {g} : aucune période avant"
+        return f"la base ne tient cet indicateur que pour {held} : aucune année avant le début ({g})"
     if not post:
         return f"début en {g}, après la dernière période disponible ({outcome.labels[window[-1]]})"
     return Plan(g, pre, post)

@@ -80,7 +80,7 @@ def section(con: duckdb.DuckDBPyConnection, a: asm.Assessment, ind: store.Indica
     names = territories.labels(con, sorted(codes))
     label = str(ind.label)
     if isinstance(e, Refusal):  # one line with its reason: no comparison, no balance, no method
-        left = e.left_out
+        left = {c: r for c, r in e.left_out.items() if r != e.reason}  # those the reason does not already cover
         tables = {"membres_ecartes": pd.DataFrame({"membre": [names.get(c, c) for c in left], "code": list(left),
                                                    "raison": list(left.values())})} if left else {}
         return EvaluationSection(label, a.verdict, start_line(a), "", [], pd.DataFrame(
@@ -133,8 +133,8 @@ def _summary(label: str, a: asm.Assessment, e: Evaluation | None) -> dict:
     effect that would have been seen, and how good the comparison is."""
     if e is None:
         reason = a.verdict.headline.split(" : ", 1)[-1].rstrip(".")
-        return {"indicateur": label, "verdict": STATUS_WORDS["refused"], "effet": "", "effet détectable": "",
-                "comparaison": reason}
+        return {"indicateur": label, "verdict": f"{STATUS_WORDS['refused']} : {reason}", "effet": "",
+                "effet détectable": "", "comparaison": ""}
     unit = verdict.unit_of(e)
     m = a.matching.get(a.main)
     bad = m.imbalanced() if m is not None else pd.DataFrame()

@@ -319,9 +319,7 @@ def review_pdf(items: list[PackItem], title: str, territories_text: str,
         pages += _table_pages(it)
         if it.evaluation is not None:
             pages += _evaluation_pages(it)
-    pages.append(_text_page("Sources et licences", [
-        f"• {i['libellé']} : {i['source']} — {i['licence']} — millésime {i['millésime']}"
-        for i in meta["indicateurs"]] + ["", "« © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL)."]))
+    pages += _text_pages("Sources et licences", sources_lines(items))
     writer, linked = PdfWriter(), []
     for page in pages:
         url = _page_link(page)
@@ -333,7 +331,52 @@ def review_pdf(items: list[PackItem], title: str, territories_text: str,
     out = io.BytesIO()
     writer.write(out)
     progress(1.0, "terminé")
-    return pdf_links.annotate(out.getvalue(), linked)
+    return _titled(pdf_links.annotate(out.getvalue(), linked), title, territories_text)
+
+
+def _titled(pdf: bytes, title: str, subject: str) -> bytes:
+    """The document's own title and subject, as a PDF reader shows them in its window and its index."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_metadata({"/Title": title, "/Subject": subject[:500], "/Creator": "Observatoire de l'attractivité",
+                         "/Lang": "fr-FR"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def pack_filename(subject: str, extension: str, day: date | None = None) -> str:
+    """« dossier_sites-pilotes-du-management-de-centre-ville_2026-12-08.pdf »: the group (or territories) and
+    the day, in letters a file system and a mail attachment keep."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", subject).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
+    if len(slug) > 60:  # cut between words
+        slug = slug[:61].rsplit("-", 1)[0]
+    slug = slug or "territoires"
+    return f"dossier_{slug}_{(day or date.today()).isoformat()}.{extension}"
+
+
+def sources_lines(items: list[PackItem]) -> list[str]:
+    """The pack's sources page: each dataset once (producer, title, vintage, licence) with the indicators it
+    feeds, never a licence or a vintage repeated per indicator; an imported indicator with its own words."""
+    from . import catalog
+
+    datasets: dict[str, tuple[object, list[str]]] = {}
+    own = []
+    for it in items:
+        try:
+            cited = catalog.get(it.indicator.id).sources
+        except KeyError:  # a user's indicator: its importer's source and licence
+            own.append(f"• {it.indicator.label} : {it.indicator.source} — {it.indicator.licence or 'licence non précisée'}")
+            continue
+        for d in cited:
+            datasets.setdefault(d.id, (d, []))[1].append(str(it.indicator.label))
+    lines = [f"• {d.producer}, {d.dataset} — {d.vintage} — {d.licence}. Pour : {', '.join(dict.fromkeys(used))}."
+             for d, used in datasets.values()]
+    return lines + own + ["", "« © Code Officiel Géographique (Insee) et package R COGugaison » (ODbL)."]
 
 
 def _page_link(page: go.Figure) -> str:
@@ -386,13 +429,17 @@ PAGE_LINES = 36  # wrapped text lines a page holds
 
 
 def _text_pages(title: str, lines: list[str]) -> list[go.Figure]:
-    """Text over as many pages as it needs, never cut at the bottom of one."""
+    """Text over as many pages as it needs, never cut at the bottom of one, and a heading (« Méthode : »)
+    never left alone at the foot of a page: it goes over with its first line."""
     pages, current, used = [], [], 0
     for line in lines:
         height = max(1, len(textwrap.wrap(str(line), 120)))
         if used + height > PAGE_LINES and current:
+            carried = [current.pop()] if current and str(current[-1]).rstrip().endswith(":") else []
+            while current and not str(current[-1]).strip():  # no blank line left at the foot either
+                current.pop()
             pages.append(current)
-            current, used = [], 0
+            current, used = carried, sum(max(1, len(textwrap.wrap(str(x), 120))) for x in carried)
         current.append(line)
         used += height
     pages.append(current)

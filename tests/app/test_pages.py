@@ -671,3 +671,12 @@ def test_a_damaged_base_on_a_public_instance_does_not_show_the_server_s_path(tmp
     assert not at.exception
     said = " ".join(e.value for e in at.error) + " ".join(c.value for c in at.code)
     assert "momentanément indisponibles" in said and "chemin_secret" not in said and "make data" not in said
+
+
+def test_the_contents_of_the_base_read_as_a_person_would():
+    """Données › Contenu de la base: one year said once (« 2018 », not « 2018–2018 »), no technical id column."""
+    at = open_page("donnees")
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Indicateur" in getattr(d.value, "columns", []))
+    assert "2018–2018" not in set(table["années"]) and "2018" in set(table["années"])
+    assert table.index.name is None and "births" not in set(map(str, table.index))

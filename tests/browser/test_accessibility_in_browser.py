@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from src.indicators import links
+from indicators import links
 from tests.browser.test_pages_in_browser import MAP_IFRAME, TIMEOUT, open_view, wait_map
 
 # Every page of the registry, with the state that shows its richest screen; Comparer twice (both views).

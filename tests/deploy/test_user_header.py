@@ -3,7 +3,6 @@ reaches the app; with an identity provider's check endpoint, the user it names d
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -13,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -53,12 +54,6 @@ def _serve(handler) -> tuple[ThreadingHTTPServer, int]:
     return server, server.server_address[1]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.parametrize("with_idp", [False, True])
 def test_a_forged_user_header_never_reaches_the_app(tmp_path, with_idp):
     if not Path(NGINX).exists():
@@ -67,7 +62,7 @@ def test_a_forged_user_header_never_reaches_the_app(tmp_path, with_idp):
 
     app, app_port = _serve(Echo)
     idp, idp_port = _serve(Idp)
-    port = _free_port()
+    port = free_port()
     conf = nginx_conf(tmp_path, port, [app_port], 20, "X-Forwarded-User",
                       f"http://127.0.0.1:{idp_port}/oauth2/auth" if with_idp else "")
     check = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True)
@@ -102,7 +97,7 @@ def test_the_proxy_sends_its_secret_and_replaces_a_forged_one(tmp_path):
     from serve import nginx_conf
 
     app, app_port = _serve(Echo)
-    port = _free_port()
+    port = free_port()
     secret = "p" * 43  # SYNTHETIC
     conf = nginx_conf(tmp_path, port, [app_port], 20, "X-Forwarded-User", "", proxy_secret=secret)
     proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"],

@@ -147,7 +147,7 @@ def test_fake_programmes_raise_few_false_alarms_and_the_printed_detectable_effec
     print(indicator, alarms)
     evaluated = [r for r in runs if r.status != "refused"]
     assert len(evaluated) >= 20
-    assert all(alarms[t] <= 0.10 for t in ("main", "unadjusted", "pooled", "pretrend") if np.isfinite(alarms[t]))
+    assert all(alarms[t] <= 0.10 for t in ("main", "unadjusted", "pooled", "pretrend", "time") if np.isfinite(alarms[t]))
     assert alarms["verdict_effect"] <= 0.10
     planted = {r.group: r.detectable for r in evaluated}
     power = calibration.power(calibration.run(con, groups, indicator, options, plant=planted))
@@ -189,7 +189,9 @@ def test_an_indicator_that_cannot_be_evaluated_gets_one_line_and_no_comparison(c
     assert "comparaison" not in vacancy.tables and "equilibre" not in vacancy.tables
     lines = evaluation_pack.text(vacancy, "Taux de vacance")
     assert not any(x.startswith(("Méthode", "Chiffres", "Ce que l'on peut dire")) for x in lines)
-    assert vacancy.summary["verdict"] == "non évaluable" and vacancy.summary["comparaison"]
+    assert vacancy.summary["verdict"] == ("non évaluable : la base ne tient cet indicateur que pour 2018 : aucune "
+                                          "année avant le début (2016)")
+    assert not vacancy.left_out  # every member for the same reason: said once
 
 
 def test_a_pool_within_the_members_zones_d_emploi_is_named_so_in_the_verdict(con):

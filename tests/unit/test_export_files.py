@@ -238,3 +238,55 @@ def test_the_pack_s_command_line_is_the_pack_chosen_and_runs(tmp_path):
     assert all(name in listed for name in ("Foix (09)", "Pamiers (09)", "Foix-Pamiers (zone d'emploi)",
                                            "Rodez (bassin de vie)", "Pamiers (unité urbaine)",
                                            "Pamiers (aire d'attraction)"))
+
+
+def test_text_pages_never_leave_a_heading_alone_at_the_foot():
+    from indicators import export
+
+    lines = [f"ligne {i}" for i in range(export.PAGE_LINES - 1)] + ["Méthode :", "• première ligne de méthode"]
+    pages = export._text_pages("Titre", lines)
+    assert len(pages) == 2
+    texts = [p.layout.annotations[0].text for p in pages]
+    assert "Méthode :" not in texts[0] and "Méthode :" in texts[1] and "première ligne" in texts[1]
+
+
+def test_pack_files_are_named_after_their_subject_and_day_and_the_pdf_carries_its_title():
+    import datetime
+    import io
+
+    from pypdf import PdfReader
+
+    from indicators import export
+
+    name = export.pack_filename("Sites pilotes du management de centre-ville (CCI Midi-Pyrénées)", "pdf",
+                                datetime.date(2026, 12, 8))
+    assert name == "dossier_sites-pilotes-du-management-de-centre-ville-cci-midi_2026-12-08.pdf"
+    assert export.pack_filename("«»", "zip", datetime.date(2026, 12, 8)) == "dossier_territoires_2026-12-08.zip"
+    titled = export._titled(_one_page_pdf(), "Dossier d'évaluation : Foix (09)", "Foix (09)")
+    meta = PdfReader(io.BytesIO(titled)).metadata
+    assert meta.title == "Dossier d'évaluation : Foix (09)" and meta.subject == "Foix (09)"
+
+
+def _one_page_pdf() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_the_sources_page_names_each_dataset_once_with_its_licence_and_vintage(con):
+    from types import SimpleNamespace
+
+    from indicators import export, store
+
+    items = [SimpleNamespace(indicator=store.indicator(con, i)) for i in ("births", "net_migration_rate")]
+    lines = export.sources_lines(items)
+    text = "\n".join(lines)
+    assert "millésime millésimes" not in text and text.count("comparateur de territoires 2022") == 1
+    comparator = next(x for x in lines if "comparateur de territoires 2022" in x)
+    assert comparator.count("Licence Ouverte") == 1 and "Pour : Naissances, Taux de nouveaux résidents." in comparator

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,13 +19,6 @@ from indicators.paths import db_path
 NEW = ingest.Declaration(id="user_ouvertures", label="Ouvertures de commerces", unit="ouvertures", kind="count",
                          polarity=1, source="Ville de Pamiers, registre des commerces", licence="Licence Ouverte",
                          is_new=True)
-
-
-@pytest.fixture()
-def db_copy(tmp_path):
-    path = tmp_path / "copy.duckdb"
-    shutil.copyfile(db_path(), path)
-    return path
 
 
 def digest(path):

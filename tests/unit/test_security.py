@@ -17,7 +17,6 @@ import pytest
 
 from indicators import charts, export, ingest, store, tabular, text
 from indicators.errors import DatabaseUnavailable, DatabaseWriteFailed, ImportProblem
-from indicators.paths import db_path
 from tests.fixtures.hostile import PAYLOADS, xlsx_claiming_every_column, xlsx_with_huge_cell, xlsx_with_many_rows
 
 NEW = ingest.Declaration(id="user_ouvertures", label="Ouvertures de commerces", unit="ouvertures", kind="count",
@@ -144,13 +143,6 @@ def test_infinite_and_absurd_values_are_refused_with_their_place(con, cell):
 
 
 # ---------------------------------------------------------------- writes
-@pytest.fixture()
-def db_copy(tmp_path):
-    path = tmp_path / "copy.duckdb"
-    shutil.copyfile(db_path(), path)
-    return path
-
-
 def test_completing_an_existing_indicator_works_end_to_end_from_the_command_line(db_copy, tmp_path):
     csv = tmp_path / "pop.csv"
     csv.write_text("territoire;annee;valeur\n09225;2024;15800\n09122;2024;9600\n")

@@ -1,14 +1,12 @@
 """Known answers on small synthetic frames (named as such), then checks on the real store."""
 from __future__ import annotations
 
-import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from indicators import compare, store, territories, transforms
-from indicators.paths import db_path
 
 
 def synthetic_series(values: dict[str, dict[int, float]]) -> pd.DataFrame:
@@ -92,14 +90,6 @@ def test_similar_communes_of_pamiers_are_towns_of_similar_size(con):
     pops = m.loc[near["code"], "population"]
     assert len(near) == 5 and near["distance"].is_monotonic_increasing
     assert pops.between(5_000, 60_000).all()
-
-
-@pytest.fixture()
-def db_copy(tmp_path, monkeypatch):
-    """A private copy of the real database, for tests that write."""
-    path = tmp_path / "copy.duckdb"
-    shutil.copyfile(db_path(), path)
-    return path
 
 
 def test_user_group_create_rename_edit_delete(db_copy):
