@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from indicators import assessment, calibration, store  # noqa: E402
 from indicators.paths import db_path  # noqa: E402
 
-GROUPS = 100
+GROUPS = int(sys.argv[1]) if len(sys.argv) > 1 else 100  # `python bench/calibration.py 50` for a quicker look
 CASES = (("births", (2014, 2018), "REG"), ("births", (2014, 2018), "ZE"),
          ("net_migration_rate", (2014, 2016), "REG"), ("population", (2014, 2016), "REG"))
 

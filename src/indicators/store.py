@@ -209,8 +209,8 @@ def replacing(path: Path | None = None, start_from_copy: bool = True) -> Iterato
 
 def _storage_failure(exc: duckdb.Error) -> bool:
     """A DuckDB error that is the disk's (full, read-only, failing), not the caller's."""
-    text = str(exc)
-    return isinstance(exc, duckdb.IOException | duckdb.FatalException) or any(
+    text = str(exc)  # not every IOException: a source file the build cannot find is the caller's
+    return isinstance(exc, duckdb.FatalException) or any(
         s in text for s in ("No space left", "Permission denied", "Read-only file system", "Input/output error"))
 
 
