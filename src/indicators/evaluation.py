@@ -834,12 +834,8 @@ def _comparators(panel: _Panel, cohorts: dict[int, list[str]], comp: dict[str, l
 
 def _weighting(outcome: oc.Outcome) -> str:
     if not outcome.weighted:
-        return "chaque membre compte une fois (moyenne simple des écarts des membres)"
-    if outcome.index:
-        return ("chaque membre pèse sa valeur de l'année de référence (moyenne pondérée des écarts des membres, "
-                "chacun face à ses propres territoires)")
-    return ("chaque membre pèse sa population de l'année de référence (moyenne pondérée des écarts des membres, "
-            "chacun face à ses propres territoires)")
+        return "chaque membre comptant une fois"
+    return f"pondéré par {'la valeur' if outcome.index else 'la population'} de chaque membre l'année de référence"
 
 
 def _regression(panel: _Panel, cohorts: dict[int, list[str]], comp: dict[str, list[int]],
