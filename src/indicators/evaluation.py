@@ -405,7 +405,6 @@ def _pretrend(observed: dict[int, float], draws: dict[int, np.ndarray], refs_rel
             p = max(p, _wald_rank(x / xs, b[fine] / bs[fine])[1])
     # smallest slope γ with P(detected) = 0.8: the gap drifting by γ per year from the reference year
     ref = max(refs_rel)
-    x = x - b.mean(axis=0)
     d = np.array([e - ref for e in pre], dtype=float)
     info = float(d @ inv @ d)
     crit = float(np.quantile(wb, 0.95))
@@ -417,7 +416,6 @@ def _pretrend(observed: dict[int, float], draws: dict[int, np.ndarray], refs_rel
         slope = np.nan
     bias = slope * sum(did_span.values()) / len(did_span) if did_span else np.nan
     return PreTrend(gaps, stat, p, slope, float(bias))
-
 
 
 def share_after(outcome: oc.Outcome, period: int, start: int) -> float:

@@ -28,9 +28,25 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS evaluation_cache (
     PRIMARY KEY (group_id, indicator))"""
 
 
+# The code an entry was computed with: a change to any of these makes every kept entry stale.
+CODE = ("assessment", "calibration", "catalog", "charts", "evaluation", "evaluation_pack", "kinds", "matching",
+        "outcomes", "pool", "precomputed", "regression", "synthetic", "verdict")
+
+
+def code_fingerprint() -> str:
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in CODE:
+        digest.update((here / f"{name}.py").read_bytes())
+    return digest.hexdigest()
+
+
 def fingerprint(group: assessment.Group, options: assessment.Options) -> str:
-    """What an entry was computed for: the group's members and starts, and the options."""
-    text = json.dumps([sorted(group.members), group.start, sorted(group.member_starts), repr(options)])
+    """What an entry was computed for: the group's members and starts, the options, and the code."""
+    text = json.dumps([sorted(group.members), group.start, sorted(group.member_starts), repr(options),
+                       code_fingerprint()])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -55,6 +71,7 @@ def store_defaults(con: duckdb.DuckDBPyConnection, step: Callable[[str], None] =
                         [gid, indicator, fingerprint(group, assessment.DEFAULT), to_json(sec)])
             count += 1
         step(f"  {group.name} : {len(INDICATORS)} indicateurs")
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('evaluations', ?)", [code_fingerprint()])
     return count
 
 

@@ -282,3 +282,25 @@ def test_the_evaluate_command_prints_the_page_numbers_for_groups_of_a_members_fi
     members.write_text("groupe;territoire;debut\nA;COM:09122;2016\nA;COM:99999;2016\n", encoding="utf-8")
     assert cli.main(["evaluate", "--members", str(members), "--indicator", "births"]) == 2
     assert "ligne 3, colonne territoire : « COM:99999 »" in capsys.readouterr().err
+
+
+def test_kept_evaluations_of_older_code_are_not_used_and_make_the_base_stale(db_copy, monkeypatch):
+    """A change to the evaluation code makes the kept default views stale: the page computes afresh, and
+    `build --if-stale` (make run, make test) rebuilds them."""
+    import duckdb as ddb
+
+    from indicators import pipeline, precomputed
+
+    assert not pipeline.is_stale(db_copy)
+    con = store.connect_readonly(db_copy)
+    group = assessment.group_in_base(con, territories.PILOT_GROUP)
+    assert precomputed.lookup(con, group, "births", assessment.DEFAULT) is not None
+    monkeypatch.setattr(precomputed, "code_fingerprint", lambda: "autre code")
+    assert precomputed.lookup(con, group, "births", assessment.DEFAULT) is None
+    con.close()
+    assert pipeline.is_stale(db_copy)
+    monkeypatch.undo()
+    rw = ddb.connect(str(db_copy))
+    rw.execute("UPDATE meta SET value = 'ancien' WHERE key = 'evaluations'")
+    rw.close()
+    assert pipeline.is_stale(db_copy)
