@@ -9,7 +9,8 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _free_port, _page, start_server
+from tests.browser.conftest import _page, start_server
+from tests.conftest import free_port
 from tests.fixtures.oidc_provider import CLIENT_ID, CLIENT_SECRET, USER, Provider
 
 TIMEOUT = 60_000
@@ -23,7 +24,7 @@ def oidc_server(tmp_path_factory):
     copy = folder / "observatoire.duckdb"
     shutil.copyfile(db_path(), copy)
     with Provider() as provider:
-        port = _free_port()
+        port = free_port()
         secrets = folder / "secrets.toml"
         secrets.write_text(f"""[auth]
 redirect_uri = "http://localhost:{port}/oauth2callback"
