@@ -618,7 +618,10 @@ def next_import(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[int, bool]
     seen = store.first(con, "SELECT id FROM import_log WHERE sha256 = ?", [sha256])
     if seen:
         return int(seen[0]), False
-    return int(store.first(con, "SELECT coalesce(max(id), 0) + 1 FROM import_log")[0]), True
+    # never a number given before, even to an import since undone: the journal's « import n° 3 » stays one import
+    return int(store.first(con, """SELECT greatest(coalesce(max(id), 0),
+                                   coalesce((SELECT max(value::INTEGER) FROM meta WHERE key = 'last_import_id'), 0)) + 1
+                                   FROM import_log""")[0]), True
 
 
 def declare_indicator(con: duckdb.DuckDBPyConnection, ind_id: str, label: str, unit: str, kind: str, polarity: int,
@@ -637,6 +640,7 @@ def log_import(con: duckdb.DuckDBPyConnection, import_id: int, file: str, sha256
                indicator_ids: str) -> None:
     con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?)",
                 [import_id, datetime.now(UTC).replace(tzinfo=None), file, sha256, rows, indicator_ids])
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('last_import_id', ?)", [str(import_id)])
 
 
 def _decimals(values: pd.Series) -> int:

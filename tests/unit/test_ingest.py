@@ -139,6 +139,15 @@ def test_write_is_one_transaction_idempotent_and_undoable(con, db_copy):
         store.connect_readonly(db_path()).execute("SELECT count(*) FROM observation").fetchone()[0]
 
 
+def test_an_undone_import_s_number_is_never_given_again(con, db_copy):
+    """Two « import n° 1 » in the journal (one undone, one new) read as one import: numbers only go up."""
+    first, _ = ingest.write(check(con, FRENCH_EXCEL_CSV, "ouvertures.csv"), NEW, path=db_copy)
+    ingest.undo(first, path=db_copy)
+    other = FRENCH_EXCEL_CSV.replace(b"Pamiers;2021;12", b"Pamiers;2021;13")  # other bytes, a new import
+    second, created = ingest.write(check(con, other, "ouvertures_2022.csv"), NEW, path=db_copy)
+    assert created and second == first + 1
+
+
 def test_blocking_problems_write_nothing(con, db_copy):
     before = digest(db_copy)
     v = check(con, b"territoire;annee;valeur\n99999;2021;5\n", "x.csv")

@@ -137,6 +137,7 @@ def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, step: Callable[[str],
         return
     con.execute("INSERT INTO indicator SELECT * FROM old.indicator WHERE user_defined")
     con.execute("INSERT INTO import_log SELECT * FROM old.import_log")
+    con.execute("INSERT OR REPLACE INTO meta SELECT * FROM old.meta WHERE key = 'last_import_id'")
     kept = store.first(con, """INSERT OR IGNORE INTO observation SELECT * FROM old.observation
                           WHERE import_id IS NOT NULL AND territory IN (SELECT code FROM territory)""")[0]
     # BY NAME: a base of the previous schema lacks the newer columns, which keep their defaults.
