@@ -236,27 +236,17 @@ class _Panel:
              adjust: bool) -> np.ndarray:
         """Each own territory's series minus its comparison set's (by the rule, over the territories
         usable that period), rows × `cols`; with `adjust`, minus what their matching variables predict."""
-        n = len(self.units)
-        sets = _rows(comps, n)
-        avail = self.ok[:, cols] & self.ok[:, [ref]]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.weighted:
-                comp = ((sets @ np.where(avail, self.num[:, cols], 0)) / (sets @ np.where(avail, self.den[:, cols], 0))
-                        * self.scale)
-                if self.index:
-                    at_ref = ((sets @ (np.nan_to_num(self.num[:, [ref]]) * avail))
-                              / (sets @ (np.nan_to_num(self.den[:, [ref]]) * avail)) * self.scale)
-                    comp = comp / at_ref * 100
-            else:
-                u = self.unit_series(ref)[:, cols]
-                avail &= np.isfinite(u)
-                comp = (sets @ np.where(avail, u, 0)) / (sets @ avail.astype(float))
-            gap = self.unit_series(ref)[np.asarray(own, dtype=int)][:, cols] - np.asarray(comp)
-            fitted = self.adjust.get(ref) if adjust else None
-            if fitted is not None:
-                w = avail * (np.nan_to_num(self.weight[:, [ref]]) if self.weighted else 1.0)
+        sets = _rows(comps, len(self.units))
+        series = self.unit_series(ref)
+        gap = series[np.asarray(own, dtype=int)][:, cols] - self.aggregate(sets, ref)[:, cols]
+        fitted = self.adjust.get(ref) if adjust else None
+        if fitted is not None:
+            # the comparison's prediction over the territories its series used, weighted as they were
+            avail = self.ok[:, cols] & self.ok[:, [ref]] & (True if self.weighted else np.isfinite(series[:, cols]))
+            w = avail * (np.nan_to_num(self.weight[:, [ref]]) if self.weighted else 1.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
                 predicted = (sets @ (fitted[:, cols] * w)) / (sets @ w)
-                gap = gap - (fitted[np.asarray(own, dtype=int)][:, cols] - np.asarray(predicted))
+            gap = gap - (fitted[np.asarray(own, dtype=int)][:, cols] - np.asarray(predicted))
         return gap
 
 
@@ -309,14 +299,14 @@ def _mean(values: np.ndarray, weights: np.ndarray, axis: int = -1) -> np.ndarray
         return np.where(w.sum(axis=axis) > 0, (np.nan_to_num(values) * w).sum(axis=axis) / w.sum(axis=axis), np.nan)
 
 
-def _weighted_se(effects: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Row by row: √(Σ w² (x − x̄_w)²) / Σ w, the spread of a weighted mean."""
+def _weighted_se(effects: np.ndarray, weights: np.ndarray, axis: int = 1) -> np.ndarray:
+    """Along `axis`: √(Σ w² (x − x̄_w)²) / Σ w, the spread of a weighted mean (NaN values left out)."""
     w = np.where(np.isfinite(effects), weights, 0.0)
     x = np.nan_to_num(effects)
-    total = w.sum(axis=1)
+    total = w.sum(axis=axis)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = (w * x).sum(axis=1) / total
-        return np.sqrt((w ** 2 * (x - mean[:, None]) ** 2).sum(axis=1)) / total
+        mean = np.expand_dims((w * x).sum(axis=axis) / total, axis)
+        return np.sqrt((w ** 2 * (x - mean) ** 2).sum(axis=axis)) / total
 
 
 def _rows(lists: list[list[int]], n: int) -> sparse.csr_matrix:
@@ -561,10 +551,10 @@ def _fit_to_compare(panel: _Panel, plan: Plan) -> np.ndarray:
     return usable
 
 
-def _complete(panel: _Panel, plan: Plan) -> np.ndarray:
-    """Territories that can stand in for a member: their own values usable every period of the cohort."""
-    cols = panel.cols(plan.pre + plan.post)
-    return panel.ok[:, cols].all(axis=1) & _fit_to_compare(panel, plan)
+def _complete(panel: _Panel, plan: Plan, fit: np.ndarray) -> np.ndarray:
+    """Territories that can stand in for a member: fit to compare (`fit`), and their own values usable
+    every period of the cohort."""
+    return panel.ok[:, panel.cols(plan.pre + plan.post)].all(axis=1) & fit
 
 
 def evaluate(outcome: oc.Outcome, design: Design, draws: int = DRAWS, seed: int = SEED,
@@ -633,7 +623,8 @@ def evaluate(outcome: oc.Outcome, design: Design, draws: int = DRAWS, seed: int 
     stand_parts, stand_of, offset = [], {}, 0
     treated_members = set(valid)
     for g, ms in cohorts.items():
-        whole, fits = _complete(panel, plans[g]), fit[g]
+        fits = fit[g]
+        whole = _complete(panel, plans[g], fits)
         cand = [c for c in dict.fromkeys(s for m in ms for s in design.similar.get(m, [])) if c in pos
                 and whole[pos[c]] and c not in treated_members]
         nb = {c: [pos[x] for x in design.candidate_neighbours.get(c, []) if x in pos and fits[pos[x]]
@@ -732,12 +723,7 @@ def _set_events(stands: _Units, picks: np.ndarray) -> tuple[np.ndarray, np.ndarr
     for chunk in np.array_split(picks, max(1, len(picks) // 100)):
         ev, wt = stands.events[chunk], stands.weight[chunk][..., None]
         means.append(_mean(ev, wt, axis=1))
-        w = np.where(np.isfinite(ev), wt, 0.0)
-        x = np.nan_to_num(ev)
-        total = w.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = (w * x).sum(axis=1) / total
-            ses.append(np.sqrt((w ** 2 * (x - mean[:, None, :]) ** 2).sum(axis=1)) / total)
+        ses.append(_weighted_se(ev, np.broadcast_to(wt, ev.shape), axis=1))
     return np.vstack(means), np.vstack(ses)
 
 

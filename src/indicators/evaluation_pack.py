@@ -132,7 +132,7 @@ def _summary(label: str, a: asm.Assessment, e: Evaluation | None) -> dict:
     """One line of the pack's first page: the indicator, the verdict in a few words, the effect and the
     effect that would have been seen, and how good the comparison is."""
     if e is None:
-        reason = a.verdict.headline.split(" : ", 1)[-1].rstrip(".")
+        reason = a.answer.reason  # the refusal's own words, not read back out of the headline
         return {"indicateur": label, "verdict": f"{STATUS_WORDS['refused']} : {reason}", "effet": "",
                 "effet détectable": "", "comparaison": ""}
     unit = verdict.unit_of(e)

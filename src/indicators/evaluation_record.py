@@ -14,6 +14,7 @@ import numpy as np
 from .assessment import Assessment, Group
 from .errors import ObservatoireError
 from .evaluation import Evaluation
+from .format import fr_int
 
 MAX_FILE_BYTES = 2_000_000
 MAX_ROWS = 20_000
@@ -71,8 +72,8 @@ def read_members(con: duckdb.DuckDBPyConnection, path: Path) -> list[Group]:
     """Groups from a CSV file with columns groupe, territoire, debut (`;` or `,`, UTF-8): one group per value
     of `groupe`, each member with its own start year; the group's start is its earliest member's."""
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise MembersFileProblem(f"{path.name} : fichier trop gros ({path.stat().st_size:,} octets ; "
-                                 f"{MAX_FILE_BYTES:,} au plus)".replace(",", " "))
+        raise MembersFileProblem(f"{path.name} : fichier trop gros ({fr_int(path.stat().st_size)} octets ; "
+                                 f"{fr_int(MAX_FILE_BYTES)} au plus)")
     text = path.read_bytes().decode("utf-8-sig", errors="strict")
     dialect = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
     rows = list(csv.reader(io.StringIO(text), delimiter=dialect))

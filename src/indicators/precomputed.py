@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, fields
+from functools import lru_cache
 
 import duckdb
 import pandas as pd
@@ -33,6 +34,7 @@ CODE = ("assessment", "calibration", "catalog", "charts", "evaluation", "evaluat
         "outcomes", "pool", "precomputed", "regression", "synthetic", "verdict")
 
 
+@lru_cache(maxsize=1)  # the code does not change under a running process: its files are read once
 def code_fingerprint() -> str:
     from pathlib import Path
 

@@ -3,6 +3,7 @@ then the figures an evaluator checks. Never « parallel » from a test that coul
 never « ordinary » for a value in the tail."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -208,8 +209,6 @@ def _imbalance(matched: Matching | None) -> str:
 
 def _short(label: str) -> str:
     """« Densité 2015 (hab./km²) » → « densité »: the variable, without its unit and year."""
-    import re
-
     return re.sub(r"\s+\d{4}(–\d{4})?", "", re.sub(r"\s*\(.*?\)", "", label)).strip().lower()
 
 

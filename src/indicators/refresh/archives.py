@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..format import fr_int
 from .layout import CheckFailed, LayoutChanged, quote
 
 MAX_MEMBERS = 200
@@ -40,7 +41,7 @@ def _copy_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out, path: Pa
     read, so a file of the wrong shape costs nothing more."""
     if info.file_size > max_bytes:
         raise CheckFailed(f"{path.name} : « {quote(info.filename, 80)} » se décompresserait en "
-                          f"{_mb(info.file_size)} Mo, plus que cette source n'en a jamais ({_mb(max_bytes)} Mo) ; "
+                          f"{fr_int(info.file_size / 1e6)} Mo, plus que cette source n'en a jamais ({fr_int(max_bytes / 1e6)} Mo) ; "
                           "archive refusée")
     total, head = 0, b""
     with archive.open(info) as src:
@@ -53,14 +54,11 @@ def _copy_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out, path: Pa
             total += len(block)
             if total > min(max_bytes, MAX_RATIO * max(info.compress_size, 1)):
                 raise CheckFailed(f"{path.name} : « {quote(info.filename, 80)} » dépasse sa taille annoncée (ou "
-                                  f"{_mb(max_bytes)} Mo) une fois décompressé ; archive refusée")
+                                  f"{fr_int(max_bytes / 1e6)} Mo) une fois décompressé ; archive refusée")
             out.write(block)
         if check_head is not None:  # an empty member
             check_head(head)
 
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:,.0f}".replace(",", "\u202f")
 
 
 @contextmanager
